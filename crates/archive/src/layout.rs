@@ -1,0 +1,63 @@
+//! Creating a fresh archive folder.
+
+use std::path::{Path, PathBuf};
+
+use rand::Rng;
+
+/// Errors of the archive crate.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("cannot create archive folder {path}: {source}")]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write {path}: {message}")]
+    Write { path: PathBuf, message: String },
+
+    #[error("cannot read {path}: {message}")]
+    Read { path: PathBuf, message: String },
+}
+
+/// Creates `root/<name>/<stamp>-<id>/`, where `stamp` is `YYYYmmdd-HHMMSS`
+/// and `id` six random hex digits; never reuses an existing folder (two
+/// runs started in the same second get different ids).
+pub fn create_archive(root: &Path, name: &str, stamp: &str) -> Result<PathBuf, ArchiveError> {
+    let parent = root.join(name);
+    std::fs::create_dir_all(&parent).map_err(|source| ArchiveError::Create {
+        path: parent.clone(),
+        source,
+    })?;
+    let mut rng = rand::thread_rng();
+    loop {
+        let id: u32 = rng.gen_range(0..0x100_0000);
+        let path = parent.join(format!("{stamp}-{id:06x}"));
+        match std::fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(source) => return Err(ArchiveError::Create { path, source }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archives_never_collide() {
+        let root = tempfile::tempdir().unwrap();
+        let a = create_archive(root.path(), "exp", "20261127-120000").unwrap();
+        let b = create_archive(root.path(), "exp", "20261127-120000").unwrap();
+        assert_ne!(a, b);
+        assert!(a.is_dir() && b.is_dir());
+        assert!(a
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("20261127-120000-"));
+    }
+}

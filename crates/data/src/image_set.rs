@@ -1,0 +1,68 @@
+//! [`ImageSet`]: greyscale images as bytes, with optional labels.
+
+use std::ops::Range;
+
+/// `len()` greyscale images of `rows x cols` pixels (one byte each, 0..=255,
+/// row-major, image after image) and, for labelled data, one label per image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageSet {
+    pub rows: usize,
+    pub cols: usize,
+    pub pixels: Vec<u8>,
+    pub labels: Option<Vec<u8>>,
+}
+
+impl ImageSet {
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.pixels
+            .len()
+            .checked_div(self.pixel_count())
+            .unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Pixels per image.
+    pub fn pixel_count(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// The images in `range`, with their labels.
+    pub fn slice(&self, range: Range<usize>) -> ImageSet {
+        let p = self.pixel_count();
+        ImageSet {
+            rows: self.rows,
+            cols: self.cols,
+            pixels: self.pixels[range.start * p..range.end * p].to_vec(),
+            labels: self.labels.as_ref().map(|l| l[range].to_vec()),
+        }
+    }
+
+    /// The pixels scaled to `[0, 1]` (divided by 255), as the notebook does.
+    pub fn to_unit_f32(&self) -> Vec<f32> {
+        self.pixels.iter().map(|&p| f32::from(p) / 255.0).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slice_keeps_labels_aligned() {
+        let set = ImageSet {
+            rows: 1,
+            cols: 2,
+            pixels: vec![0, 1, 2, 3, 4, 5],
+            labels: Some(vec![7, 8, 9]),
+        };
+        assert_eq!(set.len(), 3);
+        let tail = set.slice(1..3);
+        assert_eq!(tail.pixels, vec![2, 3, 4, 5]);
+        assert_eq!(tail.labels, Some(vec![8, 9]));
+        assert_eq!(set.to_unit_f32()[5], 5.0 / 255.0);
+    }
+}

@@ -1,0 +1,27 @@
+//! [`Reconstructor`]: what evaluation, plots and reports need of a model.
+
+use std::path::Path;
+
+use crate::ModelError;
+
+/// A model that maps images (rows of pixels in `[0, 1]`) to codes and codes
+/// back to images. Implemented by the autoencoders and the PCA baseline, so
+/// every model is scored and plotted the same way.
+pub trait Reconstructor: Send + Sync {
+    /// Width of a code.
+    fn latent_dim(&self) -> usize;
+
+    /// Codes of `images`, `latent_dim()` values per image.
+    fn encode(&self, images: &[f32]) -> Vec<f32>;
+
+    /// Images decoded from `codes`, pixel values in `[0, 1]`.
+    fn decode(&self, codes: &[f32]) -> Vec<f32>;
+
+    /// `decode(encode(images))`.
+    fn reconstruct(&self, images: &[f32]) -> Vec<f32> {
+        self.decode(&self.encode(images))
+    }
+
+    /// Writes the learned parameters to `path` (safetensors).
+    fn save_weights(&self, path: &Path) -> Result<(), ModelError>;
+}

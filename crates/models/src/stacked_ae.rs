@@ -1,0 +1,182 @@
+//! The stacked autoencoder of the notebook, with its layer sizes in types:
+//! encoder `784 -> HIDDEN -> LATENT` and decoder `LATENT -> HIDDEN -> 784`,
+//! SELU after every layer but the last, whose logits a sigmoid turns into
+//! pixel probabilities. Initialised as Keras does (Glorot-uniform weights,
+//! zero biases), not as dfdx does by default.
+
+use std::path::Path;
+
+use dfdx::nn::{LoadFromSafetensors, SaveToSafetensors};
+use dfdx::prelude::*;
+use rand::Rng;
+
+use crate::{ModelError, Reconstructor, Selu};
+
+/// Pixels of one 28x28 MNIST image, the autoencoder's input and output width.
+pub const IMAGE_PIXELS: usize = 784;
+
+/// Rows per forward pass when encoding or decoding many images.
+const INFERENCE_BATCH: usize = 1000;
+
+/// Encoder architecture: two SELU layers down to the code.
+pub type Encoder<const LATENT: usize, const HIDDEN: usize> = (
+    (Linear<IMAGE_PIXELS, HIDDEN>, Selu),
+    (Linear<HIDDEN, LATENT>, Selu),
+);
+
+/// Decoder architecture: a SELU layer, then the output logits.
+pub type Decoder<const LATENT: usize, const HIDDEN: usize> =
+    ((Linear<LATENT, HIDDEN>, Selu), Linear<HIDDEN, IMAGE_PIXELS>);
+
+/// The whole autoencoder, output as logits (the sigmoid is applied by the
+/// loss during training and by [`Reconstructor::decode`] afterwards).
+pub type StackedAe<const LATENT: usize, const HIDDEN: usize> =
+    (Encoder<LATENT, HIDDEN>, Decoder<LATENT, HIDDEN>);
+
+/// The built dfdx module of [`StackedAe`] on the CPU.
+pub type Net<const LATENT: usize, const HIDDEN: usize> =
+    <StackedAe<LATENT, HIDDEN> as BuildOnDevice<Cpu, f32>>::Built;
+
+/// A stacked autoencoder and the device it lives on.
+pub struct StackedAutoencoder<const LATENT: usize, const HIDDEN: usize> {
+    pub net: Net<LATENT, HIDDEN>,
+    pub dev: Cpu,
+}
+
+impl<const LATENT: usize, const HIDDEN: usize> StackedAutoencoder<LATENT, HIDDEN> {
+    /// A new autoencoder with Keras' initialisation drawn from `rng`:
+    /// weights uniform in `±sqrt(6 / (fan_in + fan_out))`, biases zero.
+    pub fn keras_init<R: Rng>(rng: &mut R) -> Self {
+        let dev = Cpu::default();
+        let mut net = dev.build_module::<StackedAe<LATENT, HIDDEN>, f32>();
+        glorot(&mut net.0 .0 .0, rng);
+        glorot(&mut net.0 .1 .0, rng);
+        glorot(&mut net.1 .0 .0, rng);
+        glorot(&mut net.1 .1, rng);
+        StackedAutoencoder { net, dev }
+    }
+
+    /// An input batch tensor of `rows` images.
+    pub fn batch(&self, pixels: &[f32]) -> Tensor<(usize, Const<IMAGE_PIXELS>), f32, Cpu> {
+        let rows = pixels.len() / IMAGE_PIXELS;
+        self.dev
+            .tensor_from_vec(pixels.to_vec(), (rows, Const::<IMAGE_PIXELS>))
+    }
+
+    /// Reads weights written by [`Reconstructor::save_weights`].
+    pub fn load(&mut self, path: &Path) -> Result<(), ModelError> {
+        self.net
+            .load_safetensors(path)
+            .map_err(|e| ModelError::Load {
+                path: path.to_path_buf(),
+                message: format!("{e:?}"),
+            })
+    }
+}
+
+fn glorot<const I: usize, const O: usize, R: Rng>(
+    layer: &mut dfdx::nn::modules::Linear<I, O, f32, Cpu>,
+    rng: &mut R,
+) {
+    let limit = (6.0 / (I + O) as f64).sqrt() as f32;
+    let weights: Vec<f32> = (0..I * O).map(|_| rng.gen_range(-limit..limit)).collect();
+    layer.weight.copy_from(&weights);
+    layer.bias.copy_from(&[0.0; O]);
+}
+
+fn map_rows<F>(input: &[f32], in_width: usize, out_width: usize, f: F) -> Vec<f32>
+where
+    F: Fn(&[f32]) -> Vec<f32>,
+{
+    let mut out = Vec::with_capacity(input.len() / in_width * out_width);
+    for chunk in input.chunks(INFERENCE_BATCH * in_width) {
+        out.extend(f(chunk));
+    }
+    out
+}
+
+impl<const LATENT: usize, const HIDDEN: usize> Reconstructor
+    for StackedAutoencoder<LATENT, HIDDEN>
+{
+    fn latent_dim(&self) -> usize {
+        LATENT
+    }
+
+    fn encode(&self, images: &[f32]) -> Vec<f32> {
+        map_rows(images, IMAGE_PIXELS, LATENT, |chunk| {
+            self.net.0.forward(self.batch(chunk)).as_vec()
+        })
+    }
+
+    fn decode(&self, codes: &[f32]) -> Vec<f32> {
+        map_rows(codes, LATENT, IMAGE_PIXELS, |chunk| {
+            let rows = chunk.len() / LATENT;
+            let codes = self
+                .dev
+                .tensor_from_vec(chunk.to_vec(), (rows, Const::<LATENT>));
+            self.net.1.forward(codes).sigmoid().as_vec()
+        })
+    }
+
+    fn reconstruct(&self, images: &[f32]) -> Vec<f32> {
+        map_rows(images, IMAGE_PIXELS, IMAGE_PIXELS, |chunk| {
+            self.net.forward(self.batch(chunk)).sigmoid().as_vec()
+        })
+    }
+
+    fn save_weights(&self, path: &Path) -> Result<(), ModelError> {
+        self.net
+            .save_safetensors(path)
+            .map_err(|e| ModelError::Save {
+                path: path.to_path_buf(),
+                message: format!("{e:?}"),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn keras_init_is_glorot_uniform_with_zero_bias_and_seeded() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let a = StackedAutoencoder::<30, 100>::keras_init(&mut rng);
+        let w = a.net.0 .0 .0.weight.as_vec();
+        let limit = (6.0f32 / (784.0 + 100.0)).sqrt();
+        assert_eq!(w.len(), 78_400);
+        assert!(w.iter().all(|v| v.abs() <= limit));
+        let max = w.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(max > 0.99 * limit, "weights should fill the range");
+        assert!(a.net.1 .1.bias.as_vec().iter().all(|&b| b == 0.0));
+        let b =
+            StackedAutoencoder::<30, 100>::keras_init(&mut rand::rngs::StdRng::seed_from_u64(7));
+        assert_eq!(w, b.net.0 .0 .0.weight.as_vec());
+    }
+
+    #[test]
+    fn shapes_of_codes_and_reconstructions() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let ae = StackedAutoencoder::<10, 100>::keras_init(&mut rng);
+        let images = vec![0.25f32; 3 * IMAGE_PIXELS];
+        let codes = ae.encode(&images);
+        assert_eq!(codes.len(), 3 * 10);
+        let out = ae.decode(&codes);
+        assert_eq!(out.len(), 3 * IMAGE_PIXELS);
+        assert!(out.iter().all(|p| (0.0..=1.0).contains(p)));
+        assert_eq!(out, ae.reconstruct(&images));
+    }
+
+    #[test]
+    fn weights_round_trip_through_safetensors() {
+        let path = std::env::temp_dir().join(format!("aelab-w-{}.safetensors", std::process::id()));
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+        let a = StackedAutoencoder::<2, 100>::keras_init(&mut rng);
+        a.save_weights(&path).unwrap();
+        let mut b = StackedAutoencoder::<2, 100>::keras_init(&mut rng);
+        b.load(&path).unwrap();
+        assert_eq!(a.net.1 .1.weight.as_vec(), b.net.1 .1.weight.as_vec());
+        std::fs::remove_file(path).unwrap();
+    }
+}

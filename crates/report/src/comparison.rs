@@ -1,0 +1,272 @@
+//! The comparison of an experiment's runs, shared by the CSV, Markdown and
+//! HTML renderings: which settings differ, each metric's best run, and the
+//! sentences that say who won and by how much.
+
+use std::path::Path;
+
+use aelab_archive::{write_atomic, RunStatus, Summary};
+
+use crate::metrics::{Better, Metric, METRICS};
+use crate::{html, markdown, ReportError};
+
+/// A figure: a path relative to the archive folder and what it shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    pub path: String,
+    pub caption: String,
+}
+
+/// One run as the report shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    pub name: String,
+    /// The resolved config as dotted keys and values, in a stable order.
+    pub settings: Vec<(String, String)>,
+    pub summary: Summary,
+    pub figures: Vec<Figure>,
+}
+
+/// What a report is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportInput {
+    pub title: String,
+    pub description: Option<String>,
+    /// Provenance lines (archive, git revision, data checksums, ...).
+    pub provenance: Vec<(String, String)>,
+    pub runs: Vec<RunReport>,
+    /// Experiment-level figures (comparisons, the PCA view of the data).
+    pub figures: Vec<Figure>,
+}
+
+/// Settings never listed as differences: they differ by construction.
+const IDENTITY_KEYS: [&str; 3] = ["name", "experiment", "description"];
+
+pub(crate) struct Comparison<'a> {
+    pub input: &'a ReportInput,
+    /// Setting keys whose values differ between runs (or, for a single run,
+    /// the main ones).
+    pub setting_keys: Vec<String>,
+    /// Metrics with at least one value, and the index of their best run.
+    pub metrics: Vec<(&'static Metric, Option<usize>)>,
+    pub verdicts: Vec<String>,
+}
+
+impl<'a> Comparison<'a> {
+    pub fn new(input: &'a ReportInput) -> Self {
+        let summaries: Vec<&Summary> = input.runs.iter().map(|r| &r.summary).collect();
+        let metrics: Vec<(&'static Metric, Option<usize>)> = METRICS
+            .iter()
+            .filter(|m| summaries.iter().any(|s| (m.value)(s).is_some()))
+            .map(|m| (m, m.best(&summaries)))
+            .collect();
+        let verdicts = metrics
+            .iter()
+            .filter_map(|(m, _)| verdict(m, input))
+            .collect();
+        Comparison {
+            input,
+            setting_keys: setting_keys(input),
+            metrics,
+            verdicts,
+        }
+    }
+
+    pub fn setting(&self, run: &RunReport, key: &str) -> String {
+        run.settings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| "–".to_string())
+    }
+
+    fn csv(&self) -> Result<Vec<u8>, String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["run".to_string(), "status".to_string()];
+        header.extend(self.setting_keys.iter().cloned());
+        header.extend(self.metrics.iter().map(|(m, _)| m.key.to_string()));
+        w.write_record(&header).map_err(|e| e.to_string())?;
+        for run in &self.input.runs {
+            let mut row = vec![run.name.clone(), status_text(&run.summary)];
+            row.extend(self.setting_keys.iter().map(|k| self.setting(run, k)));
+            row.extend(self.metrics.iter().map(|(m, _)| {
+                (m.value)(&run.summary)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            }));
+            w.write_record(&row).map_err(|e| e.to_string())?;
+        }
+        w.into_inner().map_err(|e| e.to_string())
+    }
+}
+
+/// "ok", "diverged at epoch 3, step 120" or "failed: why".
+pub(crate) fn status_text(summary: &Summary) -> String {
+    match (summary.status, summary.diverged_at, &summary.error) {
+        (Some(RunStatus::Diverged), Some(d), _) => {
+            format!("diverged at epoch {}, step {}", d.epoch, d.step)
+        }
+        (Some(RunStatus::Failed), _, Some(e)) => format!("failed: {e}"),
+        (Some(status), _, _) => status.name().to_string(),
+        (None, _, _) => "pending".to_string(),
+    }
+}
+
+fn setting_keys(input: &ReportInput) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for run in &input.runs {
+        for (k, _) in &run.settings {
+            if !keys.contains(k) && !IDENTITY_KEYS.contains(&k.as_str()) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    if input.runs.len() < 2 {
+        const MAIN: [&str; 6] = [
+            "model.kind",
+            "model.latent",
+            "train.optimizer",
+            "train.lr",
+            "noise.kind",
+            "noise.level",
+        ];
+        return keys
+            .into_iter()
+            .filter(|k| MAIN.contains(&k.as_str()))
+            .collect();
+    }
+    keys.into_iter()
+        .filter(|k| {
+            let mut values = input
+                .runs
+                .iter()
+                .map(|r| r.settings.iter().find(|(rk, _)| rk == k).map(|(_, v)| v));
+            let first = values.next().flatten();
+            values.any(|v| v != first)
+        })
+        .collect()
+}
+
+/// "test MSE: `dae` is best at 0.0183, 70.1% lower than `ae` (0.0612)".
+fn verdict(metric: &Metric, input: &ReportInput) -> Option<String> {
+    let mut ranked: Vec<(&str, f64)> = input
+        .runs
+        .iter()
+        .filter_map(|r| {
+            (metric.value)(&r.summary)
+                .filter(|v| v.is_finite())
+                .map(|v| (r.name.as_str(), v))
+        })
+        .collect();
+    ranked.sort_by(|a, b| match metric.better {
+        Better::Lower => a.1.total_cmp(&b.1),
+        Better::Higher => b.1.total_cmp(&a.1),
+    });
+    let (best, best_value) = *ranked.first()?;
+    let Some(&(second, second_value)) = ranked.get(1) else {
+        return Some(format!(
+            "{}: `{best}` {}",
+            metric.label,
+            metric.format(Some(best_value))
+        ));
+    };
+    let direction = match metric.better {
+        Better::Lower => "lower",
+        Better::Higher => "higher",
+    };
+    let lead = if second_value != 0.0 {
+        format!(
+            "{:.1}% {direction}",
+            100.0 * (best_value - second_value).abs() / second_value.abs()
+        )
+    } else {
+        format!("{direction}")
+    };
+    Some(format!(
+        "{}: `{best}` is best at {}, {lead} than `{second}` ({})",
+        metric.label,
+        metric.format(Some(best_value)),
+        metric.format(Some(second_value)),
+    ))
+}
+
+/// Writes `comparison.csv`, `report.md` and `report.html` into `dir`.
+pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(), ReportError> {
+    let comparison = Comparison::new(input);
+    let csv = comparison.csv().map_err(|message| ReportError::Plot {
+        path: dir.join("comparison.csv").display().to_string(),
+        message,
+    })?;
+    write_atomic(&dir.join("comparison.csv"), &csv)?;
+    write_atomic(
+        &dir.join("report.md"),
+        markdown::render(&comparison).as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("report.html"),
+        html::render(&comparison).as_bytes(),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn sample() -> ReportInput {
+        let run = |name: &str, lr: &str, mse: f64, acc: Option<f64>| RunReport {
+            name: name.into(),
+            settings: vec![
+                ("name".into(), name.into()),
+                ("train.lr".into(), lr.into()),
+                ("train.epochs".into(), "30".into()),
+            ],
+            summary: Summary {
+                run: name.into(),
+                status: Some(RunStatus::Ok),
+                test_mse: Some(mse),
+                knn5_latent_acc: acc,
+                ..Summary::default()
+            },
+            figures: vec![Figure {
+                path: format!("runs/{name}/loss.png"),
+                caption: "Loss <per> epoch".into(),
+            }],
+        };
+        ReportInput {
+            title: "dae <script>alert(1)</script>".into(),
+            description: Some("AE & DAE".into()),
+            provenance: vec![("git".into(), "abc".into())],
+            runs: vec![
+                run("ae", "1.5", 0.02, Some(0.97)),
+                run("dae", "0.001", 0.01, None),
+            ],
+            figures: vec![],
+        }
+    }
+
+    #[test]
+    fn differing_settings_best_values_and_verdicts() {
+        let input = sample();
+        let c = Comparison::new(&input);
+        assert_eq!(c.setting_keys, vec!["train.lr".to_string()]);
+        let mse = c.metrics.iter().find(|(m, _)| m.key == "test_mse").unwrap();
+        assert_eq!(mse.1, Some(1));
+        assert!(
+            c.verdicts
+                .iter()
+                .any(|v| v == "test MSE: `dae` is best at 0.0100, 50.0% lower than `ae` (0.0200)"),
+            "{:?}",
+            c.verdicts
+        );
+        assert!(
+            !c.metrics.iter().any(|(m, _)| m.key == "test_bce"),
+            "metrics no run has are left out"
+        );
+        let csv = String::from_utf8(c.csv().unwrap()).unwrap();
+        assert_eq!(
+            csv.lines().next().unwrap(),
+            "run,status,train.lr,test_mse,knn5_latent_acc"
+        );
+        assert_eq!(csv.lines().nth(2).unwrap(), "dae,ok,0.001,0.01,");
+    }
+}

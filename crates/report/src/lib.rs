@@ -1,0 +1,27 @@
+//! Reports for people: the PNG plots of a run (loss curves, reconstructions,
+//! 2-D maps) drawn with plotters and an embedded font (no system font
+//! libraries needed), and the experiment's comparison (`comparison.csv`,
+//! `report.md`, `report.html`): which settings differ, the final metrics with
+//! the best value per metric marked, which run won each metric and by how
+//! much, and every figure.
+//!
+//! The crate writes only the files it is asked to, each atomically through
+//! `aelab-archive`; it computes no metrics of its own.
+
+mod comparison;
+mod digit_grid;
+mod embedding_plot;
+mod error;
+mod fonts;
+mod html;
+mod loss_plot;
+mod markdown;
+mod metrics;
+mod palette;
+
+pub use comparison::{write_report, Figure, ReportInput, RunReport};
+pub use digit_grid::{digit_grid, DigitRow};
+pub use embedding_plot::embedding_scatter;
+pub use error::ReportError;
+pub use loss_plot::{loss_curves, Series};
+pub use metrics::{Better, Metric, METRICS};

@@ -1,0 +1,156 @@
+//! The checked spec. Every value here is within its allowed range; defaults
+//! are filled in. [`RunConfig`] serialises to the `config.toml` written
+//! beside each run's results, which holds everything needed to rerun it.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// A validated experiment: shared data settings and one config per run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Experiment {
+    pub name: String,
+    pub description: Option<String>,
+    /// The spec file it was read from.
+    pub path: PathBuf,
+    /// The spec file's text, archived as given.
+    pub text: String,
+    pub data: DataConfig,
+    pub runs: Vec<RunConfig>,
+}
+
+/// One run, fully resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunConfig {
+    pub experiment: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub seed: u64,
+    pub data: DataConfig,
+    pub model: ModelConfig,
+    pub train: TrainConfig,
+    pub noise: NoiseConfig,
+    pub eval: EvalConfig,
+}
+
+/// Where the data comes from and how it is split. The same for every run of
+/// an experiment, so runs are compared on the same images.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataConfig {
+    #[serde(flatten)]
+    pub source: DataSource,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    pub validation: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "source", rename_all = "lowercase")]
+pub enum DataSource {
+    /// The four MNIST IDX files in `dir` (or `$MNIST_DIR` when `None`).
+    Mnist {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dir: Option<PathBuf>,
+    },
+    /// Kaggle digit-recognizer CSV files.
+    Csv {
+        train: PathBuf,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        test: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ModelConfig {
+    pub kind: ModelKind,
+    pub latent: usize,
+    pub hidden: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    Autoencoder,
+    /// The linear baseline: PCA with `latent` components.
+    Pca,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub optimizer: OptimizerName,
+    pub lr: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerName {
+    Sgd,
+    Adam,
+}
+
+/// The corruption a denoising run trains on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NoiseConfig {
+    #[serde(serialize_with = "noise_kind_name")]
+    pub kind: aelab_data::noise::NoiseKind,
+    pub level: f64,
+    pub resample: ResampleName,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResampleName {
+    Once,
+    Epoch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EvalConfig {
+    /// Test digits in the reconstruction grid.
+    pub samples: usize,
+    pub tsne: TsneConfig,
+    /// The corruption of the test images behind the noisy-test metrics; the
+    /// same for every run, so AE and DAE are compared on the same inputs.
+    pub noise: EvalNoise,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TsneConfig {
+    /// Validation digits embedded; 0 skips t-SNE.
+    pub points: usize,
+    pub perplexity: f64,
+    pub input: TsneInput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TsneInput {
+    /// The codes.
+    Latent,
+    /// The reconstructed images.
+    Reconstruction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EvalNoise {
+    #[serde(serialize_with = "noise_kind_name")]
+    pub kind: aelab_data::noise::NoiseKind,
+    pub level: f64,
+}
+
+fn noise_kind_name<S: serde::Serializer>(
+    kind: &aelab_data::noise::NoiseKind,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.name())
+}
+
+impl RunConfig {
+    /// The resolved config as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a RunConfig always serialises to TOML")
+    }
+}

@@ -1,0 +1,33 @@
+//! The experiment spec: the TOML file a user writes (the user-facing
+//! contract, documented in README.md), parsed into raw serde types, then
+//! validated once into the checked [`Experiment`] that the rest of aelab
+//! uses. Unknown keys, wrong types and out-of-range values are errors naming
+//! the file, the key and what is allowed, found before anything runs.
+//!
+//! ```
+//! let spec = r#"
+//!     name = "demo"
+//!     [train]
+//!     optimizer = "sgd"
+//!     [[variant]]
+//!     name = "fast"
+//!     train = { lr = 1.5 }
+//!     [[variant]]
+//!     name = "slow"
+//! "#;
+//! let exp = aelab_spec::Experiment::parse(std::path::Path::new("demo.toml"), spec).unwrap();
+//! assert_eq!(exp.runs.len(), 2);
+//! assert_eq!(exp.runs[0].train.lr, 1.5);
+//! assert_eq!(exp.runs[1].train.lr, 0.01); // SGD's default
+//! ```
+
+mod config;
+mod error;
+mod raw;
+mod validate;
+
+pub use config::{
+    DataConfig, DataSource, EvalConfig, EvalNoise, Experiment, ModelConfig, ModelKind, NoiseConfig,
+    OptimizerName, ResampleName, RunConfig, TrainConfig, TsneConfig, TsneInput,
+};
+pub use error::SpecError;

@@ -1,0 +1,175 @@
+//! The spec as written: serde types that mirror the TOML, every field
+//! optional (defaults are applied during validation), unknown keys refused.
+//! A `[[variant]]` overrides the base sections field by field.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub seed: Option<i64>,
+    pub data: Option<RawData>,
+    pub model: Option<RawModel>,
+    pub train: Option<RawTrain>,
+    pub noise: Option<RawNoise>,
+    pub eval: Option<RawEval>,
+    #[serde(default)]
+    pub variant: Vec<RawVariant>,
+}
+
+/// The sections a variant may override (serde's `flatten` cannot be combined
+/// with `deny_unknown_fields`, so the spec and variant types list them and
+/// hand them over through `sections()`).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RawSections {
+    pub model: Option<RawModel>,
+    pub train: Option<RawTrain>,
+    pub noise: Option<RawNoise>,
+    pub eval: Option<RawEval>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawVariant {
+    pub name: String,
+    pub description: Option<String>,
+    pub seed: Option<i64>,
+    pub model: Option<RawModel>,
+    pub train: Option<RawTrain>,
+    pub noise: Option<RawNoise>,
+    pub eval: Option<RawEval>,
+}
+
+macro_rules! sections_of {
+    ($ty:ident) => {
+        impl $ty {
+            pub(crate) fn sections(&self) -> RawSections {
+                RawSections {
+                    model: self.model.clone(),
+                    train: self.train.clone(),
+                    noise: self.noise.clone(),
+                    eval: self.eval.clone(),
+                }
+            }
+        }
+    };
+}
+sections_of!(RawSpec);
+sections_of!(RawVariant);
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawData {
+    pub source: Option<String>,
+    pub dir: Option<PathBuf>,
+    pub train: Option<PathBuf>,
+    pub test: Option<PathBuf>,
+    pub limit: Option<i64>,
+    pub validation: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawModel {
+    pub kind: Option<String>,
+    pub latent: Option<i64>,
+    pub hidden: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTrain {
+    pub epochs: Option<i64>,
+    pub batch_size: Option<i64>,
+    pub optimizer: Option<String>,
+    pub lr: Option<f64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNoise {
+    pub kind: Option<String>,
+    pub level: Option<f64>,
+    pub resample: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEval {
+    pub samples: Option<i64>,
+    pub tsne: Option<RawTsne>,
+    pub noise: Option<RawEvalNoise>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTsne {
+    pub points: Option<i64>,
+    pub perplexity: Option<f64>,
+    pub input: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEvalNoise {
+    pub kind: Option<String>,
+    pub level: Option<f64>,
+}
+
+/// Field-by-field override: `base.overlay(over)` keeps every field `over`
+/// leaves unset.
+pub(crate) trait Overlay: Sized {
+    fn overlay(self, over: Self) -> Self;
+}
+
+impl<T: Overlay + Default> Overlay for Option<T> {
+    fn overlay(self, over: Self) -> Self {
+        match (self, over) {
+            (base, None) => base,
+            (None, Some(over)) => Some(T::default().overlay(over)),
+            (Some(base), Some(over)) => Some(base.overlay(over)),
+        }
+    }
+}
+
+macro_rules! overlay_fields {
+    ($ty:ident { $($plain:ident),* $(; nested $($nested:ident),*)? }) => {
+        impl Overlay for $ty {
+            fn overlay(self, over: Self) -> Self {
+                $ty {
+                    $($plain: over.$plain.or(self.$plain),)*
+                    $($($nested: self.$nested.overlay(over.$nested),)*)?
+                }
+            }
+        }
+    };
+}
+
+overlay_fields!(RawSections { ; nested model, train, noise, eval });
+overlay_fields!(RawModel {
+    kind,
+    latent,
+    hidden
+});
+overlay_fields!(RawTrain {
+    epochs,
+    batch_size,
+    optimizer,
+    lr
+});
+overlay_fields!(RawNoise {
+    kind,
+    level,
+    resample
+});
+overlay_fields!(RawEval { samples; nested tsne, noise });
+overlay_fields!(RawTsne {
+    points,
+    perplexity,
+    input
+});
+overlay_fields!(RawEvalNoise { kind, level });

@@ -1,0 +1,521 @@
+//! From the raw spec to the checked [`Experiment`]: defaults, ranges and
+//! cross-field rules, each failure naming the file and the key.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use aelab_data::noise::NoiseKind;
+use aelab_models::shapes::{HIDDEN_SIZES, LATENT_SIZES};
+
+use crate::config::*;
+use crate::raw::{Overlay, RawData, RawSections, RawSpec};
+use crate::SpecError;
+
+/// Defaults, from the notebook where it has one.
+const DEFAULT_SEED: u64 = 42;
+const DEFAULT_VALIDATION: usize = 5_000;
+const DEFAULT_LATENT: usize = 30;
+const DEFAULT_HIDDEN: usize = 100;
+const DEFAULT_EPOCHS: usize = 30;
+const DEFAULT_BATCH_SIZE: usize = 32;
+const DEFAULT_SAMPLES: usize = 10;
+const DEFAULT_TSNE_POINTS: usize = 5_000;
+const DEFAULT_PERPLEXITY: f64 = 30.0;
+const DEFAULT_EVAL_NOISE: f64 = 0.5;
+
+/// Upper bounds that catch typos before they cost hours.
+const MAX_EPOCHS: i64 = 10_000;
+const MAX_BATCH_SIZE: i64 = 65_536;
+const MAX_LR: f64 = 1_000.0;
+const MAX_GAUSSIAN_STD: f64 = 10.0;
+const MAX_SAMPLES: i64 = 100;
+const MAX_TSNE_POINTS: i64 = 70_000;
+const MAX_NAME_LEN: usize = 100;
+
+impl Experiment {
+    /// Reads and validates the spec at `path`.
+    pub fn load(path: &Path) -> Result<Experiment, SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Experiment::parse(path, &text)
+    }
+
+    /// Validates spec `text`; `path` names it in errors and anchors its
+    /// relative paths.
+    pub fn parse(path: &Path, text: &str) -> Result<Experiment, SpecError> {
+        let raw = deserialize(path, text)?;
+        let check = Checker {
+            path,
+            base_dir: path.parent().unwrap_or(Path::new("")),
+        };
+        check.name("name", &raw.name)?;
+        let seed = check.seed("seed", raw.seed)?.unwrap_or(DEFAULT_SEED);
+        let data = check.data(raw.data.clone().unwrap_or_default())?;
+
+        let base = raw.sections();
+        let mut runs = Vec::new();
+        if raw.variant.is_empty() {
+            runs.push(check.run(&raw, &data, &raw.name, None, seed, base.clone(), None)?);
+        }
+        let mut seen = HashSet::new();
+        for (i, variant) in raw.variant.iter().enumerate() {
+            let key = format!("variant[{i}].name");
+            check.name(&key, &variant.name)?;
+            if !seen.insert(variant.name.as_str()) {
+                return Err(check.invalid(
+                    &key,
+                    format!(
+                        "`{}` names two variants; names must be unique",
+                        variant.name
+                    ),
+                ));
+            }
+            let seed = check
+                .seed(&format!("variant[{i}].seed"), variant.seed)?
+                .unwrap_or(seed);
+            let sections = base.clone().overlay(variant.sections());
+            let description = variant.description.clone().or(raw.description.clone());
+            runs.push(check.run(
+                &raw,
+                &data,
+                &variant.name,
+                description,
+                seed,
+                sections,
+                Some(i),
+            )?);
+        }
+        Ok(Experiment {
+            name: raw.name,
+            description: raw.description,
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            data,
+            runs,
+        })
+    }
+}
+
+fn deserialize(path: &Path, text: &str) -> Result<RawSpec, SpecError> {
+    let deserializer = toml::Deserializer::new(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.message().to_string();
+        let at = inner
+            .span()
+            .map(|span| {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                format!(" (line {line})")
+            })
+            .unwrap_or_default();
+        if key.is_empty() || key == "." {
+            SpecError::Syntax {
+                path: path.to_path_buf(),
+                message: format!("{message}{at}"),
+            }
+        } else {
+            SpecError::Invalid {
+                path: path.to_path_buf(),
+                key,
+                message: format!("{message}{at}"),
+            }
+        }
+    })
+}
+
+struct Checker<'a> {
+    path: &'a Path,
+    base_dir: &'a Path,
+}
+
+impl Checker<'_> {
+    fn invalid(&self, key: &str, message: String) -> SpecError {
+        SpecError::Invalid {
+            path: self.path.to_path_buf(),
+            key: key.to_string(),
+            message,
+        }
+    }
+
+    fn name(&self, key: &str, name: &str) -> Result<(), SpecError> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        let problem = if name.is_empty() {
+            Some("is empty")
+        } else if name.len() > MAX_NAME_LEN {
+            Some("is longer than 100 characters")
+        } else if name.starts_with('.') {
+            Some("starts with a dot")
+        } else if !name.chars().all(allowed) {
+            Some("has characters other than A-Z a-z 0-9 . _ -")
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(self.invalid(
+                key,
+                format!(
+                    "`{name}` {problem}; a name becomes a folder, so it must match \
+                     [A-Za-z0-9._-]+ and not start with a dot"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn seed(&self, key: &str, seed: Option<i64>) -> Result<Option<u64>, SpecError> {
+        seed.map(|s| {
+            u64::try_from(s)
+                .map_err(|_| self.invalid(key, format!("{s} is negative; a seed is 0 or more")))
+        })
+        .transpose()
+    }
+
+    fn int(
+        &self,
+        key: &str,
+        value: Option<i64>,
+        min: i64,
+        max: i64,
+    ) -> Result<Option<usize>, SpecError> {
+        match value {
+            Some(v) if v < min || v > max => {
+                Err(self.invalid(key, format!("{v} is out of range; allowed: {min}..={max}")))
+            }
+            Some(v) => Ok(Some(v as usize)),
+            None => Ok(None),
+        }
+    }
+
+    fn real(&self, key: &str, value: f64, min_exclusive: f64, max: f64) -> Result<f64, SpecError> {
+        if value.is_finite() && value > min_exclusive && value <= max {
+            Ok(value)
+        } else {
+            Err(self.invalid(
+                key,
+                format!("{value} is out of range; allowed: greater than {min_exclusive} and at most {max}"),
+            ))
+        }
+    }
+
+    fn choice<T: Copy>(
+        &self,
+        key: &str,
+        value: Option<&str>,
+        default: T,
+        options: &[(&str, T)],
+    ) -> Result<T, SpecError> {
+        let Some(value) = value else {
+            return Ok(default);
+        };
+        options
+            .iter()
+            .find(|(name, _)| *name == value)
+            .map(|&(_, v)| v)
+            .ok_or_else(|| {
+                let names: Vec<String> = options.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+                self.invalid(
+                    key,
+                    format!("\"{value}\" is not one of {}", names.join(", ")),
+                )
+            })
+    }
+
+    fn path(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    fn data(&self, raw: RawData) -> Result<DataConfig, SpecError> {
+        let source = match raw.source.as_deref().unwrap_or("mnist") {
+            "mnist" => {
+                for (key, set) in [
+                    ("data.train", raw.train.is_some()),
+                    ("data.test", raw.test.is_some()),
+                ] {
+                    if set {
+                        return Err(self.invalid(
+                            key,
+                            "is only for source = \"csv\"; MNIST uses data.dir".into(),
+                        ));
+                    }
+                }
+                DataSource::Mnist {
+                    dir: raw.dir.as_deref().map(|d| self.path(d)),
+                }
+            }
+            "csv" => {
+                if raw.dir.is_some() {
+                    return Err(self.invalid(
+                        "data.dir",
+                        "is only for source = \"mnist\"; CSV uses data.train and data.test".into(),
+                    ));
+                }
+                let train = raw.train.as_deref().ok_or_else(|| {
+                    self.invalid(
+                        "data.train",
+                        "is required for source = \"csv\" (the labelled CSV file)".into(),
+                    )
+                })?;
+                DataSource::Csv {
+                    train: self.path(train),
+                    test: raw.test.as_deref().map(|t| self.path(t)),
+                }
+            }
+            other => {
+                return Err(self.invalid(
+                    "data.source",
+                    format!("\"{other}\" is not one of \"mnist\", \"csv\""),
+                ))
+            }
+        };
+        Ok(DataConfig {
+            source,
+            limit: self.int("data.limit", raw.limit, 1, i64::from(u32::MAX))?,
+            validation: self
+                .int("data.validation", raw.validation, 0, i64::from(u32::MAX))?
+                .unwrap_or(DEFAULT_VALIDATION),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        raw: &RawSpec,
+        data: &DataConfig,
+        name: &str,
+        description: Option<String>,
+        seed: u64,
+        s: RawSections,
+        variant: Option<usize>,
+    ) -> Result<RunConfig, SpecError> {
+        // A key is reported where it was written: in the variant if it sets
+        // it there, else in the base section.
+        let key = |section: &str, field: &str, in_variant: bool| match variant {
+            Some(i) if in_variant => format!("variant[{i}].{section}.{field}"),
+            _ => format!("{section}.{field}"),
+        };
+        let v = variant
+            .map(|i| raw.variant[i].sections())
+            .unwrap_or_default();
+
+        let m = s.model.unwrap_or_default();
+        let vm = v.model.unwrap_or_default();
+        let kind = self.choice(
+            &key("model", "kind", vm.kind.is_some()),
+            m.kind.as_deref(),
+            ModelKind::Autoencoder,
+            &[
+                ("autoencoder", ModelKind::Autoencoder),
+                ("pca", ModelKind::Pca),
+            ],
+        )?;
+        let latent_key = key("model", "latent", vm.latent.is_some());
+        let latent = self
+            .int(&latent_key, m.latent, 1, 784 * 784)?
+            .unwrap_or(DEFAULT_LATENT);
+        if kind == ModelKind::Autoencoder && !LATENT_SIZES.contains(&latent) {
+            return Err(self.invalid(
+                &latent_key,
+                format!("{latent} is not a compiled autoencoder latent size; compiled: {LATENT_SIZES:?}"),
+            ));
+        }
+        let hidden_key = key("model", "hidden", vm.hidden.is_some());
+        let hidden = self
+            .int(&hidden_key, m.hidden, 1, 65_536)?
+            .unwrap_or(DEFAULT_HIDDEN);
+        if kind == ModelKind::Autoencoder && !HIDDEN_SIZES.contains(&hidden) {
+            return Err(self.invalid(
+                &hidden_key,
+                format!("{hidden} is not a compiled hidden size; compiled: {HIDDEN_SIZES:?}"),
+            ));
+        }
+
+        let t = s.train.unwrap_or_default();
+        let vt = v.train.unwrap_or_default();
+        let optimizer = self.choice(
+            &key("train", "optimizer", vt.optimizer.is_some()),
+            t.optimizer.as_deref(),
+            OptimizerName::Adam,
+            &[("sgd", OptimizerName::Sgd), ("adam", OptimizerName::Adam)],
+        )?;
+        let default_lr = match optimizer {
+            OptimizerName::Sgd => 0.01,
+            OptimizerName::Adam => 0.001,
+        };
+        let train = TrainConfig {
+            epochs: self
+                .int(
+                    &key("train", "epochs", vt.epochs.is_some()),
+                    t.epochs,
+                    1,
+                    MAX_EPOCHS,
+                )?
+                .unwrap_or(DEFAULT_EPOCHS),
+            batch_size: self
+                .int(
+                    &key("train", "batch_size", vt.batch_size.is_some()),
+                    t.batch_size,
+                    1,
+                    MAX_BATCH_SIZE,
+                )?
+                .unwrap_or(DEFAULT_BATCH_SIZE),
+            optimizer,
+            lr: self.real(
+                &key("train", "lr", vt.lr.is_some()),
+                t.lr.unwrap_or(default_lr),
+                0.0,
+                MAX_LR,
+            )?,
+        };
+
+        let n = s.noise.unwrap_or_default();
+        let vn = v.noise.unwrap_or_default();
+        let noise_kind = self.noise_kind(
+            &key("noise", "kind", vn.kind.is_some()),
+            n.kind.as_deref(),
+            NoiseKind::None,
+        )?;
+        let level_key = key("noise", "level", vn.level.is_some());
+        let level = match noise_kind {
+            NoiseKind::None => 0.0,
+            kind => self.noise_level(&level_key, kind, n.level.unwrap_or(DEFAULT_EVAL_NOISE))?,
+        };
+        if kind == ModelKind::Pca && noise_kind != NoiseKind::None {
+            return Err(self.invalid(
+                &key("noise", "kind", vn.kind.is_some()),
+                "training noise applies to autoencoders; a \"pca\" model needs kind = \"none\""
+                    .into(),
+            ));
+        }
+        let noise = NoiseConfig {
+            kind: noise_kind,
+            level,
+            resample: self.choice(
+                &key("noise", "resample", vn.resample.is_some()),
+                n.resample.as_deref(),
+                ResampleName::Once,
+                &[("once", ResampleName::Once), ("epoch", ResampleName::Epoch)],
+            )?,
+        };
+
+        let e = s.eval.unwrap_or_default();
+        let ve = v.eval.unwrap_or_default();
+        let ts = e.tsne.unwrap_or_default();
+        let vts = ve.tsne.unwrap_or_default();
+        let points_key = key("eval", "tsne.points", vts.points.is_some());
+        let points = self
+            .int(&points_key, ts.points, 0, MAX_TSNE_POINTS)?
+            .unwrap_or(DEFAULT_TSNE_POINTS);
+        let perplexity = self.real(
+            &key("eval", "tsne.perplexity", vts.perplexity.is_some()),
+            ts.perplexity.unwrap_or(DEFAULT_PERPLEXITY),
+            1.0,
+            100.0,
+        )?;
+        if points > 0 && (points as f64) <= 3.0 * perplexity + 1.0 {
+            return Err(self.invalid(
+                &points_key,
+                format!(
+                    "{points} points are too few for perplexity {perplexity}; t-SNE needs more than \
+                     3 * perplexity + 1 = {} (or 0 to skip t-SNE)",
+                    3.0 * perplexity + 1.0
+                ),
+            ));
+        }
+        let en = e.noise.unwrap_or_default();
+        let ven = ve.noise.unwrap_or_default();
+        let eval_kind = self.noise_kind(
+            &key("eval", "noise.kind", ven.kind.is_some()),
+            en.kind.as_deref(),
+            NoiseKind::Gaussian,
+        )?;
+        let eval = EvalConfig {
+            samples: self
+                .int(
+                    &key("eval", "samples", ve.samples.is_some()),
+                    e.samples,
+                    1,
+                    MAX_SAMPLES,
+                )?
+                .unwrap_or(DEFAULT_SAMPLES),
+            tsne: TsneConfig {
+                points,
+                perplexity,
+                input: self.choice(
+                    &key("eval", "tsne.input", vts.input.is_some()),
+                    ts.input.as_deref(),
+                    TsneInput::Latent,
+                    &[
+                        ("latent", TsneInput::Latent),
+                        ("reconstruction", TsneInput::Reconstruction),
+                    ],
+                )?,
+            },
+            noise: EvalNoise {
+                kind: eval_kind,
+                level: match eval_kind {
+                    NoiseKind::None => 0.0,
+                    kind => self.noise_level(
+                        &key("eval", "noise.level", ven.level.is_some()),
+                        kind,
+                        en.level.unwrap_or(DEFAULT_EVAL_NOISE),
+                    )?,
+                },
+            },
+        };
+
+        Ok(RunConfig {
+            experiment: raw.name.clone(),
+            name: name.to_string(),
+            description,
+            seed,
+            data: data.clone(),
+            model: ModelConfig {
+                kind,
+                latent,
+                hidden,
+            },
+            train,
+            noise,
+            eval,
+        })
+    }
+
+    fn noise_kind(
+        &self,
+        key: &str,
+        value: Option<&str>,
+        default: NoiseKind,
+    ) -> Result<NoiseKind, SpecError> {
+        let options: Vec<(&str, NoiseKind)> =
+            NoiseKind::ALL.iter().map(|k| (k.name(), *k)).collect();
+        self.choice(key, value, default, &options)
+    }
+
+    fn noise_level(&self, key: &str, kind: NoiseKind, level: f64) -> Result<f64, SpecError> {
+        let max = if kind == NoiseKind::Gaussian {
+            MAX_GAUSSIAN_STD
+        } else {
+            1.0
+        };
+        let what = if kind == NoiseKind::Gaussian {
+            "the standard deviation"
+        } else {
+            "the fraction of pixels hit"
+        };
+        self.real(key, level, 0.0, max).map_err(|e| match e {
+            SpecError::Invalid { path, key, message } => SpecError::Invalid {
+                path,
+                key,
+                message: format!("{message} ({what} for {} noise)", kind.name()),
+            },
+            other => other,
+        })
+    }
+}

@@ -1,0 +1,187 @@
+//! The spec contract: good specs resolve as documented, bad ones fail naming
+//! the file, the key and what is allowed.
+
+use std::path::Path;
+
+use aelab_spec::{DataSource, Experiment, ModelKind, OptimizerName, SpecError};
+
+fn parse(text: &str) -> Result<Experiment, SpecError> {
+    Experiment::parse(Path::new("specs/test.toml"), text)
+}
+
+fn error(text: &str) -> String {
+    parse(text).expect_err("spec should be refused").to_string()
+}
+
+#[test]
+fn issue_example_resolves_with_overrides_and_defaults() {
+    let exp = parse(
+        r#"
+        name = "dae"
+        description = "AE vs DAE"
+        seed = 7
+        [data]
+        source = "mnist"
+        limit = 42000
+        validation = 5000
+        [model]
+        latent = 30
+        hidden = 100
+        [train]
+        epochs = 30
+        batch_size = 32
+        optimizer = "sgd"
+        lr = 1.5
+        [noise]
+        kind = "none"
+        level = 0.5
+        [eval]
+        samples = 10
+        tsne = { points = 5000, perplexity = 30.0, input = "latent" }
+        [[variant]]
+        name = "ae-sgd"
+        train = { optimizer = "sgd", lr = 1.5 }
+        [[variant]]
+        name = "dae-adam"
+        noise = { kind = "gaussian", level = 0.5 }
+        train = { optimizer = "adam", lr = 0.001 }
+        [[variant]]
+        name = "pca"
+        model = { kind = "pca" }
+        "#,
+    )
+    .unwrap();
+    assert_eq!(exp.runs.len(), 3);
+    let [ae, dae, pca] = [&exp.runs[0], &exp.runs[1], &exp.runs[2]];
+    assert_eq!(
+        (ae.train.optimizer, ae.train.lr, ae.seed),
+        (OptimizerName::Sgd, 1.5, 7)
+    );
+    assert_eq!(ae.noise.kind.name(), "none");
+    assert_eq!(
+        (dae.train.optimizer, dae.train.lr, dae.train.epochs),
+        (OptimizerName::Adam, 0.001, 30)
+    );
+    assert_eq!((dae.noise.kind.name(), dae.noise.level), ("gaussian", 0.5));
+    assert_eq!((pca.model.kind, pca.model.latent), (ModelKind::Pca, 30));
+    assert_eq!(exp.data.limit, Some(42000));
+    assert!(matches!(exp.data.source, DataSource::Mnist { dir: None }));
+    let toml = dae.to_toml();
+    assert!(
+        toml.contains("lr = 0.001") && toml.contains("kind = \"gaussian\""),
+        "{toml}"
+    );
+}
+
+#[test]
+fn a_spec_without_variants_is_one_run_named_after_it() {
+    let exp = parse("name = \"solo\"\n").unwrap();
+    assert_eq!(exp.runs.len(), 1);
+    let run = &exp.runs[0];
+    assert_eq!(run.name, "solo");
+    assert_eq!(
+        (run.seed, run.train.epochs, run.train.batch_size),
+        (42, 30, 32)
+    );
+    assert_eq!(
+        (run.train.optimizer, run.train.lr),
+        (OptimizerName::Adam, 0.001)
+    );
+    assert_eq!(
+        (run.eval.tsne.points, run.eval.tsne.perplexity),
+        (5000, 30.0)
+    );
+    assert_eq!(exp.data.validation, 5000);
+}
+
+#[test]
+fn csv_paths_are_relative_to_the_spec_file() {
+    let exp = parse(
+        "name = \"k\"\n[data]\nsource = \"csv\"\ntrain = \"train.csv\"\ntest = \"/abs/test.csv\"\n",
+    )
+    .unwrap();
+    match &exp.data.source {
+        DataSource::Csv { train, test } => {
+            assert_eq!(train, Path::new("specs/train.csv"));
+            assert_eq!(test.as_deref(), Some(Path::new("/abs/test.csv")));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bad_specs_name_file_key_and_allowed_values() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("name = \"x\"\n[train]\nlrr = 1.0\n", "train.lrr", "unknown field"),
+        ("name = \"x\"\ncolour = 1\n", "colour", "unknown field"),
+        ("name = \"x\"\n[[variant]]\nname = \"a\"\ntrain = { epoch = 3 }\n", "variant[0].train.epoch", "unknown field"),
+        ("name = \"x\"\n[train]\nepochs = \"ten\"\n", "train.epochs", "invalid type"),
+        ("name = \"x\"\n[train]\nepochs = 0\n", "train.epochs", "1..=10000"),
+        ("name = \"x\"\n[train]\nepochs = 100000\n", "train.epochs", "1..=10000"),
+        ("name = \"x\"\n[train]\nbatch_size = 0\n", "train.batch_size", "1..=65536"),
+        ("name = \"x\"\n[train]\nlr = -1.0\n", "train.lr", "greater than 0"),
+        ("name = \"x\"\n[train]\nlr = nan\n", "train.lr", "greater than 0"),
+        ("name = \"x\"\n[train]\nlr = inf\n", "train.lr", "at most 1000"),
+        ("name = \"x\"\n[train]\noptimizer = \"rmsprop\"\n", "train.optimizer", "\"sgd\", \"adam\""),
+        ("name = \"x\"\n[noise]\nkind = \"gaussian\"\nlevel = 11.0\n", "noise.level", "standard deviation"),
+        ("name = \"x\"\n[noise]\nkind = \"masking\"\nlevel = 1.5\n", "noise.level", "fraction"),
+        ("name = \"x\"\n[noise]\nkind = \"pink\"\n", "noise.kind", "\"salt-pepper\""),
+        ("name = \"x\"\n[model]\nlatent = 31\n", "model.latent", "[2, 10, 30, 64]"),
+        ("name = \"x\"\n[model]\nhidden = 99\n", "model.hidden", "[100]"),
+        ("name = \"x\"\n[model]\nkind = \"vae\"\n", "model.kind", "\"pca\""),
+        ("name = \"\"\n", "name", "empty"),
+        ("name = \"a/b\"\n", "name", "[A-Za-z0-9._-]+"),
+        ("name = \"..\"\n", "name", "starts with a dot"),
+        ("name = \".hidden\"\n", "name", "starts with a dot"),
+        ("name = \"a b\"\n", "name", "characters other than"),
+        ("name = \"x\"\nseed = -1\n", "seed", "negative"),
+        ("name = \"x\"\n[[variant]]\nname = \"a\"\n[[variant]]\nname = \"a\"\n", "variant[1].name", "unique"),
+        ("name = \"x\"\n[[variant]]\nname = \"a\"\nnoise = { kind = \"gaussian\", level = -0.1 }\n", "variant[0].noise.level", "greater than 0"),
+        ("name = \"x\"\n[data]\nsource = \"csv\"\n", "data.train", "required"),
+        ("name = \"x\"\n[data]\nsource = \"kaggle\"\n", "data.source", "\"mnist\", \"csv\""),
+        ("name = \"x\"\n[data]\ntrain = \"a.csv\"\n", "data.train", "only for source = \"csv\""),
+        ("name = \"x\"\n[data]\nlimit = 0\n", "data.limit", "out of range"),
+        ("name = \"x\"\n[eval]\ntsne = { points = 50, perplexity = 30.0 }\n", "eval.tsne.points", "too few"),
+        ("name = \"x\"\n[eval]\nsamples = 0\n", "eval.samples", "1..=100"),
+        ("name = \"x\"\n[model]\nkind = \"pca\"\n[noise]\nkind = \"gaussian\"\n", "noise.kind", "autoencoders"),
+        ("name = \"x\"\n[[variant]]\nname = \"a\"\ndata = { limit = 3 }\n", "variant[0].data", "unknown field"),
+    ];
+    for (text, key, what) in cases {
+        let err = error(text);
+        assert!(err.starts_with("specs/test.toml: "), "{text:?}: {err}");
+        assert!(
+            err.contains(&format!("key `{key}`")),
+            "{text:?}: expected key {key}: {err}"
+        );
+        assert!(err.contains(what), "{text:?}: expected {what:?}: {err}");
+    }
+}
+
+#[test]
+fn not_toml_and_missing_files() {
+    let err = error("name = \"x\"\n[train\nepochs = 3\n");
+    assert!(
+        err.starts_with("specs/test.toml: ") && err.contains("line 2"),
+        "{err}"
+    );
+    let err = error("description = \"no name\"\n");
+    assert!(err.contains("name"), "{err}");
+    let err = Experiment::load(Path::new("/no/such/spec.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("/no/such/spec.toml"), "{err}");
+}
+
+#[test]
+fn shipped_experiments_are_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            Experiment::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            count += 1;
+        }
+    }
+    assert!(count >= 3, "experiments/ should hold ae, dae and smoke");
+}

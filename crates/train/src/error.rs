@@ -1,0 +1,13 @@
+//! Errors of the training crate.
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Model(#[from] aelab_models::ModelError),
+
+    #[error("the optimizer could not update the parameters: {0}")]
+    Optimizer(String),
+
+    #[error("{0}")]
+    Data(String),
+}

@@ -1,0 +1,21 @@
+//! Training loops for aelab's autoencoders: mini-batch gradient descent with
+//! SGD or Keras' variant of Adam, binary cross-entropy against the clean
+//! image, optional input corruption (a denoising autoencoder), a validation
+//! pass per epoch, divergence detection, and seeded, bit-reproducible order
+//! and noise.
+//!
+//! The crate reports progress through a caller-supplied observer
+//! ([`FitEvent`]) and never prints; it does no file I/O.
+
+mod error;
+mod fit;
+mod optimizer;
+
+pub mod streams;
+
+pub use error::TrainError;
+pub use fit::{
+    fit, validation_inputs, EpochRecord, FitConfig, FitData, FitEvent, FitOutcome, FitStatus,
+    Resample,
+};
+pub use optimizer::{OptimizerKind, KERAS_ADAM};

@@ -1,0 +1,312 @@
+//! Executes one run into its folder `runs/<run>/`: trains the autoencoder
+//! (or fits PCA), evaluates it, and writes `config.toml`, `metrics.csv`,
+//! the weights, the plots and `summary.json`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use aelab_archive::{
+    write_atomic, write_atomic_with, write_metrics_csv, Divergence, MetricsRow, RunStatus, Summary,
+};
+use aelab_data::noise::{Corruption, NoiseKind};
+use aelab_models::score::score;
+use aelab_models::Reconstructor;
+use aelab_reduce::Pca;
+use aelab_report::{digit_grid, embedding_scatter, loss_curves, Figure, Series};
+use aelab_spec::{ModelKind, OptimizerName, ResampleName, RunConfig};
+use aelab_train::{
+    fit, EpochRecord, FitConfig, FitData, FitEvent, FitStatus, OptimizerKind, Resample,
+};
+use anyhow::{Context, Result};
+
+use crate::dataset::Dataset;
+use crate::evaluate::{evaluate, KNN_K};
+use crate::progress;
+
+/// What the report needs of a finished run.
+pub struct RunResult {
+    pub summary: Summary,
+    pub history: Vec<EpochRecord>,
+    pub figures: Vec<Figure>,
+}
+
+/// Runs `run` on `data`, writing into `dir` (created here).
+pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path) -> Result<RunResult> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut resolved = run.clone();
+    resolved.data.source = data.source.clone();
+    write_atomic(&dir.join("config.toml"), resolved.to_toml().as_bytes())?;
+
+    let started = Instant::now();
+    let mut explained_variance_ratio = None;
+    let (model, history, status): (Box<dyn Reconstructor>, Vec<EpochRecord>, FitStatus) =
+        match run.model.kind {
+            ModelKind::Autoencoder => {
+                let outcome = train_autoencoder(run, data)?;
+                (outcome.model, outcome.history, outcome.status)
+            }
+            ModelKind::Pca => {
+                let pca = Pca::fit(&data.train, data.pixels(), run.model.latent)?;
+                let record = EpochRecord {
+                    epoch: 1,
+                    train_loss: score(&pca.reconstruct(&data.train), &data.train).bce,
+                    val_loss: (!data.validation.is_empty())
+                        .then(|| score(&pca.reconstruct(&data.validation), &data.validation).bce),
+                    seconds: started.elapsed().as_secs_f64(),
+                };
+                explained_variance_ratio = Some(pca.explained_variance_ratio());
+                (Box::new(pca), vec![record], FitStatus::Completed)
+            }
+        };
+    let train_seconds = started.elapsed().as_secs_f64();
+    let rows: Vec<MetricsRow> = history
+        .iter()
+        .map(|r| MetricsRow {
+            epoch: r.epoch,
+            train_loss: r.train_loss,
+            val_loss: r.val_loss,
+            seconds: r.seconds,
+        })
+        .collect();
+    write_metrics_csv(&dir.join("metrics.csv"), &rows)?;
+
+    let mut summary = Summary {
+        run: run.name.clone(),
+        status: Some(RunStatus::Ok),
+        model: match run.model.kind {
+            ModelKind::Autoencoder => format!(
+                "autoencoder 784-{h}-{l}-{h}-784",
+                h = run.model.hidden,
+                l = run.model.latent
+            ),
+            ModelKind::Pca => format!("pca {}", run.model.latent),
+        },
+        epochs_completed: history.len(),
+        val_bce: history.last().and_then(|r| r.val_loss),
+        seconds_per_epoch: match run.model.kind {
+            ModelKind::Autoencoder => median(history.iter().map(|r| r.seconds).collect()),
+            ModelKind::Pca => None,
+        },
+        train_seconds: Some(train_seconds),
+        explained_variance_ratio,
+        ..Summary::default()
+    };
+    let mut figures = Vec::new();
+    let rel = |file: &str| format!("runs/{}/{file}", run.name);
+    if run.model.kind == ModelKind::Autoencoder {
+        let series = [
+            Series {
+                label: "train".into(),
+                points: history
+                    .iter()
+                    .map(|r| (r.epoch as f64, r.train_loss))
+                    .collect(),
+            },
+            Series {
+                label: "validation".into(),
+                points: history
+                    .iter()
+                    .filter_map(|r| r.val_loss.map(|v| (r.epoch as f64, v)))
+                    .collect(),
+            },
+        ];
+        loss_curves(
+            &dir.join("loss.png"),
+            &format!("{}: loss per epoch", run.name),
+            "binary cross-entropy",
+            &series,
+        )?;
+        figures.push(Figure {
+            path: rel("loss.png"),
+            caption: format!(
+                "{}: training and validation loss (BCE) per epoch{}",
+                run.name,
+                noisy_note(run)
+            ),
+        });
+    }
+    if let FitStatus::Diverged { epoch, step } = status {
+        tracing::warn!(
+            "run {} diverged at epoch {epoch}, step {step}: the loss is not finite",
+            run.name
+        );
+        summary.status = Some(RunStatus::Diverged);
+        summary.diverged_at = Some(Divergence { epoch, step });
+        summary.write(&dir.join("summary.json"))?;
+        return Ok(RunResult {
+            summary,
+            history,
+            figures,
+        });
+    }
+
+    write_atomic_with(&dir.join("weights.safetensors"), |tmp| {
+        model.save_weights(tmp)
+    })?;
+    let evaluation = evaluate(model.as_ref(), data, run)?;
+    summary.test_bce = evaluation.test.map(|s| s.bce);
+    summary.test_mse = evaluation.test.map(|s| s.mse);
+    summary.test_psnr = evaluation.test.map(|s| s.psnr());
+    summary.noisy_test_bce = evaluation.noisy_test.map(|s| s.bce);
+    summary.noisy_test_mse = evaluation.noisy_test.map(|s| s.mse);
+    summary.knn5_latent_acc = evaluation.knn5_latent_acc;
+
+    digit_grid(
+        &dir.join("reconstructions.png"),
+        &format!(
+            "{}: {} {} digits and their reconstructions",
+            run.name,
+            evaluation.grid.first().map_or(0, |r| r.images.len()),
+            evaluation.grid_source
+        ),
+        &evaluation.grid,
+        data.side(),
+    )?;
+    figures.push(Figure {
+        path: rel("reconstructions.png"),
+        caption: format!(
+            "{}: the first {} {} digits, their reconstructions, and the same digits with {} {} noise and what the model makes of them",
+            run.name,
+            run.eval.samples,
+            evaluation.grid_source,
+            run.eval.noise.kind.name(),
+            run.eval.noise.level
+        ),
+    });
+
+    if let Some(map) = &evaluation.tsne {
+        summary.tsne_knn5_acc = Some(map.knn5_acc);
+        summary.tsne_seconds = Some(map.seconds);
+        let mut csv = String::from("x,y,label\n");
+        for (p, l) in map.points.iter().zip(&map.labels) {
+            csv.push_str(&format!("{},{},{l}\n", p[0], p[1]));
+        }
+        write_atomic(&dir.join("tsne.csv"), csv.as_bytes())?;
+        let input = match run.eval.tsne.input {
+            aelab_spec::TsneInput::Latent => format!("{}-d codes", run.model.latent),
+            aelab_spec::TsneInput::Reconstruction => "reconstructions".to_string(),
+        };
+        embedding_scatter(
+            &dir.join("tsne.png"),
+            &format!(
+                "{}: t-SNE of {} validation {input} ({KNN_K}-NN acc {:.3})",
+                run.name,
+                map.points.len(),
+                map.knn5_acc
+            ),
+            ("t-SNE 1", "t-SNE 2"),
+            &map.points,
+            &map.labels,
+        )?;
+        figures.push(Figure {
+            path: rel("tsne.png"),
+            caption: format!(
+                "{}: t-SNE (perplexity {}) of the {} of {} validation digits, coloured by label; \
+                 leave-one-out {KNN_K}-NN accuracy of the map {:.4} ({:.1} s)",
+                run.name,
+                run.eval.tsne.perplexity,
+                input,
+                map.points.len(),
+                map.knn5_acc,
+                map.seconds
+            ),
+        });
+    }
+    summary.write(&dir.join("summary.json"))?;
+    Ok(RunResult {
+        summary,
+        history,
+        figures,
+    })
+}
+
+fn noisy_note(run: &RunConfig) -> String {
+    if run.noise.kind == NoiseKind::None {
+        String::new()
+    } else {
+        format!(
+            "; inputs corrupted by {} noise {}, targets clean",
+            run.noise.kind.name(),
+            run.noise.level
+        )
+    }
+}
+
+fn train_autoencoder(run: &RunConfig, data: &Dataset) -> Result<aelab_train::FitOutcome> {
+    let config = FitConfig {
+        latent: run.model.latent,
+        hidden: run.model.hidden,
+        epochs: run.train.epochs,
+        batch_size: run.train.batch_size,
+        optimizer: match run.train.optimizer {
+            OptimizerName::Sgd => OptimizerKind::Sgd,
+            OptimizerName::Adam => OptimizerKind::Adam,
+        },
+        lr: run.train.lr,
+        noise: Corruption {
+            kind: run.noise.kind,
+            level: run.noise.level as f32,
+        },
+        resample: match run.noise.resample {
+            ResampleName::Once => Resample::Once,
+            ResampleName::Epoch => Resample::Epoch,
+        },
+        seed: run.seed,
+    };
+    let mut bar = None;
+    let name = run.name.clone();
+    let outcome = fit(
+        &config,
+        FitData {
+            train: &data.train,
+            validation: &data.validation,
+        },
+        &mut |event| match event {
+            FitEvent::Start {
+                epochs,
+                steps_per_epoch,
+            } => {
+                bar = Some(progress::bar(
+                    &name,
+                    (epochs * steps_per_epoch) as u64,
+                    "steps",
+                ));
+            }
+            FitEvent::Step { .. } => {
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+            }
+            FitEvent::Epoch(r) => {
+                let val = r.val_loss.map_or("–".to_string(), |v| format!("{v:.5}"));
+                tracing::info!(
+                    "{name} epoch {}/{}: train loss {:.5}, val loss {val} ({:.2} s)",
+                    r.epoch,
+                    config.epochs,
+                    r.train_loss,
+                    r.seconds
+                );
+                if let Some(bar) = &bar {
+                    bar.set_message(format!("val {val}"));
+                }
+            }
+        },
+    )?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(outcome)
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 0 {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    })
+}

@@ -1,0 +1,79 @@
+//! What the manifest records about where a result came from: git revision,
+//! compiler and crate versions, host and times.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use aelab_archive::GitInfo;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::project_root;
+
+pub fn git() -> GitInfo {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(project_root())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "HEAD"]) {
+        Some(revision) => GitInfo {
+            revision,
+            dirty: git(&["status", "--porcelain", "--untracked-files=no"])
+                .is_some_and(|s| !s.is_empty()),
+        },
+        None => GitInfo {
+            revision: "unknown".into(),
+            dirty: false,
+        },
+    }
+}
+
+pub fn rustc() -> String {
+    env!("AELAB_RUSTC").to_string()
+}
+
+pub fn crates() -> BTreeMap<String, String> {
+    let mut map: BTreeMap<String, String> = env!("AELAB_CRATES")
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    map.insert("aelab".into(), env!("CARGO_PKG_VERSION").into());
+    map
+}
+
+pub fn host() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Now, RFC 3339 in UTC.
+pub fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Now as `YYYYmmdd-HHMMSS` (UTC), for archive folder names.
+pub fn stamp() -> String {
+    let t = OffsetDateTime::now_utc();
+    format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}

@@ -1,0 +1,75 @@
+//! Bad input ends in a clear message and exit code 2, before any training,
+//! and leaves no archive behind.
+
+use std::process::Command;
+
+fn run(spec_text: &str, extra_env: Option<(&str, &str)>) -> (i32, String, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("bad.toml");
+    std::fs::write(&spec, spec_text).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args([
+        "run",
+        spec.to_str().unwrap(),
+        "--results-dir",
+        tmp.path().join("results").to_str().unwrap(),
+    ]);
+    if let Some((k, v)) = extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        tmp,
+    )
+}
+
+#[test]
+fn spec_errors_exit_2_naming_file_and_key() {
+    let (code, stderr, tmp) = run("name = \"x\"\n[train]\nlr = -3.0\n", None);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("train.lr"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !tmp.path().join("results").exists(),
+        "no archive for a refused spec"
+    );
+}
+
+#[test]
+fn missing_data_says_what_to_do() {
+    let (code, stderr, _tmp) = run("name = \"x\"\n[data]\ndir = \"/no/such/mnist\"\n", None);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("/no/such/mnist") && stderr.contains("MNIST_DIR"),
+        "{stderr}"
+    );
+    let (code, stderr, _tmp) = run("name = \"x\"\n", Some(("MNIST_DIR", "")));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("set MNIST_DIR"), "{stderr}");
+}
+
+#[test]
+fn csv_with_wrong_image_size_for_an_autoencoder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("tiny.csv");
+    let mut text = String::from("label,pixel0,pixel1,pixel2,pixel3\n");
+    for i in 0..20 {
+        text.push_str(&format!("{},{},0,255,3\n", i % 10, i));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let spec = format!(
+        "name = \"x\"\n[data]\nsource = \"csv\"\ntrain = \"{}\"\nvalidation = 5\n",
+        csv.display()
+    );
+    let (code, stderr, _tmp) = run(&spec, None);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("28x28") && stderr.contains("2x2") && stderr.contains("model.kind"),
+        "{stderr}"
+    );
+}
