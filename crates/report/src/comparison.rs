@@ -174,12 +174,11 @@ fn verdict(metric: &Metric, input: &ReportInput) -> Option<String> {
         Better::Higher => "higher",
     };
     let lead = if second_value != 0.0 {
-        format!(
-            "{:.1}% {direction}",
-            100.0 * (best_value - second_value).abs() / second_value.abs()
-        )
+        let percent = 100.0 * (best_value - second_value).abs() / second_value.abs();
+        let decimals = if percent < 1.0 { 2 } else { 1 };
+        format!("{percent:.decimals$}% {direction}")
     } else {
-        format!("{direction}")
+        direction.to_string()
     };
     Some(format!(
         "{}: `{best}` is best at {}, {lead} than `{second}` ({})",

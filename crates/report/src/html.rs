@@ -87,11 +87,8 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
     for k in &c.setting_keys {
         let _ = write!(out, "<th>{}</th>", escape(k));
     }
-    for (m, _) in &c.metrics {
-        let _ = write!(out, "<th>{}</th>", escape(m.label));
-    }
     let _ = writeln!(out, "</tr></thead><tbody>");
-    for (i, run) in input.runs.iter().enumerate() {
+    for run in &input.runs {
         let status = status_text(&run.summary);
         let status_class = if status == "ok" { "" } else { " class=\"bad\"" };
         let _ = write!(
@@ -103,6 +100,20 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
         for k in &c.setting_keys {
             let _ = write!(out, "<td>{}</td>", escape(&c.setting(run, k)));
         }
+        let _ = writeln!(out, "</tr>");
+    }
+    let _ = writeln!(out, "</tbody></table></div>");
+
+    let _ = writeln!(
+        out,
+        "<h2 id=\"metrics\">Metrics</h2><div class=\"table-wrap\"><table><thead><tr><th>run</th>"
+    );
+    for (m, _) in &c.metrics {
+        let _ = write!(out, "<th>{}</th>", escape(m.label));
+    }
+    let _ = writeln!(out, "</tr></thead><tbody>");
+    for (i, run) in input.runs.iter().enumerate() {
+        let _ = write!(out, "<tr><td>{}</td>", escape(&run.name));
         for (m, best) in &c.metrics {
             let text = escape(&m.format((m.value)(&run.summary)));
             if *best == Some(i) {
@@ -113,10 +124,7 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
         }
         let _ = writeln!(out, "</tr>");
     }
-    let _ = writeln!(
-        out,
-        "</tbody></table></div><p>★ marks the best value of each metric.</p>"
-    );
+    let _ = writeln!(out, "</tbody></table></div><p>★ marks the best value of each metric. Lower is better for BCE, MSE and seconds; higher for PSNR and accuracy.</p>");
 
     for f in &input.figures {
         figure(&mut out, f);
