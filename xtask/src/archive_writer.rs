@@ -47,7 +47,7 @@ impl ArchiveWriter {
                     sha256: f.sha256.clone(),
                 })
                 .collect(),
-            threads: rayon::current_num_threads(),
+            threads: crate::execute::TRAIN_THREADS,
             host: provenance::host(),
             started: provenance::now(),
             finished: None,

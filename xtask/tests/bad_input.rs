@@ -73,3 +73,41 @@ fn csv_with_wrong_image_size_for_an_autoencoder_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn data_that_does_not_fit_the_runs_is_refused_before_training() {
+    let dir = std::env::var("MNIST_DIR").expect("MNIST_DIR must be set (see README)");
+    let dir = if std::path::Path::new(&dir).is_relative() {
+        format!("{}/../{dir}", env!("CARGO_MANIFEST_DIR"))
+    } else {
+        dir
+    };
+    let cases = [
+        (
+            "[train]\nbatch_size = 5000\n",
+            "key `train.batch_size`: 5000 is larger than the 800 training images",
+        ),
+        (
+            "[model]\nkind = \"pca\"\nlatent = 800\n",
+            "key `model.latent`: 800 components for 784 pixels",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let spec = format!(
+            "name = \"x\"\n[data]\ndir = \"{dir}\"\nlimit = 1000\nvalidation = 200\n{extra}"
+        );
+        let (code, stderr, tmp) = run(&spec, None);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!tmp.path().join("results").exists());
+    }
+    let (code, stderr, _tmp) = run(
+        &format!("name = \"x\"\n[data]\ndir = \"{dir}\"\nlimit = 70000\n"),
+        None,
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("data.limit = 70000 but the labelled data has only 60000 images"),
+        "{stderr}"
+    );
+}

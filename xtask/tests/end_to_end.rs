@@ -3,25 +3,11 @@
 //! with the same seed. Needs `MNIST_DIR` (`.ci/run` sets it) and fails,
 //! rather than skips, without it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use serde_json::Value;
-
-fn mnist_dir() -> PathBuf {
-    let dir = std::env::var_os("MNIST_DIR").map(PathBuf::from).expect(
-        "MNIST_DIR is not set: point it at the folder with the four MNIST files \
-         (e.g. MNIST_DIR=$PWD/../shared/data/mnist cargo test --release --workspace)",
-    );
-    // Relative to the workspace root, where the README's command runs.
-    let dir = if dir.is_relative() {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir)
-    } else {
-        dir
-    };
-    assert!(dir.is_dir(), "MNIST_DIR={} is not a folder", dir.display());
-    dir
-}
+use common::{assert_files_whole, json, mnist_dir, run_spec};
 
 const SPEC: &str = r#"
 name = "e2e"
@@ -56,38 +42,18 @@ name = "pca"
 model = { kind = "pca", latent = 30 }
 "#;
 
-fn run_xtask(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .output()
-        .expect("the xtask binary runs")
-}
-
 /// Runs the spec once into `results`, returns the archive folder.
 fn run_once(spec: &Path, results: &Path) -> PathBuf {
-    let out = run_xtask(&[
-        "run",
-        spec.to_str().unwrap(),
-        "--results-dir",
-        results.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let out = run_spec(spec, results);
     assert!(
         out.status.success(),
         "xtask run failed: {}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut archives: Vec<PathBuf> = std::fs::read_dir(results.join("e2e"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    archives.sort();
-    archives.pop().expect("an archive folder")
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    common::archives(results, "e2e")
+        .pop()
+        .expect("an archive folder")
 }
 
 /// `epoch,train_loss,val_loss` of metrics.csv (the `seconds` column is wall
@@ -119,6 +85,7 @@ fn archive_is_complete_loss_falls_and_reruns_are_identical() {
     ] {
         assert!(first.join(file).is_file(), "missing {file}");
     }
+    assert_files_whole(&first);
     let manifest = json(&first.join("manifest.json"));
     assert_eq!(manifest["status"], "complete");
     assert_eq!(manifest["seed"], 7);

@@ -7,7 +7,7 @@ use rand::Rng;
 /// Errors of the archive crate.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
-    #[error("cannot create archive folder {path}: {source}")]
+    #[error("cannot create archive folder {path}")]
     Create {
         path: PathBuf,
         #[source]

@@ -24,6 +24,7 @@ pub struct Manifest {
     pub crates: BTreeMap<String, String>,
     pub seed: u64,
     pub data: Vec<DataFile>,
+    /// Threads each run trained with (t-SNE always uses one).
     pub threads: usize,
     pub host: String,
     pub started: String,

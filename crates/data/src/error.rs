@@ -7,14 +7,14 @@ use std::path::PathBuf;
 /// fault, the byte offset or line.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
 
-    #[error("{path}: the gzip stream is corrupt or cut off ({source})")]
+    #[error("{path}: the gzip stream is corrupt or cut off")]
     Gzip {
         path: PathBuf,
         #[source]

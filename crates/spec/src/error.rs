@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
-    #[error("cannot read spec {path}: {source}")]
+    #[error("cannot read spec {path}")]
     Read {
         path: PathBuf,
         #[source]

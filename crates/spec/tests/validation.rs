@@ -112,7 +112,9 @@ fn csv_paths_are_relative_to_the_spec_file() {
 #[test]
 fn bad_specs_name_file_key_and_allowed_values() {
     let cases: &[(&str, &str, &str)] = &[
-        ("name = \"x\"\n[train]\nlrr = 1.0\n", "train.lrr", "unknown field"),
+        ("name = \"x\"\n[train]\nlrr = 1.0\n", "train.lrr", "did you mean `lr`?"),
+        ("name = \"x\"\n[train]\nbatchsize = 1\n", "train.batchsize", "did you mean `batch_size`?"),
+        ("name = \"x\"\n[noize]\nkind = \"gaussian\"\n", "noize", "did you mean `noise`?"),
         ("name = \"x\"\ncolour = 1\n", "colour", "unknown field"),
         ("name = \"x\"\n[[variant]]\nname = \"a\"\ntrain = { epoch = 3 }\n", "variant[0].train.epoch", "unknown field"),
         ("name = \"x\"\n[train]\nepochs = \"ten\"\n", "train.epochs", "invalid type"),

@@ -1,0 +1,141 @@
+//! Helpers shared by the integration tests: the MNIST folder, running the
+//! real binary, and checking that every file in an archive is whole.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `$MNIST_DIR`, required: these tests fail, not skip, without real MNIST.
+pub fn mnist_dir() -> PathBuf {
+    let dir = std::env::var_os("MNIST_DIR").map(PathBuf::from).expect(
+        "MNIST_DIR is not set: point it at the folder with the four MNIST files \
+         (e.g. MNIST_DIR=$PWD/../shared/data/mnist cargo test --release --workspace)",
+    );
+    // Relative to the workspace root, where the README's command runs.
+    let dir = if dir.is_relative() {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir)
+    } else {
+        dir
+    };
+    assert!(dir.is_dir(), "MNIST_DIR={} is not a folder", dir.display());
+    dir
+}
+
+/// Writes `spec` (with `MNIST` replaced by the data folder) to `dir/name`.
+pub fn write_spec(dir: &Path, name: &str, spec: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, spec.replace("MNIST", mnist_dir().to_str().unwrap())).unwrap();
+    path
+}
+
+pub fn xtask() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+}
+
+/// `xtask run SPEC --results-dir RESULTS --quiet`.
+pub fn run_spec(spec: &Path, results: &Path) -> Output {
+    xtask()
+        .args([
+            "run",
+            spec.to_str().unwrap(),
+            "--results-dir",
+            results.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap()
+}
+
+pub fn archives(results: &Path, experiment: &str) -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = match std::fs::read_dir(results.join(experiment)) {
+        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    };
+    all.sort();
+    all
+}
+
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Every visible file under `dir` is whole: JSON and TOML parse, PNGs end
+/// with their IEND chunk, safetensors hold what their header promises, text
+/// files end with a newline. Hidden files may only be temporaries
+/// (`.name.tmp-PID.ext`), which never look like results.
+pub fn assert_files_whole(dir: &Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if path.is_dir() {
+            assert_files_whole(&path);
+            continue;
+        }
+        if name.starts_with('.') {
+            assert!(
+                name.contains(".tmp-"),
+                "unexpected hidden file {}",
+                path.display()
+            );
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let whole = match ext {
+            "json" => serde_json::from_slice::<serde_json::Value>(&bytes).is_ok(),
+            "toml" => std::str::from_utf8(&bytes).is_ok_and(|t| t.parse::<toml::Table>().is_ok()),
+            "png" => {
+                bytes.starts_with(b"\x89PNG")
+                    && bytes.len() > 12
+                    && &bytes[bytes.len() - 8..bytes.len() - 4] == b"IEND"
+            }
+            "safetensors" => safetensors_whole(&bytes),
+            "csv" | "md" | "html" => bytes.ends_with(b"\n"),
+            other => panic!("unexpected file type {other}: {}", path.display()),
+        };
+        assert!(whole, "{} is not a whole file", path.display());
+    }
+}
+
+fn safetensors_whole(bytes: &[u8]) -> bool {
+    let Some(header_len) = bytes
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap()) as usize)
+    else {
+        return false;
+    };
+    let Some(header) = bytes.get(8..8 + header_len) else {
+        return false;
+    };
+    let Ok(header) = serde_json::from_slice::<serde_json::Value>(header) else {
+        return false;
+    };
+    let end = header
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|v| v.get("data_offsets"))
+        .filter_map(|o| o[1].as_u64())
+        .max()
+        .unwrap_or(0) as usize;
+    bytes.len() == 8 + header_len + end
+}
+
+/// SHA-like fingerprint of every file under `dir` (path and bytes).
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
