@@ -1,36 +1,56 @@
 //! Scores a trained model the same way whatever it is (autoencoder or PCA):
-//! test and noisy-test reconstruction error, 5-NN accuracy of its codes, a
-//! t-SNE map of the validation digits, and the reconstruction grid.
+//! test and noisy-test reconstruction error (overall, per digit class and
+//! against the noise level), 5-NN accuracy and trustworthiness of its codes,
+//! a t-SNE map of the validation digits, and the image grids the report
+//! shows (reconstructions, worst reconstructions, interpolations, and for
+//! 2-D codes the decoded manifold).
 
 use std::time::Instant;
 
-use aelab_data::noise::Corruption;
-use aelab_models::score::{score, Scores};
+use aelab_data::noise::{Corruption, NoiseKind};
+use aelab_models::score::{per_image_mse, score, Scores};
 use aelab_models::Reconstructor;
-use aelab_reduce::{knn_accuracy, knn_leave_one_out_accuracy, tsne, TsneParams};
+use aelab_reduce::{knn_accuracy, knn_leave_one_out_accuracy, trustworthiness, tsne, TsneParams};
 use aelab_report::DigitRow;
 use aelab_spec::{RunConfig, TsneInput};
 use aelab_train::streams::{rng, Stream};
 use anyhow::Result;
 
 use crate::dataset::Dataset;
+use crate::latent_views;
 
-/// Neighbours in every k-NN accuracy.
+/// Neighbours in every k-NN accuracy and trustworthiness.
 pub const KNN_K: usize = 5;
+/// Validation digits behind the code trustworthiness when t-SNE is off.
+const TRUST_POINTS: usize = 5_000;
+/// Noise levels of the denoising curve.
+const CURVE_LEVELS: usize = 11;
+/// Worst-reconstructed test digits shown.
+const WORST: usize = 10;
 
 pub struct Evaluation {
     pub test: Option<Scores>,
     pub noisy_test: Option<Scores>,
     pub knn5_latent_acc: Option<f64>,
+    pub trust5_latent: Option<f64>,
     pub tsne: Option<TsneMap>,
+    pub per_class_test_mse: Option<Vec<f64>>,
+    pub denoising_curve: Option<Vec<[f64; 2]>>,
+    /// Originals, reconstructions, noisy inputs and their reconstructions.
     pub grid: Vec<DigitRow>,
     pub grid_source: &'static str,
+    /// The worst-reconstructed test digits and their reconstructions.
+    pub worst: Option<(Vec<DigitRow>, Vec<u8>)>,
+    pub interpolations: Vec<DigitRow>,
+    /// For 2-D codes: the decoded manifold and the codes with labels.
+    pub latent_plane: Option<latent_views::LatentPlane>,
 }
 
 pub struct TsneMap {
     pub points: Vec<[f32; 2]>,
     pub labels: Vec<u8>,
     pub knn5_acc: f64,
+    pub trust5: f64,
     pub seconds: f64,
 }
 
@@ -42,95 +62,212 @@ pub fn eval_corruption(run: &RunConfig) -> Corruption {
     }
 }
 
+fn rows(data: &[f32], pixels: usize) -> Vec<Vec<f32>> {
+    data.chunks(pixels).map(<[f32]>::to_vec).collect()
+}
+
 pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> Result<Evaluation> {
     let corruption = eval_corruption(run);
     let pixels = data.pixels();
-    let (test, noisy_test) = match &data.test {
-        Some(test) => {
+    let test_labels = data.split.test.as_ref().and_then(|t| t.labels.as_ref());
+    let mut evaluation = Evaluation {
+        test: None,
+        noisy_test: None,
+        knn5_latent_acc: None,
+        trust5_latent: None,
+        tsne: None,
+        per_class_test_mse: None,
+        denoising_curve: None,
+        grid: Vec::new(),
+        grid_source: "validation",
+        worst: None,
+        interpolations: Vec::new(),
+        latent_plane: None,
+    };
+
+    if let Some(test) = &data.test {
+        let reconstructed = model.reconstruct(test);
+        evaluation.test = Some(score(&reconstructed, test));
+        if !corruption.is_none() {
             let noisy = corruption.apply(test, &mut rng(run.seed, Stream::TestNoise));
-            (
-                Some(score(&model.reconstruct(test), test)),
-                (!corruption.is_none()).then(|| score(&model.reconstruct(&noisy), test)),
-            )
+            evaluation.noisy_test = Some(score(&model.reconstruct(&noisy), test));
         }
-        None => (None, None),
-    };
-
-    let knn5_latent_acc = match (&data.split.train.labels, &data.split.validation.labels) {
-        (Some(train_labels), Some(val_labels)) if !val_labels.is_empty() => Some(knn_accuracy(
-            &model.encode(&data.train),
-            train_labels,
-            &model.encode(&data.validation),
-            val_labels,
-            model.latent_dim(),
-            KNN_K,
-        )),
-        _ => None,
-    };
-
-    let tsne_map = match &data.split.validation.labels {
-        Some(labels) if run.eval.tsne.points > 0 => {
-            let n = run.eval.tsne.points.min(labels.len());
-            let images = &data.validation[..n * pixels];
-            let started = Instant::now();
-            let (input, dim) = match run.eval.tsne.input {
-                TsneInput::Latent => (model.encode(images), model.latent_dim()),
-                TsneInput::Reconstruction => (model.reconstruct(images), pixels),
-            };
-            let points = tsne(
-                &input,
-                dim,
-                TsneParams {
-                    perplexity: run.eval.tsne.perplexity,
-                    ..TsneParams::default()
+        evaluation.denoising_curve = Some(denoising_curve(model, test, run));
+        let errors = per_image_mse(&reconstructed, test, pixels);
+        if let Some(labels) = test_labels {
+            evaluation.per_class_test_mse = Some(per_class(&errors, labels));
+            evaluation.interpolations = latent_views::interpolations(model, test, labels, pixels);
+        }
+        let mut order: Vec<usize> = (0..errors.len()).collect();
+        order.sort_by(|&a, &b| errors[b].total_cmp(&errors[a]).then(a.cmp(&b)));
+        order.truncate(WORST);
+        let pick = |source: &[f32]| {
+            order
+                .iter()
+                .map(|&i| source[i * pixels..(i + 1) * pixels].to_vec())
+                .collect()
+        };
+        evaluation.worst = Some((
+            vec![
+                DigitRow {
+                    label: "original".into(),
+                    images: pick(test),
                 },
-            )?;
-            let flat: Vec<f32> = points.iter().flatten().copied().collect();
-            Some(TsneMap {
-                knn5_acc: knn_leave_one_out_accuracy(&flat, &labels[..n], 2, KNN_K),
-                labels: labels[..n].to_vec(),
-                points,
-                seconds: started.elapsed().as_secs_f64(),
-            })
+                DigitRow {
+                    label: "reconstruction".into(),
+                    images: pick(&reconstructed),
+                },
+            ],
+            order
+                .iter()
+                .map(|&i| test_labels.map_or(0, |l| l[i]))
+                .collect(),
+        ));
+    }
+
+    if let (Some(train_labels), Some(val_labels)) =
+        (&data.split.train.labels, &data.split.validation.labels)
+    {
+        if !val_labels.is_empty() {
+            let val_codes = model.encode(&data.validation);
+            evaluation.knn5_latent_acc = Some(knn_accuracy(
+                &model.encode(&data.train),
+                train_labels,
+                &val_codes,
+                val_labels,
+                model.latent_dim(),
+                KNN_K,
+            ));
+            if model.latent_dim() == 2 {
+                evaluation.latent_plane =
+                    Some(latent_views::latent_plane(model, &val_codes, val_labels));
+            }
+            embed(model, data, run, &val_codes, val_labels, &mut evaluation)?;
         }
-        _ => None,
-    };
+    }
 
     let (source, grid_source) = match &data.test {
         Some(test) => (test, "test"),
         None => (&data.validation, "validation"),
     };
+    evaluation.grid_source = grid_source;
     let n = run.eval.samples.min(source.len() / pixels);
     let originals = &source[..n * pixels];
     let noisy = corruption.apply(originals, &mut rng(run.seed, Stream::TestNoise));
-    let rows = |data: &[f32]| data.chunks(pixels).map(<[f32]>::to_vec).collect::<Vec<_>>();
-    let mut grid = vec![
+    evaluation.grid = vec![
         DigitRow {
             label: "original".into(),
-            images: rows(originals),
+            images: rows(originals, pixels),
         },
         DigitRow {
             label: "reconstruction".into(),
-            images: rows(&model.reconstruct(originals)),
+            images: rows(&model.reconstruct(originals), pixels),
         },
     ];
     if !corruption.is_none() {
-        grid.push(DigitRow {
+        evaluation.grid.push(DigitRow {
             label: format!("{} {} input", corruption.kind.name(), corruption.level),
-            images: rows(&noisy),
+            images: rows(&noisy, pixels),
         });
-        grid.push(DigitRow {
+        evaluation.grid.push(DigitRow {
             label: "its reconstruction".into(),
-            images: rows(&model.reconstruct(&noisy)),
+            images: rows(&model.reconstruct(&noisy), pixels),
         });
     }
+    Ok(evaluation)
+}
 
-    Ok(Evaluation {
-        test,
-        noisy_test,
-        knn5_latent_acc,
-        tsne: tsne_map,
-        grid,
-        grid_source,
-    })
+/// Trustworthiness of the codes and, when asked, the t-SNE map of the first
+/// validation digits; both against the pixels, sharing their distances.
+fn embed(
+    model: &dyn Reconstructor,
+    data: &Dataset,
+    run: &RunConfig,
+    val_codes: &[f32],
+    labels: &[u8],
+    evaluation: &mut Evaluation,
+) -> Result<()> {
+    let pixels = data.pixels();
+    let latent = model.latent_dim();
+    let n = match run.eval.tsne.points {
+        0 => TRUST_POINTS,
+        points => points,
+    }
+    .min(labels.len());
+    let images = &data.validation[..n * pixels];
+    let codes = &val_codes[..n * latent];
+    let mut map = None;
+    if run.eval.tsne.points > 0 {
+        let started = Instant::now();
+        let reconstructions;
+        let (input, dim) = match run.eval.tsne.input {
+            TsneInput::Latent => (codes, latent),
+            TsneInput::Reconstruction => {
+                reconstructions = model.reconstruct(images);
+                (reconstructions.as_slice(), pixels)
+            }
+        };
+        let params = TsneParams {
+            perplexity: run.eval.tsne.perplexity,
+            ..TsneParams::default()
+        };
+        let points = tsne(input, dim, params)?;
+        map = Some((points, started.elapsed().as_secs_f64()));
+    }
+    let flat: Vec<f32> = map
+        .iter()
+        .flat_map(|(p, _)| p.iter().flatten().copied())
+        .collect();
+    let mut embeddings: Vec<(&[f32], usize)> = vec![(codes, latent)];
+    if map.is_some() {
+        embeddings.push((&flat, 2));
+    }
+    let trust = trustworthiness(images, pixels, &embeddings, KNN_K);
+    evaluation.trust5_latent = Some(trust[0]);
+    if let Some((points, seconds)) = map {
+        evaluation.tsne = Some(TsneMap {
+            knn5_acc: knn_leave_one_out_accuracy(&flat, &labels[..n], 2, KNN_K),
+            trust5: trust[1],
+            labels: labels[..n].to_vec(),
+            points,
+            seconds,
+        });
+    }
+    Ok(())
+}
+
+/// Test MSE with the inputs corrupted at levels 0, 0.1, ..., 1 of the eval
+/// noise kind (Gaussian when the eval noise is none); targets clean.
+fn denoising_curve(model: &dyn Reconstructor, test: &[f32], run: &RunConfig) -> Vec<[f64; 2]> {
+    let kind = match run.eval.noise.kind {
+        NoiseKind::None => NoiseKind::Gaussian,
+        kind => kind,
+    };
+    (0..CURVE_LEVELS)
+        .map(|i| {
+            let level = i as f64 / (CURVE_LEVELS - 1) as f64;
+            let corruption = Corruption {
+                kind,
+                level: level as f32,
+            };
+            let noisy = corruption.apply(test, &mut rng(run.seed, Stream::TestNoise));
+            [level, score(&model.reconstruct(&noisy), test).mse]
+        })
+        .collect()
+}
+
+/// Mean of `errors` per label 0-9 (NaN for a class with no images).
+fn per_class(errors: &[f64], labels: &[u8]) -> Vec<f64> {
+    let mut sums = [0.0f64; 10];
+    let mut counts = [0usize; 10];
+    for (&e, &l) in errors.iter().zip(labels) {
+        if let Some(slot) = sums.get_mut(usize::from(l)) {
+            *slot += e;
+            counts[usize::from(l)] += 1;
+        }
+    }
+    sums.iter()
+        .zip(counts)
+        .map(|(s, c)| if c == 0 { f64::NAN } else { s / c as f64 })
+        .collect()
 }

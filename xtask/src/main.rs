@@ -8,6 +8,7 @@ mod archive_writer;
 mod dataset;
 mod evaluate;
 mod execute;
+mod latent_views;
 mod progress;
 mod provenance;
 mod run;

@@ -6,15 +6,17 @@ use std::process::ExitCode;
 
 use aelab_archive::{RunStatus, Summary};
 use aelab_models::Reconstructor;
-use aelab_reduce::Pca;
+use aelab_reduce::{knn_accuracy, trustworthiness, Pca};
 use aelab_report::{
-    embedding_scatter, loss_curves, write_report, Figure, ReportInput, RunReport, Series,
+    embedding_scatter, grouped_bars, line_chart, write_report, Baseline, Figure, ReportInput,
+    RunReport, Series, XAxis,
 };
 use aelab_spec::{Experiment, RunConfig};
 use anyhow::{Context, Result};
 
 use crate::archive_writer::ArchiveWriter;
 use crate::dataset::{self, Dataset};
+use crate::evaluate::KNN_K;
 use crate::execute::{execute, RunResult};
 use crate::{progress, project_root};
 
@@ -80,10 +82,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     }
     overall.finish_and_clear();
 
-    let figures = experiment_figures(&archive.dir, &data, &histories)?;
+    let figures = experiment_figures(&archive.dir, &data, &histories, &reports)?;
+    let baseline = embedding_baseline(&experiment, &data)?;
     write_report(
         &archive.dir,
-        &report_input(&experiment, &archive, &data, reports, figures),
+        &report_input(&experiment, &archive, &data, reports, figures, baseline),
     )?;
     archive.finish()?;
     let failed = archive
@@ -157,8 +160,63 @@ fn experiment_figures(
     dir: &Path,
     data: &Dataset,
     histories: &[(String, Vec<aelab_train::EpochRecord>)],
+    reports: &[RunReport],
 ) -> Result<Vec<Figure>> {
     let mut figures = Vec::new();
+    let per_class: Vec<(String, Vec<f64>)> = reports
+        .iter()
+        .filter_map(|r| Some((r.name.clone(), r.summary.per_class_test_mse.clone()?)))
+        .collect();
+    if !per_class.is_empty() {
+        let digits: Vec<String> = (0..10).map(|d| d.to_string()).collect();
+        grouped_bars(
+            &dir.join("per-class-mse.png"),
+            "test MSE per digit class",
+            ("digit class", "test MSE"),
+            &digits,
+            &per_class,
+        )?;
+        figures.push(Figure {
+            path: "per-class-mse.png".into(),
+            caption: "Test reconstruction MSE of each digit class, one bar per run: which digits each model finds hard".into(),
+        });
+    }
+    let curves: Vec<Series> = reports
+        .iter()
+        .filter_map(|r| {
+            Some(Series {
+                label: r.name.clone(),
+                points: r
+                    .summary
+                    .denoising_curve
+                    .as_ref()?
+                    .iter()
+                    .map(|p| (p[0], p[1]))
+                    .collect(),
+            })
+        })
+        .collect();
+    if let (false, Some(run)) = (curves.is_empty(), reports.first()) {
+        let kind = run
+            .settings
+            .iter()
+            .find(|(k, _)| k == "eval.noise.kind")
+            .map(|(_, v)| if v == "none" { "gaussian" } else { v.as_str() })
+            .unwrap_or("gaussian");
+        line_chart(
+            &dir.join("denoising.png"),
+            &format!("test MSE against {kind} noise level of the inputs"),
+            (&format!("{kind} noise level"), "test MSE (clean targets)"),
+            XAxis::Real,
+            &curves,
+        )?;
+        figures.push(Figure {
+            path: "denoising.png".into(),
+            caption: format!(
+                "Test MSE of every run with its test inputs corrupted by {kind} noise of increasing level and clean targets: where each model breaks"
+            ),
+        });
+    }
     let series: Vec<Series> = histories
         .iter()
         .filter(|(_, h)| h.len() > 1)
@@ -172,10 +230,11 @@ fn experiment_figures(
         .filter(|s| !s.points.is_empty())
         .collect();
     if !series.is_empty() {
-        loss_curves(
+        line_chart(
             &dir.join("val-loss.png"),
             "validation loss per epoch, all runs",
-            "validation BCE",
+            ("epoch", "validation BCE"),
+            XAxis::Count,
             &series,
         )?;
         figures.push(Figure {
@@ -217,12 +276,58 @@ fn experiment_figures(
     Ok(figures)
 }
 
+/// The linear baseline beside the runs' codes: PCA with as many components
+/// as the runs' most common code width, fitted on the training split.
+fn embedding_baseline(experiment: &Experiment, data: &Dataset) -> Result<Option<Baseline>> {
+    let (Some(train_labels), Some(val_labels)) =
+        (&data.split.train.labels, &data.split.validation.labels)
+    else {
+        return Ok(None);
+    };
+    let mut widths: Vec<usize> = experiment.runs.iter().map(|r| r.model.latent).collect();
+    widths.sort_unstable();
+    let Some(&latent) = widths
+        .iter()
+        .max_by_key(|&&w| (widths.iter().filter(|&&x| x == w).count(), w))
+    else {
+        return Ok(None);
+    };
+    if val_labels.is_empty() || latent > data.pixels() {
+        return Ok(None);
+    }
+    let pixels = data.pixels();
+    let pca = Pca::fit(&data.train, pixels, latent)?;
+    let val_codes = pca.encode(&data.validation);
+    let knn5_latent_acc = knn_accuracy(
+        &pca.encode(&data.train),
+        train_labels,
+        &val_codes,
+        val_labels,
+        latent,
+        KNN_K,
+    );
+    let n = experiment.runs.first().map_or(0, |r| r.eval.tsne.points);
+    let n = if n == 0 { 5_000 } else { n }.min(val_labels.len());
+    let trust = trustworthiness(
+        &data.validation[..n * pixels],
+        pixels,
+        &[(&val_codes[..n * latent], latent)],
+        KNN_K,
+    );
+    Ok(Some(Baseline {
+        label: format!("PCA {latent}"),
+        knn5_latent_acc,
+        trust5_latent: trust[0],
+    }))
+}
+
 fn report_input(
     experiment: &Experiment,
     archive: &ArchiveWriter,
     data: &Dataset,
     runs: Vec<RunReport>,
     figures: Vec<Figure>,
+    baseline: Option<Baseline>,
 ) -> ReportInput {
     let manifest = archive.manifest();
     let mut provenance = vec![
@@ -250,5 +355,6 @@ fn report_input(
         provenance,
         runs,
         figures,
+        baseline,
     }
 }

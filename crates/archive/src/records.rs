@@ -100,8 +100,17 @@ pub struct Summary {
     pub noisy_test_mse: Option<f64>,
     /// 5-NN accuracy of the validation codes against the training codes.
     pub knn5_latent_acc: Option<f64>,
+    /// Trustworthiness (k = 5) of the validation codes against the pixels.
+    pub trust5_latent: Option<f64>,
     /// Leave-one-out 5-NN accuracy of the 2-D t-SNE map.
     pub tsne_knn5_acc: Option<f64>,
+    /// Trustworthiness (k = 5) of the t-SNE map against the pixels.
+    pub trust5_tsne: Option<f64>,
+    /// Test MSE of each digit class 0-9.
+    pub per_class_test_mse: Option<Vec<f64>>,
+    /// `[noise level, test MSE]` with the test inputs corrupted by
+    /// `eval.noise.kind` at each level, targets clean.
+    pub denoising_curve: Option<Vec<[f64; 2]>>,
     pub seconds_per_epoch: Option<f64>,
     pub train_seconds: Option<f64>,
     pub tsne_seconds: Option<f64>,

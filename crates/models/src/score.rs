@@ -47,6 +47,21 @@ pub fn score(predictions: &[f32], targets: &[f32]) -> Scores {
     }
 }
 
+/// Mean squared error of each image (`pixels` values per image).
+pub fn per_image_mse(predictions: &[f32], targets: &[f32], pixels: usize) -> Vec<f64> {
+    predictions
+        .chunks(pixels)
+        .zip(targets.chunks(pixels))
+        .map(|(p, t)| {
+            p.iter()
+                .zip(t)
+                .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+                .sum::<f64>()
+                / pixels as f64
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +75,9 @@ mod tests {
         // perfect grey-level reconstructions still cost entropy; clipping keeps 0/1 finite
         assert!(score(&[0.0, 1.0], &[0.0, 1.0]).bce < 1e-6);
         assert!(score(&[0.0], &[1.0]).bce.is_finite());
+        assert_eq!(
+            per_image_mse(&[0.5, 0.5, 1.0, 1.0], &[0.0, 1.0, 1.0, 1.0], 2),
+            vec![0.25, 0.0]
+        );
     }
 }

@@ -102,30 +102,46 @@ fn for_each_nearest(
     exclude_self: bool,
     mut visit: impl FnMut(usize, &[(f32, usize)]),
 ) {
+    let mut nearest: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
+    for_each_distance_row(reference, query, dim, |query_index, row| {
+        nearest.clear();
+        for (j, &d) in row.iter().enumerate() {
+            if exclude_self && j == query_index {
+                continue;
+            }
+            if nearest.len() < k || d < nearest[nearest.len() - 1].0 {
+                let at = nearest.partition_point(|&(e, _)| e <= d);
+                nearest.insert(at, (d, j));
+                nearest.truncate(k);
+            }
+        }
+        visit(query_index, &nearest);
+    });
+}
+
+/// Calls `visit(query_index, row)` with the squared Euclidean distances from
+/// every query row to every reference row, computed in blocks of matrix
+/// products (`|q|^2 + |r|^2 - 2 q.r`).
+pub(crate) fn for_each_distance_row(
+    reference: &[f32],
+    query: &[f32],
+    dim: usize,
+    mut visit: impl FnMut(usize, &[f32]),
+) {
     let n_ref = reference.len() / dim;
     let reference = ArrayView2::from_shape((n_ref, dim), reference).expect("whole rows");
     let ref_norms: Vec<f32> = reference.rows().into_iter().map(|r| r.dot(&r)).collect();
-    let mut nearest: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
+    let mut row_buffer = vec![0.0f32; n_ref];
     for (block_index, block) in query.chunks(QUERY_BLOCK * dim).enumerate() {
         let rows = block.len() / dim;
         let q = ArrayView2::from_shape((rows, dim), block).expect("whole rows");
         let products = q.dot(&reference.t());
         for (r, row) in products.axis_iter(Axis(0)).enumerate() {
-            let query_index = block_index * QUERY_BLOCK + r;
             let q_norm = q.row(r).dot(&q.row(r));
-            nearest.clear();
-            for (j, &p) in row.iter().enumerate() {
-                if exclude_self && j == query_index {
-                    continue;
-                }
-                let d = q_norm + ref_norms[j] - 2.0 * p;
-                if nearest.len() < k || d < nearest[nearest.len() - 1].0 {
-                    let at = nearest.partition_point(|&(e, _)| e <= d);
-                    nearest.insert(at, (d, j));
-                    nearest.truncate(k);
-                }
+            for ((out, &p), &norm) in row_buffer.iter_mut().zip(row.iter()).zip(&ref_norms) {
+                *out = (q_norm + norm - 2.0 * p).max(0.0);
             }
-            visit(query_index, &nearest);
+            visit(block_index * QUERY_BLOCK + r, &row_buffer);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Dimensionality reduction and embedding quality for aelab: PCA (the linear
-//! baseline model and the 2-D view of the digits), t-SNE maps of codes, and
-//! k-nearest-neighbour accuracy, which turns "these codes separate digits
-//! well" into a number.
+//! baseline model and the 2-D view of the digits), t-SNE maps of codes,
+//! k-nearest-neighbour accuracy and trustworthiness, which turn "these codes
+//! separate digits well" into numbers.
 //!
 //! Choices, with reasons (see `../shared/notes/` for the measurements):
 //! - PCA is the covariance matrix plus `linfa_linalg`'s symmetric
@@ -20,9 +20,11 @@
 mod error;
 mod knn;
 mod pca;
+mod trust;
 mod tsne;
 
 pub use error::ReduceError;
 pub use knn::{knn_accuracy, knn_leave_one_out_accuracy};
 pub use pca::Pca;
+pub use trust::trustworthiness;
 pub use tsne::{tsne, TsneParams};

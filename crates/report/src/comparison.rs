@@ -6,7 +6,7 @@ use std::path::Path;
 
 use aelab_archive::{write_atomic, RunStatus, Summary};
 
-use crate::metrics::{Better, Metric, METRICS};
+use crate::metrics::{Better, Group, Metric, METRICS};
 use crate::{html, markdown, ReportError};
 
 /// A figure: a path relative to the archive folder and what it shows.
@@ -36,6 +36,17 @@ pub struct ReportInput {
     pub runs: Vec<RunReport>,
     /// Experiment-level figures (comparisons, the PCA view of the data).
     pub figures: Vec<Figure>,
+    /// The linear baseline's embedding quality, shown beside the runs'.
+    pub baseline: Option<Baseline>,
+}
+
+/// Embedding quality of a reference that is not a run (PCA codes of the
+/// same width as the runs' codes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    pub label: String,
+    pub knn5_latent_acc: f64,
+    pub trust5_latent: f64,
 }
 
 /// Settings never listed as differences: they differ by construction.
@@ -49,6 +60,11 @@ pub(crate) struct Comparison<'a> {
     /// Metrics with at least one value, and the index of their best run.
     pub metrics: Vec<(&'static Metric, Option<usize>)>,
     pub verdicts: Vec<String>,
+    /// One paragraph: who leads overall, on how many metrics.
+    pub overview: String,
+    /// The two runs compared side by side: the baseline (the first run) and
+    /// the run that wins most quality metrics among the others.
+    pub pair: Option<(usize, usize)>,
 }
 
 impl<'a> Comparison<'a> {
@@ -63,12 +79,61 @@ impl<'a> Comparison<'a> {
             .iter()
             .filter_map(|(m, _)| verdict(m, input))
             .collect();
+        let wins = wins(input, &metrics);
+        let pair = (input.runs.len() >= 2)
+            .then(|| {
+                (1..input.runs.len())
+                    .max_by_key(|&i| (wins[i], std::cmp::Reverse(i)))
+                    .map(|i| (0, i))
+            })
+            .flatten();
         Comparison {
             input,
             setting_keys: setting_keys(input),
+            overview: overview(input, &metrics, &wins),
             metrics,
             verdicts,
+            pair,
         }
+    }
+
+    /// Metrics of `group` that some run has.
+    pub fn group(&self, group: Group) -> impl Iterator<Item = &(&'static Metric, Option<usize>)> {
+        self.metrics.iter().filter(move |(m, _)| m.group == group)
+    }
+
+    /// Each metric of runs `a` and `b`, and how `b` differs from `a`
+    /// ("-50.0%, better").
+    pub fn pair_rows(
+        &self,
+        a: usize,
+        b: usize,
+    ) -> Vec<(&'static Metric, Option<f64>, Option<f64>, String)> {
+        let (sa, sb) = (&self.input.runs[a].summary, &self.input.runs[b].summary);
+        self.metrics
+            .iter()
+            .map(|(m, _)| {
+                let (va, vb) = ((m.value)(sa), (m.value)(sb));
+                let change = match (va, vb) {
+                    (Some(x), Some(y)) if x.is_finite() && y.is_finite() && x != 0.0 => {
+                        let better = match m.better {
+                            Better::Lower => y < x,
+                            Better::Higher => y > x,
+                        };
+                        let verdict = if x == y {
+                            "same"
+                        } else if better {
+                            "better"
+                        } else {
+                            "worse"
+                        };
+                        format!("{:+.1}%, {verdict}", 100.0 * (y - x) / x.abs())
+                    }
+                    _ => "–".to_string(),
+                };
+                (*m, va, vb, change)
+            })
+            .collect()
     }
 
     pub fn setting(&self, run: &RunReport, key: &str) -> String {
@@ -97,6 +162,59 @@ impl<'a> Comparison<'a> {
         }
         w.into_inner().map_err(|e| e.to_string())
     }
+}
+
+/// How many quality metrics each run is best at.
+fn wins(input: &ReportInput, metrics: &[(&'static Metric, Option<usize>)]) -> Vec<usize> {
+    let mut wins = vec![0; input.runs.len()];
+    for (m, best) in metrics {
+        if let (true, Some(i)) = (m.is_quality(), best) {
+            wins[*i] += 1;
+        }
+    }
+    wins
+}
+
+/// "Of 3 runs, `dae-adam` is best on 6 of 10 quality metrics, `ae-adam` on
+/// 4." plus failures.
+fn overview(
+    input: &ReportInput,
+    metrics: &[(&'static Metric, Option<usize>)],
+    wins: &[usize],
+) -> String {
+    let quality = metrics
+        .iter()
+        .filter(|(m, best)| m.is_quality() && best.is_some())
+        .count();
+    let mut ranked: Vec<(usize, usize)> = wins
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|&(_, w)| w > 0)
+        .collect();
+    ranked.sort_by_key(|&(i, w)| (std::cmp::Reverse(w), i));
+    let mut text = format!("{} run(s).", input.runs.len());
+    if let Some(&(first, w)) = ranked.first() {
+        text = format!(
+            "Of {} runs, `{}` is best on {w} of {quality} quality metrics",
+            input.runs.len(),
+            input.runs[first].name
+        );
+        for &(i, w) in &ranked[1..] {
+            text.push_str(&format!(", `{}` on {w}", input.runs[i].name));
+        }
+        text.push('.');
+    }
+    let troubled: Vec<String> = input
+        .runs
+        .iter()
+        .filter(|r| r.summary.status != Some(RunStatus::Ok))
+        .map(|r| format!("`{}` {}", r.name, status_text(&r.summary)))
+        .collect();
+    if !troubled.is_empty() {
+        text.push_str(&format!(" Not finished normally: {}.", troubled.join("; ")));
+    }
+    text
 }
 
 /// "ok", "diverged at epoch 3, step 120" or "failed: why".
@@ -202,7 +320,7 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(), ReportError> 
     )?;
     write_atomic(
         &dir.join("report.html"),
-        html::render(&comparison).as_bytes(),
+        html::render(&comparison, dir).as_bytes(),
     )?;
     Ok(())
 }
@@ -240,6 +358,11 @@ pub(crate) mod tests {
                 run("dae", "0.001", 0.01, None),
             ],
             figures: vec![],
+            baseline: Some(Baseline {
+                label: "PCA 30".into(),
+                knn5_latent_acc: 0.95,
+                trust5_latent: 0.9,
+            }),
         }
     }
 
@@ -267,5 +390,10 @@ pub(crate) mod tests {
             "run,status,train.lr,test_mse,knn5_latent_acc"
         );
         assert_eq!(csv.lines().nth(2).unwrap(), "dae,ok,0.001,0.01,");
+        assert_eq!(c.pair, Some((0, 1)));
+        assert_eq!(
+            c.overview,
+            "Of 2 runs, `ae` is best on 1 of 2 quality metrics, `dae` on 1."
+        );
     }
 }

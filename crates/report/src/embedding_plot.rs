@@ -4,6 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use crate::line_plot::legend;
 use crate::{fonts, palette, ReportError};
 
 /// Draws `points` coloured by `labels` (0-9) with a legend.
@@ -71,14 +72,7 @@ pub fn embedding_scatter(
                 .label(digit.to_string())
                 .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font((fonts::FAMILY, 15))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        legend(&mut chart)?;
         root.present().map_err(|e| e.to_string())
     })?;
     Ok(())

@@ -8,20 +8,22 @@
 //! The crate writes only the files it is asked to, each atomically through
 //! `aelab-archive`; it computes no metrics of its own.
 
+mod bar_plot;
 mod comparison;
 mod digit_grid;
 mod embedding_plot;
 mod error;
 mod fonts;
 mod html;
-mod loss_plot;
+mod line_plot;
 mod markdown;
 mod metrics;
 mod palette;
 
-pub use comparison::{write_report, Figure, ReportInput, RunReport};
+pub use bar_plot::grouped_bars;
+pub use comparison::{write_report, Baseline, Figure, ReportInput, RunReport};
 pub use digit_grid::{digit_grid, DigitRow};
 pub use embedding_plot::embedding_scatter;
 pub use error::ReportError;
-pub use loss_plot::{loss_curves, Series};
+pub use line_plot::{line_chart, Series, XAxis};
 pub use metrics::{Better, Metric, METRICS};

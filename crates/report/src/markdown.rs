@@ -1,8 +1,10 @@
-//! `report.md`: the comparison for reading on a code host.
+//! `report.md`: the comparison for reading on a code host; same content as
+//! the HTML page, figures linked beside it.
 
 use std::fmt::Write;
 
-use crate::comparison::{status_text, Comparison};
+use crate::comparison::{status_text, Comparison, Figure};
+use crate::metrics::{Group, Metric};
 
 pub(crate) fn render(c: &Comparison<'_>) -> String {
     let input = c.input;
@@ -11,15 +13,12 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
     if let Some(d) = &input.description {
         let _ = writeln!(out, "{d}\n");
     }
-    if !c.verdicts.is_empty() {
-        let _ = writeln!(out, "## Summary\n");
-        for v in &c.verdicts {
-            let _ = writeln!(out, "- {v}");
-        }
-        out.push('\n');
+    let _ = writeln!(out, "## Summary\n\n{}\n", c.overview);
+    for v in &c.verdicts {
+        let _ = writeln!(out, "- {v}");
     }
 
-    let _ = writeln!(out, "## Runs\n");
+    let _ = writeln!(out, "\n## Runs\n");
     let mut header = vec!["run".to_string(), "status".to_string()];
     header.extend(c.setting_keys.iter().map(|k| format!("`{k}`")));
     table_head(&mut out, &header);
@@ -29,26 +28,70 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
 
-    let _ = writeln!(out, "\n## Metrics\n");
-    let mut header = vec!["run".to_string()];
-    header.extend(c.metrics.iter().map(|(m, _)| m.label.to_string()));
-    table_head(&mut out, &header);
-    for (i, run) in input.runs.iter().enumerate() {
-        let mut cells = vec![format!("`{}`", run.name)];
-        cells.extend(c.metrics.iter().map(|(m, best)| {
-            let text = m.format((m.value)(&run.summary));
-            if *best == Some(i) {
-                format!("**{text}** ★")
-            } else {
-                text
-            }
-        }));
-        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    for (group, title) in [
+        (Group::Reconstruction, "Reconstruction"),
+        (Group::Embedding, "Embedding quality"),
+    ] {
+        let metrics: Vec<&(&Metric, Option<usize>)> = c.group(group).collect();
+        if metrics.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n## {title}\n");
+        let mut header = vec!["run".to_string()];
+        header.extend(metrics.iter().map(|(m, _)| m.label.to_string()));
+        table_head(&mut out, &header);
+        for (i, run) in input.runs.iter().enumerate() {
+            let mut cells = vec![format!("`{}`", run.name)];
+            cells.extend(metrics.iter().map(|(m, best)| {
+                let text = m.format((m.value)(&run.summary));
+                if *best == Some(i) {
+                    format!("**{text}** ★")
+                } else {
+                    text
+                }
+            }));
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
+        }
+        if let (Group::Embedding, Some(b)) = (group, &input.baseline) {
+            let cells: Vec<String> = metrics
+                .iter()
+                .map(|(m, _)| match m.key {
+                    "knn5_latent_acc" => m.format(Some(b.knn5_latent_acc)),
+                    "trust5_latent" => m.format(Some(b.trust5_latent)),
+                    _ => "–".to_string(),
+                })
+                .collect();
+            let _ = writeln!(out, "| {} (baseline) | {} |", b.label, cells.join(" | "));
+        }
     }
     let _ = writeln!(out, "\n★ marks the best value of each metric.\n");
 
+    if let Some((a, b)) = c.pair {
+        let (ra, rb) = (&input.runs[a], &input.runs[b]);
+        let _ = writeln!(out, "## `{}` against `{}`\n", rb.name, ra.name);
+        table_head(
+            &mut out,
+            &[
+                "metric".into(),
+                format!("`{}`", ra.name),
+                format!("`{}`", rb.name),
+                "change".into(),
+            ],
+        );
+        for (m, va, vb, change) in c.pair_rows(a, b) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {change} |",
+                m.label,
+                m.format(va),
+                m.format(vb)
+            );
+        }
+        out.push('\n');
+    }
+
     for figure in &input.figures {
-        let _ = writeln!(out, "![{0}]({1})\n\n*{0}*\n", figure.caption, figure.path);
+        figure_md(&mut out, figure);
     }
     for run in &input.runs {
         let _ = writeln!(out, "## Run `{}`\n", run.name);
@@ -62,7 +105,7 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
             );
         }
         for figure in &run.figures {
-            let _ = writeln!(out, "![{0}]({1})\n\n*{0}*\n", figure.caption, figure.path);
+            figure_md(&mut out, figure);
         }
     }
     if !input.provenance.is_empty() {
@@ -72,6 +115,10 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
         }
     }
     out
+}
+
+fn figure_md(out: &mut String, figure: &Figure) {
+    let _ = writeln!(out, "![{0}]({1})\n\n*{0}*\n", figure.caption, figure.path);
 }
 
 fn table_head(out: &mut String, header: &[String]) {
@@ -89,7 +136,12 @@ mod tests {
         let input = sample();
         let md = render(&Comparison::new(&input));
         assert!(md.contains("| `dae` | ok | 0.001 |"), "{md}");
-        assert!(md.contains("| `dae` | **0.0100** ★ | – |"), "{md}");
+        assert!(md.contains("| `dae` | **0.0100** ★ |"), "{md}");
+        assert!(md.contains("| PCA 30 (baseline) | 0.9500 |"), "{md}");
+        assert!(
+            md.contains("| test MSE | 0.0200 | 0.0100 | -50.0%, better |"),
+            "{md}"
+        );
         assert!(md.contains("![Loss <per> epoch](runs/ae/loss.png)"));
         assert!(md.contains("## Summary"));
     }

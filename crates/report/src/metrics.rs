@@ -1,5 +1,5 @@
-//! The metrics a comparison shows, how they are labelled and which
-//! direction is better.
+//! The metrics a comparison shows, how they are labelled, which table they
+//! belong to and which direction is better.
 
 use aelab_archive::Summary;
 
@@ -10,81 +10,58 @@ pub enum Better {
     Higher,
 }
 
+/// Which table a metric is shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// How well images come back (and at what cost).
+    Reconstruction,
+    /// How well the codes and maps separate and preserve neighbourhoods.
+    Embedding,
+}
+
 /// A column of the comparison.
 pub struct Metric {
     /// The `summary.json` field.
     pub key: &'static str,
     pub label: &'static str,
     pub better: Better,
+    pub group: Group,
     pub decimals: usize,
     pub value: fn(&Summary) -> Option<f64>,
 }
 
+macro_rules! metric {
+    ($key:ident, $label:expr, $better:ident, $group:ident, $decimals:expr) => {
+        Metric {
+            key: stringify!($key),
+            label: $label,
+            better: Better::$better,
+            group: Group::$group,
+            decimals: $decimals,
+            value: |s| s.$key,
+        }
+    };
+}
+
 /// Every compared metric, in table order.
 pub const METRICS: &[Metric] = &[
-    Metric {
-        key: "val_bce",
-        label: "val BCE",
-        better: Better::Lower,
-        decimals: 4,
-        value: |s| s.val_bce,
-    },
-    Metric {
-        key: "test_bce",
-        label: "test BCE",
-        better: Better::Lower,
-        decimals: 4,
-        value: |s| s.test_bce,
-    },
-    Metric {
-        key: "test_mse",
-        label: "test MSE",
-        better: Better::Lower,
-        decimals: 4,
-        value: |s| s.test_mse,
-    },
-    Metric {
-        key: "test_psnr",
-        label: "test PSNR (dB)",
-        better: Better::Higher,
-        decimals: 2,
-        value: |s| s.test_psnr,
-    },
-    Metric {
-        key: "noisy_test_bce",
-        label: "noisy-test BCE",
-        better: Better::Lower,
-        decimals: 4,
-        value: |s| s.noisy_test_bce,
-    },
-    Metric {
-        key: "noisy_test_mse",
-        label: "noisy-test MSE",
-        better: Better::Lower,
-        decimals: 4,
-        value: |s| s.noisy_test_mse,
-    },
-    Metric {
-        key: "knn5_latent_acc",
-        label: "5-NN acc (codes)",
-        better: Better::Higher,
-        decimals: 4,
-        value: |s| s.knn5_latent_acc,
-    },
-    Metric {
-        key: "tsne_knn5_acc",
-        label: "5-NN acc (t-SNE)",
-        better: Better::Higher,
-        decimals: 4,
-        value: |s| s.tsne_knn5_acc,
-    },
-    Metric {
-        key: "seconds_per_epoch",
-        label: "s / epoch",
-        better: Better::Lower,
-        decimals: 2,
-        value: |s| s.seconds_per_epoch,
-    },
+    metric!(val_bce, "val BCE", Lower, Reconstruction, 4),
+    metric!(test_bce, "test BCE", Lower, Reconstruction, 4),
+    metric!(test_mse, "test MSE", Lower, Reconstruction, 4),
+    metric!(test_psnr, "test PSNR (dB)", Higher, Reconstruction, 2),
+    metric!(noisy_test_bce, "noisy-test BCE", Lower, Reconstruction, 4),
+    metric!(noisy_test_mse, "noisy-test MSE", Lower, Reconstruction, 4),
+    metric!(seconds_per_epoch, "s / epoch", Lower, Reconstruction, 2),
+    metric!(knn5_latent_acc, "5-NN acc (codes)", Higher, Embedding, 4),
+    metric!(
+        trust5_latent,
+        "trustworthiness (codes)",
+        Higher,
+        Embedding,
+        4
+    ),
+    metric!(tsne_knn5_acc, "5-NN acc (t-SNE)", Higher, Embedding, 4),
+    metric!(trust5_tsne, "trustworthiness (t-SNE)", Higher, Embedding, 4),
 ];
 
 impl Metric {
@@ -106,5 +83,10 @@ impl Metric {
             Some(v) if v.is_finite() => format!("{v:.*}", self.decimals),
             _ => "–".to_string(),
         }
+    }
+
+    /// Whether this metric measures quality (seconds do not).
+    pub fn is_quality(&self) -> bool {
+        self.key != "seconds_per_epoch"
     }
 }

@@ -1,4 +1,4 @@
-//! Loss per epoch as line charts.
+//! Line charts: loss per epoch, metrics against a swept or evaluated value.
 
 use std::path::Path;
 
@@ -6,18 +6,29 @@ use plotters::prelude::*;
 
 use crate::{fonts, palette, ReportError};
 
-/// A named line: `(epoch, loss)` points.
+/// A named line of `(x, y)` points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub label: String,
     pub points: Vec<(f64, f64)>,
 }
 
-/// Draws `series` as lines with markers into a PNG at `path`.
-pub fn loss_curves(
+/// How the x axis is labelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XAxis {
+    /// Whole numbers starting at 1 (epochs).
+    Count,
+    /// Real values (noise levels, learning rates).
+    Real,
+}
+
+/// Draws `series` as lines with markers into a PNG at `path`;
+/// `axes` are the x and y descriptions.
+pub fn line_chart(
     path: &Path,
     title: &str,
-    y_label: &str,
+    axes: (&str, &str),
+    x_axis: XAxis,
     series: &[Series],
 ) -> Result<(), ReportError> {
     let err = |message: String| ReportError::Plot {
@@ -29,16 +40,25 @@ pub fn loss_curves(
         .iter()
         .flat_map(|s| s.points.iter())
         .filter(|p| p.1.is_finite());
-    let (mut x_max, mut y_min, mut y_max) = (1.0f64, f64::INFINITY, f64::NEG_INFINITY);
+    let (mut x_min, mut x_max) = (f64::INFINITY, f64::NEG_INFINITY);
+    let (mut y_min, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY);
     for &(x, y) in points {
+        x_min = x_min.min(x);
         x_max = x_max.max(x);
         y_min = y_min.min(y);
         y_max = y_max.max(y);
     }
     if !y_min.is_finite() {
-        (y_min, y_max) = (0.0, 1.0);
+        (x_min, x_max, y_min, y_max) = (0.0, 1.0, 0.0, 1.0);
     }
     let pad = ((y_max - y_min) * 0.08).max(1e-4);
+    let x_range = match x_axis {
+        XAxis::Count => 0.5..x_max.max(1.0) + 0.5,
+        XAxis::Real => {
+            let pad = ((x_max - x_min) * 0.04).max(1e-6);
+            (x_min - pad)..(x_max + pad)
+        }
+    };
     aelab_archive::write_atomic_with(path, |tmp| -> Result<(), String> {
         let root = BitMapBackend::new(tmp, (900, 540)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
@@ -47,16 +67,24 @@ pub fn loss_curves(
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(80)
-            .build_cartesian_2d(0.5f64..x_max + 0.5, (y_min - pad)..(y_max + pad))
+            .build_cartesian_2d(x_range.clone(), (y_min - pad)..(y_max + pad))
             .map_err(|e| e.to_string())?;
+        let x_format = |x: &f64| match x_axis {
+            XAxis::Count => format!("{x:.0}"),
+            XAxis::Real => format!("{x:.2}"),
+        };
+        let x_labels = match x_axis {
+            XAxis::Count => x_max.clamp(1.0, 15.0) as usize,
+            XAxis::Real => 11,
+        };
         chart
             .configure_mesh()
-            .x_desc("epoch")
-            .y_desc(y_label)
+            .x_desc(axes.0)
+            .y_desc(axes.1)
             .label_style((fonts::FAMILY, 15))
             .axis_desc_style((fonts::FAMILY, 17))
-            .x_labels(x_max.min(15.0) as usize)
-            .x_label_formatter(&|x| format!("{x:.0}"))
+            .x_labels(x_labels)
+            .x_label_formatter(&x_format)
             .y_label_formatter(&|y| format!("{y:.4}"))
             .light_line_style(WHITE.mix(0.0))
             .draw()
@@ -80,15 +108,25 @@ pub fn loss_curves(
                 .draw_series(finite.iter().map(|&p| Circle::new(p, 3, color.filled())))
                 .map_err(|e| e.to_string())?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font((fonts::FAMILY, 16))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        legend(&mut chart)?;
         root.present().map_err(|e| e.to_string())
     })?;
     Ok(())
+}
+
+/// The legend every chart of this crate draws: upper right, on a light box.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font((fonts::FAMILY, 15))
+        .draw()
+        .map_err(|e| e.to_string())
 }
