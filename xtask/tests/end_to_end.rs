@@ -179,11 +179,25 @@ fn archive_is_complete_loss_falls_and_reruns_are_identical() {
             "noisy_test_mse",
             "knn5_latent_acc",
             "tsne_knn5_acc",
+            "trust5_latent",
+            "trust5_tsne",
+            "per_class_test_mse",
+            "denoising_curve",
         ] {
             assert_eq!(sa[key], sb[key], "{run}: {key}");
         }
     }
     let report = std::fs::read_to_string(second.join("report.html")).unwrap();
+    assert!(
+        report.contains("ae-sgd")
+            && report.contains("★")
+            && report.contains("data:image/png;base64,")
+    );
+    let markdown = std::fs::read_to_string(second.join("report.md")).unwrap();
+    assert!(
+        markdown.contains("(runs/dae-adam/tsne.png)"),
+        "report.md links the figures"
+    );
     assert!(
         report.contains("ae-sgd")
             && report.contains("★")
