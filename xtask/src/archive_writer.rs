@@ -23,6 +23,7 @@ impl ArchiveWriter {
         results: &Path,
         experiment: &Experiment,
         data: &Dataset,
+        jobs: usize,
     ) -> Result<ArchiveWriter> {
         let dir = create_archive(results, &experiment.name, &provenance::stamp())?;
         write_atomic(&dir.join("experiment.toml"), experiment.text.as_bytes())?;
@@ -48,6 +49,8 @@ impl ArchiveWriter {
                 })
                 .collect(),
             threads: crate::execute::TRAIN_THREADS,
+            jobs,
+            overrides: experiment.overrides.clone(),
             host: provenance::host(),
             started: provenance::now(),
             finished: None,

@@ -10,9 +10,11 @@ use std::time::Instant;
 use aelab_data::noise::{Corruption, NoiseKind};
 use aelab_models::score::{per_image_mse, score, Scores};
 use aelab_models::Reconstructor;
-use aelab_reduce::{knn_accuracy, knn_leave_one_out_accuracy, trustworthiness, tsne, TsneParams};
-use aelab_report::DigitRow;
-use aelab_spec::{RunConfig, TsneInput};
+use aelab_reduce::{
+    knn_accuracy, knn_leave_one_out_accuracy, trustworthiness, tsne, Pca, TsneParams,
+};
+use aelab_report::{Baseline, DigitRow};
+use aelab_spec::{Experiment, RunConfig, TsneInput};
 use aelab_train::streams::{rng, Stream};
 use anyhow::Result;
 
@@ -270,4 +272,49 @@ fn per_class(errors: &[f64], labels: &[u8]) -> Vec<f64> {
         .zip(counts)
         .map(|(s, c)| if c == 0 { f64::NAN } else { s / c as f64 })
         .collect()
+}
+
+/// The linear baseline beside the runs' codes: PCA with as many components
+/// as the runs' most common code width, fitted on the training split.
+pub fn embedding_baseline(experiment: &Experiment, data: &Dataset) -> Result<Option<Baseline>> {
+    let (Some(train_labels), Some(val_labels)) =
+        (&data.split.train.labels, &data.split.validation.labels)
+    else {
+        return Ok(None);
+    };
+    let mut widths: Vec<usize> = experiment.runs.iter().map(|r| r.model.latent).collect();
+    widths.sort_unstable();
+    let Some(&latent) = widths
+        .iter()
+        .max_by_key(|&&w| (widths.iter().filter(|&&x| x == w).count(), w))
+    else {
+        return Ok(None);
+    };
+    if val_labels.is_empty() || latent > data.pixels() {
+        return Ok(None);
+    }
+    let pixels = data.pixels();
+    let pca = Pca::fit(&data.train, pixels, latent)?;
+    let val_codes = pca.encode(&data.validation);
+    let knn5_latent_acc = knn_accuracy(
+        &pca.encode(&data.train),
+        train_labels,
+        &val_codes,
+        val_labels,
+        latent,
+        KNN_K,
+    );
+    let n = experiment.runs.first().map_or(0, |r| r.eval.tsne.points);
+    let n = if n == 0 { 5_000 } else { n }.min(val_labels.len());
+    let trust = trustworthiness(
+        &data.validation[..n * pixels],
+        pixels,
+        &[(&val_codes[..n * latent], latent)],
+        KNN_K,
+    );
+    Ok(Some(Baseline {
+        label: format!("PCA {latent}"),
+        knn5_latent_acc,
+        trust5_latent: trust[0],
+    }))
 }

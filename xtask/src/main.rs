@@ -8,10 +8,12 @@ mod archive_writer;
 mod dataset;
 mod evaluate;
 mod execute;
+mod figures;
 mod latent_views;
 mod progress;
 mod provenance;
 mod run;
+mod schedule;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,24 +1,22 @@
-//! `cargo xtask run <spec>`: validates the spec, loads the data once, runs
-//! every run into a new archive, and writes the comparison report.
+//! `cargo xtask run <spec>`: validates the spec (with any `--set`
+//! overrides), expands its variants and sweeps, loads the data once, runs
+//! the runs into a new archive (`--jobs` at a time), and writes the
+//! comparison report.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aelab_archive::{RunStatus, Summary};
-use aelab_models::Reconstructor;
-use aelab_reduce::{knn_accuracy, trustworthiness, Pca};
-use aelab_report::{
-    embedding_scatter, grouped_bars, line_chart, write_report, Baseline, Figure, ReportInput,
-    RunReport, Series, XAxis,
-};
+use aelab_archive::RunStatus;
+use aelab_report::{write_report, Baseline, Figure, ReportInput, RunReport};
 use aelab_spec::{Experiment, RunConfig};
 use anyhow::{Context, Result};
 
 use crate::archive_writer::ArchiveWriter;
-use crate::dataset::{self, Dataset};
-use crate::evaluate::KNN_K;
-use crate::execute::{execute, RunResult};
-use crate::{progress, project_root};
+use crate::dataset::{self, DataMismatch, Dataset};
+use crate::evaluate::embedding_baseline;
+use crate::execute::RunResult;
+use crate::figures::experiment_figures;
+use crate::{progress, project_root, schedule};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -27,17 +25,44 @@ pub struct RunArgs {
     /// Archive root [default: results/ in the workspace].
     #[arg(long)]
     results_dir: Option<PathBuf>,
+    /// Override a spec key for every run, e.g. --set train.lr=0.1 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Print the expanded runs and exit.
+    #[arg(long)]
+    dry_run: bool,
+    /// Run only the runs whose names match this glob (* and ?; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    only: Vec<String>,
+    /// Runs executed at once [default: the number of cores].
+    #[arg(long, short)]
+    jobs: Option<usize>,
     /// Only warnings and errors; no progress bars.
     #[arg(long, short)]
     quiet: bool,
 }
 
-/// Digits in the PCA view of the data.
-const PCA_VIEW_POINTS: usize = 5_000;
-
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     progress::init(args.quiet);
-    let experiment = Experiment::load(&args.spec)?;
+    let mut experiment = Experiment::load_with(&args.spec, &args.set)?;
+    if !args.only.is_empty() {
+        let all: Vec<String> = experiment.runs.iter().map(|r| r.name.clone()).collect();
+        experiment
+            .runs
+            .retain(|r| args.only.iter().any(|g| glob_match(g, &r.name)));
+        if experiment.runs.is_empty() {
+            return Err(DataMismatch(format!(
+                "--only {} matches none of the runs: {}",
+                args.only.join(" --only "),
+                all.join(", ")
+            ))
+            .into());
+        }
+    }
+    if args.dry_run {
+        print_runs(&experiment);
+        return Ok(ExitCode::SUCCESS);
+    }
     tracing::info!(
         "experiment {}: {} run(s): {}",
         experiment.name,
@@ -61,28 +86,31 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let results = args
         .results_dir
         .unwrap_or_else(|| project_root().join("results"));
-    let mut archive = ArchiveWriter::create(&results, &experiment, &data)
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let mut archive = ArchiveWriter::create(&results, &experiment, &data, jobs)
         .with_context(|| format!("opening an archive under {}", results.display()))?;
-    tracing::info!("archive: {}", archive.dir.display());
+    tracing::info!(
+        "archive: {} ({jobs} run(s) at a time)",
+        archive.dir.display()
+    );
 
-    let overall = progress::bar("experiment", experiment.runs.len() as u64, "runs");
-    let mut reports = Vec::new();
-    let mut histories = Vec::new();
-    for run in &experiment.runs {
-        let dir = archive.run_dir(&run.name);
-        let result = execute(run, &data, &dir).unwrap_or_else(|e| {
-            tracing::error!("run {} failed: {e:#}", run.name);
-            failed(run, &dir, &e)
-        });
-        let status = result.summary.status.unwrap_or(RunStatus::Failed);
-        archive.set_run_status(&run.name, status)?;
-        overall.inc(1);
-        histories.push((run.name.clone(), result.history.clone()));
-        reports.push(run_report(run, result));
-    }
-    overall.finish_and_clear();
-
-    let figures = experiment_figures(&archive.dir, &data, &histories, &reports)?;
+    let outcomes = schedule::execute_all(&experiment.runs, &data, &mut archive, jobs)?;
+    let histories: Vec<_> = experiment
+        .runs
+        .iter()
+        .zip(&outcomes)
+        .map(|(run, o)| (run.name.clone(), o.history.clone()))
+        .collect();
+    let reports: Vec<RunReport> = experiment
+        .runs
+        .iter()
+        .zip(outcomes)
+        .map(|(run, o)| run_report(run, o))
+        .collect();
+    let figures = experiment_figures(&archive.dir, &data, &histories, &reports, &experiment)?;
     let baseline = embedding_baseline(&experiment, &data)?;
     write_report(
         &archive.dir,
@@ -102,22 +130,50 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     })
 }
 
-/// A run that broke (not one that diverged): its summary says why.
-fn failed(run: &RunConfig, dir: &Path, error: &anyhow::Error) -> RunResult {
-    let summary = Summary {
-        run: run.name.clone(),
-        status: Some(RunStatus::Failed),
-        error: Some(format!("{error:#}")),
-        ..Summary::default()
-    };
-    if let Err(e) = summary.write(&dir.join("summary.json")) {
-        tracing::error!("cannot record the failure of {}: {e}", run.name);
+/// `--dry-run`: one line per run with the settings that vary.
+fn print_runs(experiment: &Experiment) {
+    let settings: Vec<Vec<(String, String)>> =
+        experiment.runs.iter().map(flatten_settings).collect();
+    let varying: Vec<&String> = settings
+        .first()
+        .map(|first| {
+            first
+                .iter()
+                .map(|(k, _)| k)
+                .filter(|k| {
+                    *k != "name"
+                        && settings.iter().any(|s| {
+                            s.iter().find(|(sk, _)| sk == *k)
+                                != first.iter().find(|(fk, _)| fk == *k)
+                        })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    println!("{}: {} run(s)", experiment.name, experiment.runs.len());
+    for (run, s) in experiment.runs.iter().zip(&settings) {
+        let shown: Vec<String> = s
+            .iter()
+            .filter(|(k, _)| varying.contains(&k))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        println!("  {}  {}", run.name, shown.join(" "));
     }
-    RunResult {
-        summary,
-        history: Vec::new(),
-        figures: Vec::new(),
+}
+
+/// Whether `name` matches `pattern` (`*` any run of characters, `?` one).
+fn glob_match(pattern: &str, name: &str) -> bool {
+    fn go(p: &[char], n: &[char]) -> bool {
+        match (p.first(), n.first()) {
+            (None, None) => true,
+            (Some('*'), _) => go(&p[1..], n) || (!n.is_empty() && go(p, &n[1..])),
+            (Some('?'), Some(_)) => go(&p[1..], &n[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &n[1..]),
+            _ => false,
+        }
     }
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    go(&p, &n)
 }
 
 fn run_report(run: &RunConfig, result: RunResult) -> RunReport {
@@ -127,198 +183,6 @@ fn run_report(run: &RunConfig, result: RunResult) -> RunReport {
         summary: result.summary,
         figures: result.figures,
     }
-}
-
-/// The run's config as `section.key = value` pairs.
-fn flatten_settings(run: &RunConfig) -> Vec<(String, String)> {
-    fn walk(prefix: &str, value: &toml::Value, out: &mut Vec<(String, String)>) {
-        match value {
-            toml::Value::Table(table) => {
-                for (k, v) in table {
-                    let key = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    walk(&key, v, out);
-                }
-            }
-            toml::Value::String(s) => out.push((prefix.to_string(), s.clone())),
-            other => out.push((prefix.to_string(), other.to_string())),
-        }
-    }
-    let mut out = Vec::new();
-    if let Ok(value) = toml::Value::try_from(run) {
-        walk("", &value, &mut out);
-    }
-    out
-}
-
-/// The figures that span runs: validation loss of every run, and the PCA
-/// view of the validation digits.
-fn experiment_figures(
-    dir: &Path,
-    data: &Dataset,
-    histories: &[(String, Vec<aelab_train::EpochRecord>)],
-    reports: &[RunReport],
-) -> Result<Vec<Figure>> {
-    let mut figures = Vec::new();
-    let per_class: Vec<(String, Vec<f64>)> = reports
-        .iter()
-        .filter_map(|r| Some((r.name.clone(), r.summary.per_class_test_mse.clone()?)))
-        .collect();
-    if !per_class.is_empty() {
-        let digits: Vec<String> = (0..10).map(|d| d.to_string()).collect();
-        grouped_bars(
-            &dir.join("per-class-mse.png"),
-            "test MSE per digit class",
-            ("digit class", "test MSE"),
-            &digits,
-            &per_class,
-        )?;
-        figures.push(Figure {
-            path: "per-class-mse.png".into(),
-            caption: "Test reconstruction MSE of each digit class, one bar per run: which digits each model finds hard".into(),
-        });
-    }
-    let curves: Vec<Series> = reports
-        .iter()
-        .filter_map(|r| {
-            Some(Series {
-                label: r.name.clone(),
-                points: r
-                    .summary
-                    .denoising_curve
-                    .as_ref()?
-                    .iter()
-                    .map(|p| (p[0], p[1]))
-                    .collect(),
-            })
-        })
-        .collect();
-    if let (false, Some(run)) = (curves.is_empty(), reports.first()) {
-        let kind = run
-            .settings
-            .iter()
-            .find(|(k, _)| k == "eval.noise.kind")
-            .map(|(_, v)| if v == "none" { "gaussian" } else { v.as_str() })
-            .unwrap_or("gaussian");
-        line_chart(
-            &dir.join("denoising.png"),
-            &format!("test MSE against {kind} noise level of the inputs"),
-            (&format!("{kind} noise level"), "test MSE (clean targets)"),
-            XAxis::Real,
-            &curves,
-        )?;
-        figures.push(Figure {
-            path: "denoising.png".into(),
-            caption: format!(
-                "Test MSE of every run with its test inputs corrupted by {kind} noise of increasing level and clean targets: where each model breaks"
-            ),
-        });
-    }
-    let series: Vec<Series> = histories
-        .iter()
-        .filter(|(_, h)| h.len() > 1)
-        .map(|(name, h)| Series {
-            label: name.clone(),
-            points: h
-                .iter()
-                .filter_map(|r| r.val_loss.map(|v| (r.epoch as f64, v)))
-                .collect(),
-        })
-        .filter(|s| !s.points.is_empty())
-        .collect();
-    if !series.is_empty() {
-        line_chart(
-            &dir.join("val-loss.png"),
-            "validation loss per epoch, all runs",
-            ("epoch", "validation BCE"),
-            XAxis::Count,
-            &series,
-        )?;
-        figures.push(Figure {
-            path: "val-loss.png".into(),
-            caption: "Validation loss (BCE) per epoch of every trained run; denoising runs are validated on noisy inputs against clean targets".into(),
-        });
-    }
-    if let Some(labels) = &data.split.validation.labels {
-        let n = labels.len().min(PCA_VIEW_POINTS);
-        if n >= 3 {
-            let images = &data.validation[..n * data.pixels()];
-            let pca = Pca::fit(images, data.pixels(), 2)?;
-            let ratio = pca.explained_variance_ratio();
-            let points: Vec<[f32; 2]> =
-                pca.encode(images).chunks(2).map(|c| [c[0], c[1]]).collect();
-            embedding_scatter(
-                &dir.join("pca-digits.png"),
-                &format!(
-                    "PCA of {n} validation digits ({:.1}% of the variance)",
-                    100.0 * (ratio[0] + ratio[1])
-                ),
-                (
-                    &format!("PC 1 ({:.1}% of variance)", 100.0 * ratio[0]),
-                    &format!("PC 2 ({:.1}% of variance)", 100.0 * ratio[1]),
-                ),
-                &points,
-                &labels[..n],
-            )?;
-            figures.push(Figure {
-                path: "pca-digits.png".into(),
-                caption: format!(
-                    "The raw pixels of {n} validation digits projected on their first two principal components, \
-                     coloured by label; explained variance ratio {:.4} and {:.4}",
-                    ratio[0], ratio[1]
-                ),
-            });
-        }
-    }
-    Ok(figures)
-}
-
-/// The linear baseline beside the runs' codes: PCA with as many components
-/// as the runs' most common code width, fitted on the training split.
-fn embedding_baseline(experiment: &Experiment, data: &Dataset) -> Result<Option<Baseline>> {
-    let (Some(train_labels), Some(val_labels)) =
-        (&data.split.train.labels, &data.split.validation.labels)
-    else {
-        return Ok(None);
-    };
-    let mut widths: Vec<usize> = experiment.runs.iter().map(|r| r.model.latent).collect();
-    widths.sort_unstable();
-    let Some(&latent) = widths
-        .iter()
-        .max_by_key(|&&w| (widths.iter().filter(|&&x| x == w).count(), w))
-    else {
-        return Ok(None);
-    };
-    if val_labels.is_empty() || latent > data.pixels() {
-        return Ok(None);
-    }
-    let pixels = data.pixels();
-    let pca = Pca::fit(&data.train, pixels, latent)?;
-    let val_codes = pca.encode(&data.validation);
-    let knn5_latent_acc = knn_accuracy(
-        &pca.encode(&data.train),
-        train_labels,
-        &val_codes,
-        val_labels,
-        latent,
-        KNN_K,
-    );
-    let n = experiment.runs.first().map_or(0, |r| r.eval.tsne.points);
-    let n = if n == 0 { 5_000 } else { n }.min(val_labels.len());
-    let trust = trustworthiness(
-        &data.validation[..n * pixels],
-        pixels,
-        &[(&val_codes[..n * latent], latent)],
-        KNN_K,
-    );
-    Ok(Some(Baseline {
-        label: format!("PCA {latent}"),
-        knn5_latent_acc,
-        trust5_latent: trust[0],
-    }))
 }
 
 fn report_input(
@@ -356,5 +220,43 @@ fn report_input(
         runs,
         figures,
         baseline,
+    }
+}
+
+/// The run's config as `section.key = value` pairs.
+pub fn flatten_settings(run: &RunConfig) -> Vec<(String, String)> {
+    fn walk(prefix: &str, value: &toml::Value, out: &mut Vec<(String, String)>) {
+        match value {
+            toml::Value::Table(table) => {
+                for (k, v) in table {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, v, out);
+                }
+            }
+            toml::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+            other => out.push((prefix.to_string(), other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(value) = toml::Value::try_from(run) {
+        walk("", &value, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("dae*", "dae-adam.noise.level=0.3"));
+        assert!(glob_match("*level=0.?", "dae.noise.level=0.3"));
+        assert!(!glob_match("ae*", "dae"));
+        assert!(glob_match("*", ""));
     }
 }

@@ -26,6 +26,10 @@ pub struct Manifest {
     pub data: Vec<DataFile>,
     /// Threads each run trained with (t-SNE always uses one).
     pub threads: usize,
+    /// Runs executed at once.
+    pub jobs: usize,
+    /// `--set key=value` overrides applied to every run.
+    pub overrides: Vec<String>,
     pub host: String,
     pub started: String,
     pub finished: Option<String>,

@@ -69,9 +69,12 @@ pub fn line_chart(
             .y_label_area_size(80)
             .build_cartesian_2d(x_range.clone(), (y_min - pad)..(y_max + pad))
             .map_err(|e| e.to_string())?;
+        // Enough decimals to tell the ticks apart: 2 for a span of 1.
+        let real_decimals =
+            (-(x_max - x_min).max(1e-12).log10()).ceil().clamp(0.0, 6.0) as usize + 2;
         let x_format = |x: &f64| match x_axis {
             XAxis::Count => format!("{x:.0}"),
-            XAxis::Real => format!("{x:.2}"),
+            XAxis::Real => format!("{x:.real_decimals$}"),
         };
         let x_labels = match x_axis {
             XAxis::Count => x_max.clamp(1.0, 15.0) as usize,

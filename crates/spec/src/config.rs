@@ -17,6 +17,10 @@ pub struct Experiment {
     pub text: String,
     pub data: DataConfig,
     pub runs: Vec<RunConfig>,
+    /// The dotted keys some sweep varies, in order.
+    pub swept: Vec<String>,
+    /// The `--set key=value` overrides applied, as given.
+    pub overrides: Vec<String>,
 }
 
 /// One run, fully resolved.
@@ -27,6 +31,12 @@ pub struct RunConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub seed: u64,
+    /// The variant (or experiment) this run expands, before any sweep.
+    #[serde(skip)]
+    pub variant: String,
+    /// The sweep point of this run: key and value as in its name.
+    #[serde(skip)]
+    pub sweep: Vec<(String, String)>,
     pub data: DataConfig,
     pub model: ModelConfig,
     pub train: TrainConfig,

@@ -23,6 +23,7 @@
 
 mod config;
 mod error;
+mod expand;
 mod raw;
 mod validate;
 
@@ -31,3 +32,4 @@ pub use config::{
     OptimizerName, ResampleName, RunConfig, TrainConfig, TsneConfig, TsneInput,
 };
 pub use error::SpecError;
+pub use expand::MAX_RUNS;

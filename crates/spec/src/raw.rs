@@ -17,6 +17,8 @@ pub(crate) struct RawSpec {
     pub train: Option<RawTrain>,
     pub noise: Option<RawNoise>,
     pub eval: Option<RawEval>,
+    /// Dotted keys to lists of values; applied to every variant.
+    pub sweep: Option<toml::Table>,
     #[serde(default)]
     pub variant: Vec<RawVariant>,
 }
@@ -42,6 +44,22 @@ pub(crate) struct RawVariant {
     pub train: Option<RawTrain>,
     pub noise: Option<RawNoise>,
     pub eval: Option<RawEval>,
+    /// A sweep of this variant only, combined with the experiment's.
+    pub sweep: Option<toml::Table>,
+}
+
+/// Values assigned by `--set key=value` or by one point of a sweep.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOverride {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub seed: Option<i64>,
+    pub data: Option<RawData>,
+    pub model: Option<RawModel>,
+    pub train: Option<RawTrain>,
+    pub noise: Option<RawNoise>,
+    pub eval: Option<RawEval>,
 }
 
 macro_rules! sections_of {
@@ -60,6 +78,7 @@ macro_rules! sections_of {
 }
 sections_of!(RawSpec);
 sections_of!(RawVariant);
+sections_of!(RawOverride);
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +169,14 @@ macro_rules! overlay_fields {
 }
 
 overlay_fields!(RawSections { ; nested model, train, noise, eval });
+overlay_fields!(RawData {
+    source,
+    dir,
+    train,
+    test,
+    limit,
+    validation
+});
 overlay_fields!(RawModel {
     kind,
     latent,

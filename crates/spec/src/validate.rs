@@ -8,6 +8,8 @@ use aelab_data::noise::NoiseKind;
 use aelab_models::shapes::{HIDDEN_SIZES, LATENT_SIZES};
 
 use crate::config::*;
+use crate::expand;
+use crate::expand::Origins;
 use crate::raw::{Overlay, RawData, RawSections, RawSpec};
 use crate::SpecError;
 
@@ -35,29 +37,96 @@ const MAX_NAME_LEN: usize = 100;
 impl Experiment {
     /// Reads and validates the spec at `path`.
     pub fn load(path: &Path) -> Result<Experiment, SpecError> {
+        Experiment::load_with(path, &[])
+    }
+
+    /// Reads the spec at `path` and applies `--set key=value` overrides.
+    pub fn load_with(path: &Path, overrides: &[String]) -> Result<Experiment, SpecError> {
         let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Experiment::parse(path, &text)
+        Experiment::parse_with(path, &text, overrides)
     }
 
     /// Validates spec `text`; `path` names it in errors and anchors its
     /// relative paths.
     pub fn parse(path: &Path, text: &str) -> Result<Experiment, SpecError> {
+        Experiment::parse_with(path, text, &[])
+    }
+
+    /// Validates spec `text` with `overrides` (`key=value`, dotted keys)
+    /// applied to every run, after variants and sweeps.
+    pub fn parse_with(
+        path: &Path,
+        text: &str,
+        overrides: &[String],
+    ) -> Result<Experiment, SpecError> {
         let raw = deserialize(path, text)?;
+        let document: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| SpecError::Syntax {
+                    path: path.to_path_buf(),
+                    message: e.message().to_string(),
+                })?;
+        let assignments = overrides
+            .iter()
+            .map(|o| expand::parse_set(path, o))
+            .collect::<Result<Vec<_>, _>>()?;
+        let set = expand::to_override(path, "--set", &assignments)?;
+        let set_keys: Vec<String> = assignments.iter().map(|a| a.key.clone()).collect();
+        let set_key = |k: &str| {
+            if set_keys
+                .iter()
+                .any(|s| s == k || s.starts_with(&format!("{k}.")))
+            {
+                format!("--set {k}")
+            } else {
+                k.to_string()
+            }
+        };
         let check = Checker {
             path,
             base_dir: path.parent().unwrap_or(Path::new("")),
         };
-        check.name("name", &raw.name)?;
-        let seed = check.seed("seed", raw.seed)?.unwrap_or(DEFAULT_SEED);
-        let data = check.data(raw.data.clone().unwrap_or_default())?;
+        let name = set.name.clone().unwrap_or_else(|| raw.name.clone());
+        check.name(&set_key("name"), &name)?;
+        let description = set.description.clone().or_else(|| raw.description.clone());
+        let base_seed = check
+            .seed(&set_key("seed"), set.seed.or(raw.seed))?
+            .unwrap_or(DEFAULT_SEED);
+        let data = check.data(
+            raw.data
+                .clone()
+                .overlay(set.data.clone())
+                .unwrap_or_default(),
+        )?;
 
-        let base = raw.sections();
-        let mut runs = Vec::new();
+        // The units a sweep multiplies: the variants, or the base alone.
+        struct Unit {
+            name: String,
+            description: Option<String>,
+            seed: Option<i64>,
+            sections: RawSections,
+            at: Option<String>,
+            keys: Vec<String>,
+            sweep: Vec<(String, Vec<toml::Value>)>,
+            /// Swept keys from the variant's own `sweep` table.
+            own_sweep: Vec<String>,
+        }
+        let base_sweep = expand::sweep_axes(path, "sweep", raw.sweep.as_ref())?;
+        let mut units = Vec::new();
         if raw.variant.is_empty() {
-            runs.push(check.run(&raw, &data, &raw.name, None, seed, base.clone(), None)?);
+            units.push(Unit {
+                name: name.clone(),
+                description: description.clone(),
+                seed: None,
+                sections: RawSections::default(),
+                at: None,
+                keys: Vec::new(),
+                sweep: base_sweep.clone(),
+                own_sweep: Vec::new(),
+            });
         }
         let mut seen = HashSet::new();
         for (i, variant) in raw.variant.iter().enumerate() {
@@ -72,30 +141,129 @@ impl Experiment {
                     ),
                 ));
             }
-            let seed = check
-                .seed(&format!("variant[{i}].seed"), variant.seed)?
-                .unwrap_or(seed);
-            let sections = base.clone().overlay(variant.sections());
-            let description = variant.description.clone().or(raw.description.clone());
-            runs.push(check.run(
-                &raw,
-                &data,
-                &variant.name,
-                description,
-                seed,
-                sections,
-                Some(i),
-            )?);
+            let at = format!("variant[{i}]");
+            let mut keys = Vec::new();
+            if let Some(toml::Value::Table(table)) = document
+                .get("variant")
+                .and_then(|v| v.as_array())
+                .and_then(|a| a.get(i))
+            {
+                expand::dotted_keys(table, "", &mut keys);
+            }
+            keys.retain(|k| k != "name" && k != "description" && !k.starts_with("sweep"));
+            let own = expand::sweep_axes(path, &format!("{at}.sweep"), variant.sweep.as_ref())?;
+            let own_sweep: Vec<String> = own.iter().map(|(k, _)| k.clone()).collect();
+            let mut sweep: Vec<(String, Vec<toml::Value>)> = base_sweep
+                .iter()
+                .filter(|(k, _)| !own_sweep.contains(k))
+                .cloned()
+                .collect();
+            sweep.extend(own);
+            units.push(Unit {
+                name: variant.name.clone(),
+                description: variant.description.clone().or_else(|| description.clone()),
+                seed: variant.seed,
+                sections: variant.sections(),
+                at: Some(at),
+                keys,
+                sweep,
+                own_sweep,
+            });
+        }
+        let total: usize = units
+            .iter()
+            .map(|u| expand::count(&u.sweep))
+            .fold(0, usize::saturating_add);
+        if total > expand::MAX_RUNS {
+            return Err(check.invalid(
+                "sweep",
+                format!(
+                    "the spec expands to {total} runs, more than the limit of {}; sweep fewer values",
+                    expand::MAX_RUNS
+                ),
+            ));
+        }
+
+        let base = raw.sections();
+        let mut runs = Vec::new();
+        let mut swept: Vec<String> = Vec::new();
+        for unit in &units {
+            for (k, _) in &unit.sweep {
+                if !swept.contains(k) {
+                    swept.push(k.clone());
+                }
+            }
+            let mut origins = expand::Origins::default();
+            if let Some(at) = &unit.at {
+                origins.set(unit.keys.iter().cloned(), at);
+                check.seed(&format!("{at}.seed"), unit.seed)?;
+            }
+            for point in expand::combinations(&unit.sweep) {
+                let run_name = format!("{}{}", unit.name, expand::suffix(&point));
+                let where_ = format!("sweep (run `{run_name}`)");
+                let swept_values = expand::to_override(path, &where_, &point)?;
+                if swept_values.name.is_some()
+                    || swept_values.description.is_some()
+                    || swept_values.data.is_some()
+                {
+                    return Err(check.invalid(
+                        &where_,
+                        "name, description and data cannot be swept: the runs of an experiment share their data".into(),
+                    ));
+                }
+                let mut origins = origins.clone();
+                for a in &point {
+                    let table = match (&unit.at, unit.own_sweep.contains(&a.key)) {
+                        (Some(at), true) => format!("{at}.sweep"),
+                        _ => "sweep".to_string(),
+                    };
+                    origins.set([a.key.clone()], &format!("{table} (run `{run_name}`)"));
+                }
+                origins.set(set_keys.iter().cloned(), "--set");
+                let seed_key = origins.key("seed");
+                let seed = check
+                    .seed(&seed_key, set.seed.or(swept_values.seed).or(unit.seed))?
+                    .unwrap_or(base_seed);
+                let sections = base
+                    .clone()
+                    .overlay(unit.sections.clone())
+                    .overlay(swept_values.sections())
+                    .overlay(set.sections());
+                let run_unit = RunUnit {
+                    experiment: name.clone(),
+                    name: run_name,
+                    description: unit.description.clone(),
+                    seed,
+                    variant: unit.name.clone(),
+                    sweep: point
+                        .iter()
+                        .map(|a| (a.key.clone(), expand::value_text(&a.value)))
+                        .collect(),
+                };
+                runs.push(check.run(run_unit, &data, sections, &origins)?);
+            }
         }
         Ok(Experiment {
-            name: raw.name,
-            description: raw.description,
+            name,
+            description,
             path: path.to_path_buf(),
             text: text.to_string(),
             data,
             runs,
+            swept,
+            overrides: overrides.to_vec(),
         })
     }
+}
+
+/// Who a run is, before its settings are checked.
+struct RunUnit {
+    experiment: String,
+    name: String,
+    description: Option<String>,
+    seed: u64,
+    variant: String,
+    sweep: Vec<(String, String)>,
 }
 
 fn deserialize(path: &Path, text: &str) -> Result<RawSpec, SpecError> {
@@ -128,7 +296,7 @@ fn deserialize(path: &Path, text: &str) -> Result<RawSpec, SpecError> {
 
 /// Adds "did you mean `lr`?" to serde's "unknown field `lrr`, expected one
 /// of `epochs`, ..., `lr`" when a known key is a likely typo's target.
-fn with_suggestion(message: &str) -> String {
+pub(crate) fn with_suggestion(message: &str) -> String {
     let Some(rest) = message.strip_prefix("unknown field `") else {
         return message.to_string();
     };
@@ -324,31 +492,20 @@ impl Checker<'_> {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Validates one run: `s` is its merged sections, `origins` says where
+    /// each key it sets was written.
     fn run(
         &self,
-        raw: &RawSpec,
+        unit: RunUnit,
         data: &DataConfig,
-        name: &str,
-        description: Option<String>,
-        seed: u64,
         s: RawSections,
-        variant: Option<usize>,
+        origins: &Origins,
     ) -> Result<RunConfig, SpecError> {
-        // A key is reported where it was written: in the variant if it sets
-        // it there, else in the base section.
-        let key = |section: &str, field: &str, in_variant: bool| match variant {
-            Some(i) if in_variant => format!("variant[{i}].{section}.{field}"),
-            _ => format!("{section}.{field}"),
-        };
-        let v = variant
-            .map(|i| raw.variant[i].sections())
-            .unwrap_or_default();
+        let key = |k: &str| origins.key(k);
 
         let m = s.model.unwrap_or_default();
-        let vm = v.model.unwrap_or_default();
         let kind = self.choice(
-            &key("model", "kind", vm.kind.is_some()),
+            &key("model.kind"),
             m.kind.as_deref(),
             ModelKind::Autoencoder,
             &[
@@ -356,7 +513,7 @@ impl Checker<'_> {
                 ("pca", ModelKind::Pca),
             ],
         )?;
-        let latent_key = key("model", "latent", vm.latent.is_some());
+        let latent_key = key("model.latent");
         let latent = self
             .int(&latent_key, m.latent, 1, 784 * 784)?
             .unwrap_or(DEFAULT_LATENT);
@@ -366,7 +523,7 @@ impl Checker<'_> {
                 format!("{latent} is not a compiled autoencoder latent size; compiled: {LATENT_SIZES:?}"),
             ));
         }
-        let hidden_key = key("model", "hidden", vm.hidden.is_some());
+        let hidden_key = key("model.hidden");
         let hidden = self
             .int(&hidden_key, m.hidden, 1, 65_536)?
             .unwrap_or(DEFAULT_HIDDEN);
@@ -378,9 +535,8 @@ impl Checker<'_> {
         }
 
         let t = s.train.unwrap_or_default();
-        let vt = v.train.unwrap_or_default();
         let optimizer = self.choice(
-            &key("train", "optimizer", vt.optimizer.is_some()),
+            &key("train.optimizer"),
             t.optimizer.as_deref(),
             OptimizerName::Adam,
             &[("sgd", OptimizerName::Sgd), ("adam", OptimizerName::Adam)],
@@ -391,45 +547,25 @@ impl Checker<'_> {
         };
         let train = TrainConfig {
             epochs: self
-                .int(
-                    &key("train", "epochs", vt.epochs.is_some()),
-                    t.epochs,
-                    1,
-                    MAX_EPOCHS,
-                )?
+                .int(&key("train.epochs"), t.epochs, 1, MAX_EPOCHS)?
                 .unwrap_or(DEFAULT_EPOCHS),
             batch_size: self
-                .int(
-                    &key("train", "batch_size", vt.batch_size.is_some()),
-                    t.batch_size,
-                    1,
-                    MAX_BATCH_SIZE,
-                )?
+                .int(&key("train.batch_size"), t.batch_size, 1, MAX_BATCH_SIZE)?
                 .unwrap_or(DEFAULT_BATCH_SIZE),
             optimizer,
-            lr: self.real(
-                &key("train", "lr", vt.lr.is_some()),
-                t.lr.unwrap_or(default_lr),
-                0.0,
-                MAX_LR,
-            )?,
+            lr: self.real(&key("train.lr"), t.lr.unwrap_or(default_lr), 0.0, MAX_LR)?,
         };
 
         let n = s.noise.unwrap_or_default();
-        let vn = v.noise.unwrap_or_default();
-        let noise_kind = self.noise_kind(
-            &key("noise", "kind", vn.kind.is_some()),
-            n.kind.as_deref(),
-            NoiseKind::None,
-        )?;
-        let level_key = key("noise", "level", vn.level.is_some());
+        let noise_kind = self.noise_kind(&key("noise.kind"), n.kind.as_deref(), NoiseKind::None)?;
+        let level_key = key("noise.level");
         let level = match noise_kind {
             NoiseKind::None => 0.0,
             kind => self.noise_level(&level_key, kind, n.level.unwrap_or(DEFAULT_EVAL_NOISE))?,
         };
         if kind == ModelKind::Pca && noise_kind != NoiseKind::None {
             return Err(self.invalid(
-                &key("noise", "kind", vn.kind.is_some()),
+                &key("noise.kind"),
                 "training noise applies to autoencoders; a \"pca\" model needs kind = \"none\""
                     .into(),
             ));
@@ -438,7 +574,7 @@ impl Checker<'_> {
             kind: noise_kind,
             level,
             resample: self.choice(
-                &key("noise", "resample", vn.resample.is_some()),
+                &key("noise.resample"),
                 n.resample.as_deref(),
                 ResampleName::Once,
                 &[("once", ResampleName::Once), ("epoch", ResampleName::Epoch)],
@@ -446,15 +582,13 @@ impl Checker<'_> {
         };
 
         let e = s.eval.unwrap_or_default();
-        let ve = v.eval.unwrap_or_default();
         let ts = e.tsne.unwrap_or_default();
-        let vts = ve.tsne.unwrap_or_default();
-        let points_key = key("eval", "tsne.points", vts.points.is_some());
+        let points_key = key("eval.tsne.points");
         let points = self
             .int(&points_key, ts.points, 0, MAX_TSNE_POINTS)?
             .unwrap_or(DEFAULT_TSNE_POINTS);
         let perplexity = self.real(
-            &key("eval", "tsne.perplexity", vts.perplexity.is_some()),
+            &key("eval.tsne.perplexity"),
             ts.perplexity.unwrap_or(DEFAULT_PERPLEXITY),
             1.0,
             100.0,
@@ -470,26 +604,20 @@ impl Checker<'_> {
             ));
         }
         let en = e.noise.unwrap_or_default();
-        let ven = ve.noise.unwrap_or_default();
         let eval_kind = self.noise_kind(
-            &key("eval", "noise.kind", ven.kind.is_some()),
+            &key("eval.noise.kind"),
             en.kind.as_deref(),
             NoiseKind::Gaussian,
         )?;
         let eval = EvalConfig {
             samples: self
-                .int(
-                    &key("eval", "samples", ve.samples.is_some()),
-                    e.samples,
-                    1,
-                    MAX_SAMPLES,
-                )?
+                .int(&key("eval.samples"), e.samples, 1, MAX_SAMPLES)?
                 .unwrap_or(DEFAULT_SAMPLES),
             tsne: TsneConfig {
                 points,
                 perplexity,
                 input: self.choice(
-                    &key("eval", "tsne.input", vts.input.is_some()),
+                    &key("eval.tsne.input"),
                     ts.input.as_deref(),
                     TsneInput::Latent,
                     &[
@@ -503,7 +631,7 @@ impl Checker<'_> {
                 level: match eval_kind {
                     NoiseKind::None => 0.0,
                     kind => self.noise_level(
-                        &key("eval", "noise.level", ven.level.is_some()),
+                        &key("eval.noise.level"),
                         kind,
                         en.level.unwrap_or(DEFAULT_EVAL_NOISE),
                     )?,
@@ -512,10 +640,12 @@ impl Checker<'_> {
         };
 
         Ok(RunConfig {
-            experiment: raw.name.clone(),
-            name: name.to_string(),
-            description,
-            seed,
+            experiment: unit.experiment,
+            name: unit.name,
+            description: unit.description,
+            seed: unit.seed,
+            variant: unit.variant,
+            sweep: unit.sweep,
             data: data.clone(),
             model: ModelConfig {
                 kind,

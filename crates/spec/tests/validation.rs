@@ -187,3 +187,155 @@ fn shipped_experiments_are_valid() {
     }
     assert!(count >= 3, "experiments/ should hold ae, dae and smoke");
 }
+
+#[test]
+fn sweeps_expand_to_the_cartesian_product_over_every_variant() {
+    let exp = parse(
+        r#"
+        name = "noise"
+        [sweep]
+        "noise.level" = [0.1, 0.5]
+        noise.kind = ["gaussian", "masking"]
+        [[variant]]
+        name = "dae"
+        train = { optimizer = "adam" }
+        [[variant]]
+        name = "dae-sgd"
+        train = { optimizer = "sgd", lr = 1.5 }
+        sweep = { "train.epochs" = [1, 2] }
+        "#,
+    )
+    .unwrap();
+    assert_eq!(exp.runs.len(), 4 + 8);
+    let names: Vec<&str> = exp.runs.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names[0], "dae.noise.kind=gaussian.noise.level=0.1");
+    assert_eq!(names[3], "dae.noise.kind=masking.noise.level=0.5");
+    assert_eq!(
+        names[4],
+        "dae-sgd.noise.kind=gaussian.noise.level=0.1.train.epochs=1"
+    );
+    let r = &exp.runs[3];
+    assert_eq!(
+        (r.noise.kind.name(), r.noise.level, r.variant.as_str()),
+        ("masking", 0.5, "dae")
+    );
+    assert_eq!(
+        r.sweep,
+        vec![
+            ("noise.kind".into(), "masking".into()),
+            ("noise.level".into(), "0.5".into())
+        ]
+    );
+    assert_eq!(exp.runs[5].train.epochs, 2);
+    assert_eq!(exp.runs[5].train.lr, 1.5);
+    assert_eq!(
+        exp.swept,
+        vec![
+            "noise.kind".to_string(),
+            "noise.level".into(),
+            "train.epochs".into()
+        ]
+    );
+}
+
+#[test]
+fn a_sweep_without_variants_sweeps_the_base_and_can_sweep_seeds() {
+    let exp = parse("name = \"s\"\n[sweep]\nseed = [1, 2, 3]\n").unwrap();
+    let seeds: Vec<u64> = exp.runs.iter().map(|r| r.seed).collect();
+    assert_eq!(seeds, vec![1, 2, 3]);
+    assert_eq!(exp.runs[2].name, "s.seed=3");
+}
+
+#[test]
+fn bad_sweeps_are_refused_with_the_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "name = \"x\"\n[sweep]\n\"train.lrr\" = [0.1]\n",
+            "sweep (run `x.train.lrr=0.1`) train.lrr",
+            "did you mean `lr`?",
+        ),
+        (
+            "name = \"x\"\n[sweep]\n\"train.lr\" = []\n",
+            "sweep.train.lr",
+            "empty",
+        ),
+        (
+            "name = \"x\"\n[sweep]\n\"train.lr\" = 0.1\n",
+            "sweep.train.lr",
+            "needs a list",
+        ),
+        (
+            "name = \"x\"\n[sweep]\n\"train.lr\" = [0.1, 0.1]\n",
+            "sweep.train.lr",
+            "listed twice",
+        ),
+        (
+            "name = \"x\"\n[sweep]\n\"train.lr\" = [0.1, -1.0]\n",
+            "sweep.train.lr (run `x.train.lr=-1.0`)",
+            "greater than 0",
+        ),
+        (
+            "name = \"x\"\n[sweep]\n\"data.limit\" = [10, 20]\n",
+            "sweep (run `x.data.limit=10`)",
+            "cannot be swept",
+        ),
+    ];
+    for (text, key, what) in cases {
+        let err = error(text);
+        assert!(
+            err.contains(&format!("key `{key}`")),
+            "{text:?}: expected key {key}: {err}"
+        );
+        assert!(err.contains(what), "{text:?}: expected {what:?}: {err}");
+    }
+    let many: Vec<String> = (1..=40).map(|i| i.to_string()).collect();
+    let text = format!(
+        "name = \"x\"\n[sweep]\n\"train.epochs\" = [{0}]\n\"train.batch_size\" = [{0}]\n",
+        many.join(", ")
+    );
+    let err = error(&text);
+    assert!(
+        err.contains("expands to 1600 runs, more than the limit of 1000"),
+        "{err}"
+    );
+}
+
+#[test]
+fn set_overrides_every_run_and_is_checked_like_the_file() {
+    let path = Path::new("specs/test.toml");
+    let text = "name = \"x\"\n[[variant]]\nname = \"a\"\ntrain = { lr = 0.5 }\n[[variant]]\nname = \"b\"\n";
+    let exp = Experiment::parse_with(
+        path,
+        text,
+        &[
+            "train.lr=0.1".into(),
+            "train.optimizer=sgd".into(),
+            "seed=9".into(),
+        ],
+    )
+    .unwrap();
+    assert!(exp.runs.iter().all(|r| r.train.lr == 0.1 && r.seed == 9));
+    assert_eq!(exp.overrides.len(), 3);
+    let err = Experiment::parse_with(path, text, &["train.lr=-2".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("key `--set train.lr`") && err.contains("greater than 0"),
+        "{err}"
+    );
+    let err = Experiment::parse_with(path, text, &["train.lrr=2".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("--set") && err.contains("did you mean `lr`?"),
+        "{err}"
+    );
+    let err = Experiment::parse_with(path, text, &["name=../up".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("key `--set name`"), "{err}");
+    let err = Experiment::parse_with(path, text, &["train.lr".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("key=value"), "{err}");
+}
