@@ -29,15 +29,9 @@ use crate::progress;
 /// notebook's AE, this 2-core machine), with bit-identical losses.
 pub const TRAIN_THREADS: usize = 1;
 
-/// What the report needs of a finished run.
-pub struct RunResult {
-    pub summary: Summary,
-    pub history: Vec<EpochRecord>,
-    pub figures: Vec<Figure>,
-}
-
-/// Runs `run` on `data`, writing into `dir` (created here).
-pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path) -> Result<RunResult> {
+/// Runs `run` on `data`, writing into `dir` (created here); returns the
+/// summary it wrote last, which marks the run complete.
+pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path) -> Result<Summary> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut resolved = run.clone();
     resolved.data.source = data.source.clone();
@@ -77,6 +71,7 @@ pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path) -> Result<RunResult>
     write_metrics_csv(&dir.join("metrics.csv"), &rows)?;
 
     let mut summary = Summary {
+        identity: crate::identity::run_identity(run, data),
         run: run.name.clone(),
         status: Some(RunStatus::Ok),
         model: match run.model.kind {
@@ -139,12 +134,9 @@ pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path) -> Result<RunResult>
         );
         summary.status = Some(RunStatus::Diverged);
         summary.diverged_at = Some(Divergence { epoch, step });
+        summary.figures = figures;
         summary.write(&dir.join("summary.json"))?;
-        return Ok(RunResult {
-            summary,
-            history,
-            figures,
-        });
+        return Ok(summary);
     }
 
     write_atomic_with(&dir.join("weights.safetensors"), |tmp| {
@@ -161,12 +153,9 @@ pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path) -> Result<RunResult>
     summary.per_class_test_mse = evaluation.per_class_test_mse.clone();
     summary.denoising_curve = evaluation.denoising_curve.clone();
     figures.extend(run_figures(run, data, dir, &evaluation, &mut summary)?);
+    summary.figures = figures;
     summary.write(&dir.join("summary.json"))?;
-    Ok(RunResult {
-        summary,
-        history,
-        figures,
-    })
+    Ok(summary)
 }
 
 /// Draws the run's evaluation figures into `dir`; records the t-SNE map's
@@ -411,7 +400,7 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 0 {
+    Some(if values.len().is_multiple_of(2) {
         (values[mid - 1] + values[mid]) / 2.0
     } else {
         values[mid]

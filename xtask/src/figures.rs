@@ -4,13 +4,13 @@
 
 use std::path::Path;
 
+use aelab_archive::MetricsRow;
 use aelab_models::Reconstructor;
 use aelab_reduce::Pca;
 use aelab_report::{
     embedding_scatter, grouped_bars, line_chart, Figure, RunReport, Series, XAxis, METRICS,
 };
 use aelab_spec::Experiment;
-use aelab_train::EpochRecord;
 use anyhow::Result;
 
 use crate::dataset::Dataset;
@@ -26,7 +26,7 @@ const SWEEP_METRICS: [&str; 4] = ["test_mse", "noisy_test_mse", "knn5_latent_acc
 pub fn experiment_figures(
     dir: &Path,
     data: &Dataset,
-    histories: &[(String, Vec<EpochRecord>)],
+    histories: &[(String, Vec<MetricsRow>)],
     reports: &[RunReport],
     experiment: &Experiment,
 ) -> Result<Vec<Figure>> {

@@ -5,13 +5,19 @@
 //! (spec, data files, arguments).
 
 mod archive_writer;
+mod cache;
+mod compare;
 mod dataset;
 mod evaluate;
 mod execute;
 mod figures;
+mod identity;
 mod latent_views;
+mod list;
 mod progress;
 mod provenance;
+mod report;
+mod reproduce;
 mod run;
 mod schedule;
 
@@ -31,6 +37,14 @@ struct Cli {
 enum Command {
     /// Run every run of an experiment spec and write an archive with a report.
     Run(run::RunArgs),
+    /// Rebuild an archive's report from its run folders (after shards).
+    Report(report::ReportArgs),
+    /// Run an archive (or one of its runs) again and check the results are bit-identical.
+    Reproduce(reproduce::ReproduceArgs),
+    /// List the archives with their status and best run.
+    List(list::ListArgs),
+    /// Two archives side by side: settings and metrics with the change.
+    Compare(compare::CompareArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +57,10 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Report(args) => report::report(args),
+        Command::Reproduce(args) => reproduce::reproduce(args),
+        Command::List(args) => list::list(args),
+        Command::Compare(args) => compare::compare(args),
     };
     match result {
         Ok(code) => code,

@@ -33,6 +33,24 @@ pub fn git() -> GitInfo {
     }
 }
 
+/// SHA-256 of `git diff HEAD` (tracked files), so that uncommitted edits
+/// change a run's identity.
+pub fn uncommitted_diff_hash() -> String {
+    use sha2::{Digest, Sha256};
+    let diff = Command::new("git")
+        .args(["diff", "HEAD"])
+        .current_dir(project_root())
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let hash: String = Sha256::digest(&diff)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("+{hash}")
+}
+
 pub fn rustc() -> String {
     env!("AELAB_RUSTC").to_string()
 }

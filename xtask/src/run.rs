@@ -1,27 +1,28 @@
 //! `cargo xtask run <spec>`: validates the spec (with any `--set`
 //! overrides), expands its variants and sweeps, loads the data once, runs
-//! the runs into a new archive (`--jobs` at a time), and writes the
-//! comparison report.
+//! the runs into an archive (`--jobs` at a time, reusing runs completed
+//! earlier with the same identity), and writes the comparison report. Also
+//! resumes an interrupted archive (`--resume`) and runs one shard of a
+//! cluster job (`--shard I/N --archive DIR`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aelab_archive::RunStatus;
-use aelab_report::{write_report, Baseline, Figure, ReportInput, RunReport};
-use aelab_spec::{Experiment, RunConfig};
+use aelab_archive::{RunStatus, Summary};
+use aelab_spec::Experiment;
 use anyhow::{Context, Result};
 
 use crate::archive_writer::ArchiveWriter;
-use crate::dataset::{self, DataMismatch, Dataset};
-use crate::evaluate::embedding_baseline;
-use crate::execute::RunResult;
-use crate::figures::experiment_figures;
+use crate::cache::RunCache;
+use crate::dataset::{self, DataMismatch};
+use crate::report::{build_report, flatten_settings, stored_experiment};
 use crate::{progress, project_root, schedule};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// The experiment spec (TOML), e.g. experiments/dae.toml.
-    spec: PathBuf,
+    /// The experiment spec (TOML), e.g. experiments/dae.toml; not with --resume.
+    #[arg(required_unless_present = "resume")]
+    spec: Option<PathBuf>,
     /// Archive root [default: results/ in the workspace].
     #[arg(long)]
     results_dir: Option<PathBuf>,
@@ -37,14 +38,62 @@ pub struct RunArgs {
     /// Runs executed at once [default: the number of cores].
     #[arg(long, short)]
     jobs: Option<usize>,
+    /// Train again even runs completed earlier with the same identity.
+    #[arg(long)]
+    force: bool,
+    /// Finish the missing runs of an interrupted archive, then its report.
+    #[arg(long, value_name = "ARCHIVE", conflicts_with_all = ["spec", "set", "shard", "archive"])]
+    resume: Option<PathBuf>,
+    /// Execute only shard I of N (runs I, I+N, I+2N, ... counting from 1)
+    /// into the shared --archive folder; no report (see `cargo xtask report`).
+    #[arg(long, value_name = "I/N", requires = "archive")]
+    shard: Option<Shard>,
+    /// Write into this archive folder (created or joined) instead of a new one.
+    #[arg(long, value_name = "DIR")]
+    archive: Option<PathBuf>,
     /// Only warnings and errors; no progress bars.
     #[arg(long, short)]
     quiet: bool,
 }
 
+/// `--shard I/N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let parsed = s.split_once('/').and_then(|(i, n)| {
+            Some((
+                i.trim().parse::<usize>().ok()?,
+                n.trim().parse::<usize>().ok()?,
+            ))
+        });
+        match parsed {
+            Some((index, count)) if (1..=count).contains(&index) => Ok(Shard { index, count }),
+            _ => Err(format!("`{s}` is not I/N with 1 <= I <= N, e.g. 2/4")),
+        }
+    }
+}
+
+impl Shard {
+    /// Whether the run at position `i` (0-based) belongs to this shard.
+    pub fn owns(&self, i: usize) -> bool {
+        i % self.count == self.index - 1
+    }
+}
+
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     progress::init(args.quiet);
-    let mut experiment = Experiment::load_with(&args.spec, &args.set)?;
+    let mut experiment = match (&args.resume, &args.spec) {
+        (Some(dir), _) => stored_experiment(dir)?,
+        (None, Some(spec)) => Experiment::load_with(spec, &args.set)?,
+        (None, None) => unreachable!("clap requires a spec without --resume"),
+    };
     if !args.only.is_empty() {
         let all: Vec<String> = experiment.runs.iter().map(|r| r.name.clone()).collect();
         experiment
@@ -83,51 +132,76 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         data.split.train.rows,
         data.split.train.cols
     );
-    let results = args
-        .results_dir
-        .unwrap_or_else(|| project_root().join("results"));
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let mut archive = ArchiveWriter::create(&results, &experiment, &data, jobs)
-        .with_context(|| format!("opening an archive under {}", results.display()))?;
+    let archive = match (&args.resume, &args.archive) {
+        (Some(dir), _) => ArchiveWriter::open(dir)?,
+        (None, Some(dir)) => ArchiveWriter::create_or_join(dir, &experiment, &data, jobs)?,
+        (None, None) => {
+            let results = args
+                .results_dir
+                .clone()
+                .unwrap_or_else(|| project_root().join("results"));
+            ArchiveWriter::create(&results, &experiment, &data, jobs)
+                .with_context(|| format!("opening an archive under {}", results.display()))?
+        }
+    };
     tracing::info!(
         "archive: {} ({jobs} run(s) at a time)",
         archive.dir.display()
     );
 
-    let outcomes = schedule::execute_all(&experiment.runs, &data, &mut archive, jobs)?;
-    let histories: Vec<_> = experiment
-        .runs
-        .iter()
-        .zip(&outcomes)
-        .map(|(run, o)| (run.name.clone(), o.history.clone()))
-        .collect();
-    let reports: Vec<RunReport> = experiment
-        .runs
-        .iter()
-        .zip(outcomes)
-        .map(|(run, o)| run_report(run, o))
-        .collect();
-    let figures = experiment_figures(&archive.dir, &data, &histories, &reports, &experiment)?;
-    let baseline = embedding_baseline(&experiment, &data)?;
-    write_report(
-        &archive.dir,
-        &report_input(&experiment, &archive, &data, reports, figures, baseline),
-    )?;
-    archive.finish()?;
-    let failed = archive
-        .manifest()
-        .runs
-        .iter()
-        .any(|r| r.status == RunStatus::Failed);
-    tracing::info!("report: {}", archive.dir.join("report.html").display());
+    // Runs this invocation owns and that are not complete in the archive.
+    let mut todo = Vec::new();
+    for (i, run) in experiment.runs.iter().enumerate() {
+        if args.shard.is_some_and(|s| !s.owns(i)) {
+            continue;
+        }
+        let dir = archive.run_dir(&run.name);
+        if is_complete(&dir) {
+            tracing::info!("run {} is complete in this archive; keeping it", run.name);
+            continue;
+        }
+        if dir.exists() {
+            // Interrupted: nothing in it is a result (no summary.json).
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("clearing the interrupted run {}", dir.display()))?;
+        }
+        todo.push(run);
+    }
+    let cache = match (args.force, archive.dir.parent()) {
+        (false, Some(parent)) => RunCache::scan(parent, &archive.dir),
+        _ => RunCache::default(),
+    };
+    schedule::execute_all(&todo, &data, &archive, &cache, jobs)?;
+
+    if let Some(shard) = args.shard {
+        archive.finish()?;
+        tracing::info!(
+            "shard {}/{} done; once every shard is, build the report: cargo xtask report {}",
+            shard.index,
+            shard.count,
+            archive.dir.display()
+        );
+    } else {
+        build_report(&archive, &experiment, &data)?;
+        tracing::info!("report: {}", archive.dir.join("report.html").display());
+    }
+    let manifest = archive.manifest()?;
+    let failed = manifest.runs.iter().any(|r| r.status == RunStatus::Failed);
     Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A run is complete once its `summary.json` says `ok` or `diverged`.
+pub fn is_complete(dir: &std::path::Path) -> bool {
+    Summary::read(&dir.join("summary.json"))
+        .is_ok_and(|s| matches!(s.status, Some(RunStatus::Ok | RunStatus::Diverged)))
 }
 
 /// `--dry-run`: one line per run with the settings that vary.
@@ -174,78 +248,6 @@ fn glob_match(pattern: &str, name: &str) -> bool {
     }
     let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
     go(&p, &n)
-}
-
-fn run_report(run: &RunConfig, result: RunResult) -> RunReport {
-    RunReport {
-        name: run.name.clone(),
-        settings: flatten_settings(run),
-        summary: result.summary,
-        figures: result.figures,
-    }
-}
-
-fn report_input(
-    experiment: &Experiment,
-    archive: &ArchiveWriter,
-    data: &Dataset,
-    runs: Vec<RunReport>,
-    figures: Vec<Figure>,
-    baseline: Option<Baseline>,
-) -> ReportInput {
-    let manifest = archive.manifest();
-    let mut provenance = vec![
-        ("archive".to_string(), archive.dir.display().to_string()),
-        ("spec".to_string(), experiment.path.display().to_string()),
-        (
-            "git".to_string(),
-            format!(
-                "{}{}",
-                manifest.git.revision,
-                if manifest.git.dirty { " (dirty)" } else { "" }
-            ),
-        ),
-        ("rustc".to_string(), manifest.rustc.clone()),
-        ("threads".to_string(), manifest.threads.to_string()),
-        ("host".to_string(), manifest.host.clone()),
-        ("started".to_string(), manifest.started.clone()),
-    ];
-    for f in &data.files {
-        provenance.push((format!("sha256 {}", f.path.display()), f.sha256.clone()));
-    }
-    ReportInput {
-        title: format!("Experiment {}", experiment.name),
-        description: experiment.description.clone(),
-        provenance,
-        runs,
-        figures,
-        baseline,
-    }
-}
-
-/// The run's config as `section.key = value` pairs.
-pub fn flatten_settings(run: &RunConfig) -> Vec<(String, String)> {
-    fn walk(prefix: &str, value: &toml::Value, out: &mut Vec<(String, String)>) {
-        match value {
-            toml::Value::Table(table) => {
-                for (k, v) in table {
-                    let key = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    walk(&key, v, out);
-                }
-            }
-            toml::Value::String(s) => out.push((prefix.to_string(), s.clone())),
-            other => out.push((prefix.to_string(), other.to_string())),
-        }
-    }
-    let mut out = Vec::new();
-    if let Ok(value) = toml::Value::try_from(run) {
-        walk("", &value, &mut out);
-    }
-    out
 }
 
 #[cfg(test)]

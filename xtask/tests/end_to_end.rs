@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_files_whole, json, mnist_dir, run_spec};
+use common::{assert_files_whole, json, mnist_dir};
 
 const SPEC: &str = r#"
 name = "e2e"
@@ -42,9 +42,21 @@ name = "pca"
 model = { kind = "pca", latent = 30 }
 "#;
 
-/// Runs the spec once into `results`, returns the archive folder.
+/// Runs the spec once into `results` (training every run: no reuse),
+/// returns the archive folder.
 fn run_once(spec: &Path, results: &Path) -> PathBuf {
-    let out = run_spec(spec, results);
+    let before = common::archives(results, "e2e");
+    let out = common::xtask()
+        .args([
+            "run",
+            spec.to_str().unwrap(),
+            "--results-dir",
+            results.to_str().unwrap(),
+            "--quiet",
+            "--force",
+        ])
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "xtask run failed: {}\n{}",
@@ -52,8 +64,9 @@ fn run_once(spec: &Path, results: &Path) -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     common::archives(results, "e2e")
-        .pop()
-        .expect("an archive folder")
+        .into_iter()
+        .find(|a| !before.contains(a))
+        .expect("a new archive folder")
 }
 
 /// `epoch,train_loss,val_loss` of metrics.csv (the `seconds` column is wall

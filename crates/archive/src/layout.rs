@@ -22,8 +22,9 @@ pub enum ArchiveError {
 }
 
 /// Creates `root/<name>/<stamp>-<id>/`, where `stamp` is `YYYYmmdd-HHMMSS`
-/// and `id` six random hex digits; never reuses an existing folder (two
-/// runs started in the same second get different ids).
+/// and `id` the milliseconds of the clock and three random hex digits, so
+/// folders sort in creation order; never reuses an existing folder (two
+/// runs started at once get different ids).
 pub fn create_archive(root: &Path, name: &str, stamp: &str) -> Result<PathBuf, ArchiveError> {
     let parent = root.join(name);
     std::fs::create_dir_all(&parent).map_err(|source| ArchiveError::Create {
@@ -32,8 +33,11 @@ pub fn create_archive(root: &Path, name: &str, stamp: &str) -> Result<PathBuf, A
     })?;
     let mut rng = rand::thread_rng();
     loop {
-        let id: u32 = rng.gen_range(0..0x100_0000);
-        let path = parent.join(format!("{stamp}-{id:06x}"));
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_millis());
+        let id: u32 = rng.gen_range(0..0x1000);
+        let path = parent.join(format!("{stamp}-{millis:03}{id:03x}"));
         match std::fs::create_dir(&path) {
             Ok(()) => return Ok(path),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,

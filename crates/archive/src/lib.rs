@@ -16,6 +16,6 @@ mod records;
 pub use atomic::{write_atomic, write_atomic_with};
 pub use layout::{create_archive, ArchiveError};
 pub use records::{
-    write_metrics_csv, DataFile, Divergence, GitInfo, Manifest, MetricsRow, RunEntry, RunStatus,
-    Summary,
+    read_metrics_csv, write_metrics_csv, DataFile, Divergence, Figure, GitInfo, Manifest,
+    MetricsRow, RunEntry, RunStatus, Summary,
 };

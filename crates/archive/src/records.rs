@@ -53,6 +53,16 @@ pub struct RunEntry {
     pub name: String,
     pub seed: u64,
     pub status: RunStatus,
+    /// Hash of the resolved config, the data checksums and the code version:
+    /// runs with equal identities give equal results.
+    pub identity: String,
+}
+
+/// A figure: a path relative to the archive folder and what it shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    pub path: String,
+    pub caption: String,
 }
 
 /// How a run ended.
@@ -120,11 +130,21 @@ pub struct Summary {
     pub tsne_seconds: Option<f64>,
     /// PCA runs: each component's share of the total variance.
     pub explained_variance_ratio: Option<Vec<f64>>,
+    /// See [`RunEntry::identity`].
+    #[serde(default)]
+    pub identity: String,
+    /// The run's figures, for rebuilding the report from the archive.
+    #[serde(default)]
+    pub figures: Vec<Figure>,
 }
 
 impl Summary {
     pub fn write(&self, path: &Path) -> Result<(), ArchiveError> {
         write_json(path, self)
+    }
+
+    pub fn read(path: &Path) -> Result<Summary, ArchiveError> {
+        read_json(path)
     }
 }
 
@@ -134,15 +154,17 @@ impl Manifest {
     }
 
     pub fn read(path: &Path) -> Result<Manifest, ArchiveError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ArchiveError::Read {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        serde_json::from_str(&text).map_err(|e| ArchiveError::Read {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
+        read_json(path)
     }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ArchiveError> {
+    let fail = |message: String| ArchiveError::Read {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| fail(e.to_string()))
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ArchiveError> {
@@ -161,6 +183,19 @@ pub struct MetricsRow {
     pub train_loss: f64,
     pub val_loss: Option<f64>,
     pub seconds: f64,
+}
+
+/// Reads `metrics.csv`.
+pub fn read_metrics_csv(path: &Path) -> Result<Vec<MetricsRow>, ArchiveError> {
+    let fail = |message: String| ArchiveError::Read {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
+    reader
+        .deserialize()
+        .collect::<Result<Vec<MetricsRow>, _>>()
+        .map_err(|e| fail(e.to_string()))
 }
 
 /// Writes `metrics.csv` (`epoch,train_loss,val_loss,seconds`).
@@ -205,6 +240,7 @@ mod tests {
             },
         ];
         write_metrics_csv(&path, &rows).unwrap();
+        assert_eq!(read_metrics_csv(&path).unwrap(), rows);
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             text,

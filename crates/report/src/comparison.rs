@@ -4,17 +4,10 @@
 
 use std::path::Path;
 
-use aelab_archive::{write_atomic, RunStatus, Summary};
+use aelab_archive::{write_atomic, Figure, RunStatus, Summary};
 
 use crate::metrics::{Better, Group, Metric, METRICS};
 use crate::{html, markdown, ReportError};
-
-/// A figure: a path relative to the archive folder and what it shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Figure {
-    pub path: String,
-    pub caption: String,
-}
 
 /// One run as the report shows it.
 #[derive(Debug, Clone, PartialEq)]

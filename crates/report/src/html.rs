@@ -8,7 +8,9 @@ use std::path::Path;
 
 use base64::Engine;
 
-use crate::comparison::{status_text, Comparison, Figure};
+use aelab_archive::Figure;
+
+use crate::comparison::{status_text, Comparison};
 use crate::metrics::{Group, Metric};
 
 const STYLE: &str = "

@@ -20,8 +20,9 @@ mod markdown;
 mod metrics;
 mod palette;
 
+pub use aelab_archive::Figure;
 pub use bar_plot::grouped_bars;
-pub use comparison::{write_report, Baseline, Figure, ReportInput, RunReport};
+pub use comparison::{write_report, Baseline, ReportInput, RunReport};
 pub use digit_grid::{digit_grid, DigitRow};
 pub use embedding_plot::embedding_scatter;
 pub use error::ReportError;

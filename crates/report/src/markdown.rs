@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::comparison::{status_text, Comparison, Figure};
+use aelab_archive::Figure;
+
+use crate::comparison::{status_text, Comparison};
 use crate::metrics::{Group, Metric};
 
 pub(crate) fn render(c: &Comparison<'_>) -> String {

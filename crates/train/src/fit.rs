@@ -101,7 +101,7 @@ pub fn fit(
     data: FitData<'_>,
     observer: &mut dyn FnMut(FitEvent),
 ) -> Result<FitOutcome, TrainError> {
-    if data.train.is_empty() || data.train.len() % IMAGE_PIXELS != 0 {
+    if data.train.is_empty() || !data.train.len().is_multiple_of(IMAGE_PIXELS) {
         return Err(TrainError::Data(format!(
             "training data must be whole {IMAGE_PIXELS}-pixel images, got {} values",
             data.train.len()

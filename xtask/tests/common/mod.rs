@@ -63,7 +63,8 @@ pub fn json(path: &Path) -> serde_json::Value {
 /// Every visible file under `dir` is whole: JSON and TOML parse, PNGs end
 /// with their IEND chunk, safetensors hold what their header promises, text
 /// files end with a newline. Hidden files may only be temporaries
-/// (`.name.tmp-PID.ext`), which never look like results.
+/// (`.name.tmp-PID.ext`), which never look like results, and the manifest's
+/// lock file.
 pub fn assert_files_whole(dir: &Path) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -74,7 +75,7 @@ pub fn assert_files_whole(dir: &Path) {
         }
         if name.starts_with('.') {
             assert!(
-                name.contains(".tmp-"),
+                name.contains(".tmp-") || name == ".manifest.lock",
                 "unexpected hidden file {}",
                 path.display()
             );
