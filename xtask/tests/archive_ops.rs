@@ -101,7 +101,7 @@ fn completed_runs_are_reused_resumed_reproduced_listed_and_compared() {
 
     // kill -9 after the first run finished, then --resume.
     let before = archives(&results, "ops");
-    let mut child = xtask()
+    let child = xtask()
         .args([
             "run",
             spec.to_str().unwrap(),
@@ -116,6 +116,7 @@ fn completed_runs_are_reused_resumed_reproduced_listed_and_compared() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut child = common::KillOnDrop(child);
     let started = Instant::now();
     let killed: PathBuf = loop {
         let fresh = archives(&results, "ops")
@@ -124,15 +125,13 @@ fn completed_runs_are_reused_resumed_reproduced_listed_and_compared() {
         if let Some(newest) =
             fresh.filter(|a| a.join("runs/ops.train.lr=0.001/summary.json").is_file())
         {
-            child.kill().unwrap();
-            child.wait().unwrap();
+            child.kill_now();
             break newest;
         }
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the first run never finished");
-        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the first run never finished"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(json(&killed.join("manifest.json"))["status"], "running");
