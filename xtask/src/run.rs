@@ -160,8 +160,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             continue;
         }
         let dir = archive.run_dir(&run.name);
-        if is_complete(&dir) {
+        if let Some(status) = completed_status(&dir) {
             tracing::info!("run {} is complete in this archive; keeping it", run.name);
+            // It may have ended just before an interruption could record it.
+            archive.set_run_status(&run.name, status)?;
             continue;
         }
         if dir.exists() {
@@ -199,9 +201,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 }
 
 /// A run is complete once its `summary.json` says `ok` or `diverged`.
-pub fn is_complete(dir: &std::path::Path) -> bool {
+fn completed_status(dir: &std::path::Path) -> Option<RunStatus> {
     Summary::read(&dir.join("summary.json"))
-        .is_ok_and(|s| matches!(s.status, Some(RunStatus::Ok | RunStatus::Diverged)))
+        .ok()?
+        .status
+        .filter(|s| matches!(s, RunStatus::Ok | RunStatus::Diverged))
 }
 
 /// `--dry-run`: one line per run with the settings that vary.
