@@ -10,6 +10,7 @@ use aelab_report::METRICS;
 use anyhow::Result;
 
 use crate::report::flatten_table;
+use crate::reproduce::compare_runs;
 
 #[derive(clap::Args)]
 pub struct CompareArgs {
@@ -17,6 +18,10 @@ pub struct CompareArgs {
     a: PathBuf,
     /// The archive compared to.
     b: PathBuf,
+    /// Exit with 1 unless both hold the same runs with bit-identical results
+    /// (`metrics.csv`, `summary.json` and t-SNE maps; wall-clock time aside).
+    #[arg(long)]
+    check: bool,
 }
 
 pub fn compare(args: CompareArgs) -> Result<ExitCode> {
@@ -31,23 +36,28 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
         }
     }
     println!("A: {}\nB: {}", args.a.display(), args.b.display());
+    let mut mismatches = Vec::new();
     for name in names {
         let (ra, rb) = (load(&args.a, &name), load(&args.b, &name));
         let ((sa, ca), (sb, cb)) = match (ra, rb) {
             (Some(a), Some(b)) => (a, b),
-            (Some(_), None) => {
-                println!("\n{name}: only in A");
-                continue;
-            }
-            (None, Some(_)) => {
-                println!("\n{name}: only in B");
-                continue;
-            }
-            (None, None) => {
-                println!("\n{name}: not finished in either");
+            (a, b) => {
+                let whereabouts = match (a.is_some(), b.is_some()) {
+                    (true, false) => "only in A",
+                    (false, true) => "only in B",
+                    _ => "not finished in either",
+                };
+                println!("\n{name}: {whereabouts}");
+                mismatches.push(format!("{name}: {whereabouts}"));
                 continue;
             }
         };
+        if args.check {
+            let runs = |archive: &Path| archive.join("runs").join(&name);
+            for d in compare_runs(&runs(&args.a), &runs(&args.b))? {
+                mismatches.push(format!("{name}: {d}"));
+            }
+        }
         println!("\n{name}");
         for (key, value) in &ca {
             let other = cb
@@ -83,7 +93,18 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+    if !args.check {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if mismatches.is_empty() {
+        println!("\nidentical: every run has bit-identical results in both archives");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("\n{} difference(s):", mismatches.len());
+    for m in &mismatches {
+        println!("  {m}");
+    }
+    Ok(ExitCode::from(1))
 }
 
 /// A run's summary and flattened config, if it finished.

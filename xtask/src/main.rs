@@ -20,6 +20,7 @@ mod report;
 mod reproduce;
 mod run;
 mod schedule;
+mod slurm;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +46,8 @@ enum Command {
     List(list::ListArgs),
     /// Two archives side by side: settings and metrics with the change.
     Compare(compare::CompareArgs),
+    /// Write a Slurm job array (one shard per task) and a dependent report job.
+    Slurm(slurm::SlurmArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Reproduce(args) => reproduce::reproduce(args),
         Command::List(args) => list::list(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Slurm(args) => slurm::slurm(args),
     };
     match result {
         Ok(code) => code,

@@ -15,8 +15,9 @@ use crate::execute::execute;
 use crate::progress;
 use crate::report::stored_experiment;
 
-/// `summary.json` fields that measure time, not results.
-const TIMING_FIELDS: [&str; 4] = [
+/// `summary.json` fields that are not results: wall-clock times, and the
+/// list of figures (the PNGs embed nothing that is compared).
+const NOT_RESULTS: [&str; 4] = [
     "seconds_per_epoch",
     "train_seconds",
     "tsne_seconds",
@@ -136,7 +137,7 @@ pub fn compare_runs(a: &Path, b: &Path) -> Result<Vec<String>> {
         keys.dedup();
         for key in keys
             .into_iter()
-            .filter(|k| !TIMING_FIELDS.contains(&k.as_str()))
+            .filter(|k| !NOT_RESULTS.contains(&k.as_str()))
         {
             let (va, vb) = (
                 fa.get(key).unwrap_or(&Value::Null),
