@@ -50,3 +50,55 @@ fn code_version() -> String {
         })
         .clone()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aelab_data::mnist::FileRecord;
+    use aelab_data::split::Split;
+    use aelab_data::ImageSet;
+    use aelab_spec::{DataSource, Experiment};
+    use std::path::{Path, PathBuf};
+
+    fn data(sha: &str) -> Dataset {
+        let set = ImageSet {
+            rows: 28,
+            cols: 28,
+            pixels: vec![0; 784 * 4],
+            labels: Some(vec![0, 1, 2, 3]),
+        };
+        Dataset {
+            split: Split::new(set, None, 1).unwrap(),
+            train: Vec::new(),
+            validation: Vec::new(),
+            test: None,
+            files: vec![FileRecord {
+                path: PathBuf::from("train-images-idx3-ubyte"),
+                sha256: sha.into(),
+            }],
+            source: DataSource::Mnist {
+                dir: Some(PathBuf::from("/data")),
+            },
+        }
+    }
+
+    fn runs(text: &str) -> Vec<RunConfig> {
+        Experiment::parse(Path::new("x.toml"), text).unwrap().runs
+    }
+
+    #[test]
+    fn identity_follows_config_and_data_only() {
+        let base = runs("name = \"x\"\n[train]\nlr = 0.1\n");
+        let same = runs("# reformatted\nname = \"x\"\n\n[train]\nlr = 0.10\n");
+        let other = runs("name = \"x\"\n[train]\nlr = 0.2\n");
+        let id = run_identity(&base[0], &data("aa"));
+        assert_eq!(id.len(), 64);
+        assert_eq!(
+            id,
+            run_identity(&same[0], &data("aa")),
+            "formatting is not identity"
+        );
+        assert_ne!(id, run_identity(&other[0], &data("aa")), "a setting is");
+        assert_ne!(id, run_identity(&base[0], &data("bb")), "so is the data");
+    }
+}
