@@ -361,6 +361,10 @@ fn train_autoencoder(run: &RunConfig, data: &Dataset) -> Result<aelab_train::Fit
                     epochs,
                     steps_per_epoch,
                 } => {
+                    if let Some(started) = crate::STARTED.get() {
+                        let seconds = started.elapsed().as_secs_f64();
+                        tracing::info!("{name}: first training step after {seconds:.3} s");
+                    }
                     bar = Some(progress::bar(
                         &name,
                         (epochs * steps_per_epoch) as u64,

@@ -5,6 +5,7 @@
 //! (spec, data files, arguments).
 
 mod archive_writer;
+mod bench;
 mod cache;
 mod compare;
 mod dataset;
@@ -48,9 +49,15 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Write a Slurm job array (one shard per task) and a dependent report job.
     Slurm(slurm::SlurmArgs),
+    /// Measure training, evaluation, t-SNE, PCA and start-up on this machine.
+    Bench(bench::BenchArgs),
 }
 
+/// When the process started, for start-up timing.
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 fn main() -> ExitCode {
+    STARTED.get_or_init(std::time::Instant::now);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -65,6 +72,7 @@ fn main() -> ExitCode {
         Command::List(args) => list::list(args),
         Command::Compare(args) => compare::compare(args),
         Command::Slurm(args) => slurm::slurm(args),
+        Command::Bench(args) => bench::bench(args),
     };
     match result {
         Ok(code) => code,

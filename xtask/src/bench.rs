@@ -1,0 +1,405 @@
+//! `cargo xtask bench`: measures aelab on this machine and prints a table:
+//! training throughput and seconds per epoch (AE and DAE, SGD and Adam,
+//! batch 32 and 256; noise generation included), the share of a DAE epoch
+//! spent drawing noise, achieved GFLOP/s against a measured single-core
+//! GEMM peak, evaluation throughput, t-SNE of 5,000 codes (seconds and 5-NN
+//! accuracy of the map), PCA-30 of the 37,000 training digits, start-up to
+//! the first training step, and peak memory. `--json` writes the rows for
+//! a later `--baseline` regression check; `--compare-torch` runs the
+//! PyTorch reference with the same settings in the same invocation.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use aelab_data::noise::{Corruption, NoiseKind};
+use aelab_reduce::{knn_leave_one_out_accuracy, tsne, Pca, TsneParams};
+use aelab_spec::Experiment;
+use aelab_train::streams::{rng, Stream};
+use aelab_train::{fit, FitConfig, FitData, OptimizerKind, Resample};
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::{dataset, progress, project_root};
+
+/// FLOPs per training sample as dfdx computes it: forward 2 x 162,800
+/// multiply-adds, backward twice that (layer 1's input gradient included).
+const FLOP_PER_SAMPLE: f64 = 3.0 * 2.0 * 162_800.0;
+/// A row worse than its baseline by more than this is a regression.
+const REGRESSION: f64 = 1.20;
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Epochs per training row (the median epoch is reported).
+    #[arg(long, default_value_t = 2)]
+    epochs: usize,
+    /// Write the results as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Compare with an earlier --json file; exit 1 on a regression over 20%.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Also run the PyTorch reference (its torch_ae.py, default
+    /// ../shared/reference/torch_ae.py) with the same settings and print the ratios.
+    #[arg(long, value_name = "TORCH_AE_PY", num_args = 0..=1, default_missing_value = "")]
+    compare_torch: Option<String>,
+    /// The Python with torch for --compare-torch.
+    #[arg(long, default_value = "python3")]
+    python: String,
+}
+
+/// One measured row: lower `value` is better when `unit` is seconds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Row {
+    name: String,
+    value: f64,
+    unit: String,
+    note: String,
+}
+
+impl Row {
+    fn lower_is_better(&self) -> bool {
+        self.unit == "s" || self.unit == "MiB" || self.unit == "%"
+    }
+}
+
+pub fn bench(args: BenchArgs) -> Result<ExitCode> {
+    progress::init(true);
+    let spec = project_root().join("experiments/ae.toml");
+    let experiment = Experiment::load(&spec)?;
+    let data = dataset::load(&experiment)?;
+    let mut rows: Vec<Row> = Vec::new();
+    let push = |rows: &mut Vec<Row>, name: String, value: f64, unit: &str, note: String| {
+        println!("{name:<44} {value:>10.3} {unit:<10} {note}");
+        rows.push(Row {
+            name,
+            value,
+            unit: unit.into(),
+            note,
+        });
+    };
+    println!("{:<44} {:>10} {:<10} note", "benchmark", "value", "unit");
+
+    let peak = gemm_peak();
+    push(
+        &mut rows,
+        "GEMM peak, one core ([256x784]x[784x100])".into(),
+        peak,
+        "GFLOP/s",
+        "dfdx matmul".into(),
+    );
+
+    let mut ae_model = None;
+    for (mode, noise) in [
+        ("AE", Corruption::NONE),
+        (
+            "DAE",
+            Corruption {
+                kind: NoiseKind::Gaussian,
+                level: 0.5,
+            },
+        ),
+    ] {
+        for (optimizer, lr) in [(OptimizerKind::Sgd, 1.5), (OptimizerKind::Adam, 1e-3)] {
+            for batch in [32, 256] {
+                let config = FitConfig {
+                    latent: 30,
+                    hidden: 100,
+                    epochs: args.epochs,
+                    batch_size: batch,
+                    optimizer,
+                    lr,
+                    noise,
+                    resample: Resample::Epoch,
+                    seed: 42,
+                };
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(crate::execute::TRAIN_THREADS)
+                    .build()?;
+                let outcome = pool.install(|| {
+                    fit(
+                        &config,
+                        FitData {
+                            train: &data.train,
+                            validation: &data.validation,
+                        },
+                        &mut |_| {},
+                    )
+                })?;
+                let mut seconds: Vec<f64> = outcome.history.iter().map(|r| r.seconds).collect();
+                seconds.sort_by(f64::total_cmp);
+                let epoch = seconds[seconds.len() / 2];
+                let samples = data.train.len() as f64 / 784.0 / epoch;
+                let name = format!("train {mode} {optimizer:?} batch {batch}")
+                    .to_lowercase()
+                    .replace("train ae", "train AE")
+                    .replace("train dae", "train DAE");
+                push(
+                    &mut rows,
+                    format!("{name}: s/epoch"),
+                    epoch,
+                    "s",
+                    format!(
+                        "{samples:.0} samples/s, {:.0} GFLOP/s = {:.0}% of peak, val BCE {:.4}",
+                        samples * FLOP_PER_SAMPLE / 1e9,
+                        100.0 * samples * FLOP_PER_SAMPLE / 1e9 / peak,
+                        outcome
+                            .history
+                            .last()
+                            .and_then(|r| r.val_loss)
+                            .unwrap_or(f64::NAN)
+                    ),
+                );
+                if mode == "AE" && optimizer == OptimizerKind::Sgd && batch == 32 {
+                    ae_model = Some(outcome.model);
+                }
+            }
+        }
+    }
+
+    let started = Instant::now();
+    let _ = Corruption {
+        kind: NoiseKind::Gaussian,
+        level: 0.5,
+    }
+    .apply(&data.train, &mut rng(42, Stream::TrainNoise));
+    let noise = started.elapsed().as_secs_f64();
+    push(
+        &mut rows,
+        "DAE noise for one epoch (37,000 images)".into(),
+        noise,
+        "s",
+        "Gaussian 0.5, clipped".into(),
+    );
+
+    let model = ae_model.context("the AE row trains the model the later rows use")?;
+    let test = data.test.as_ref().context("MNIST has test images")?;
+    let started = Instant::now();
+    let _ = model.reconstruct(test);
+    let seconds = started.elapsed().as_secs_f64();
+    push(
+        &mut rows,
+        "evaluation: reconstruct 10,000 test images".into(),
+        seconds,
+        "s",
+        format!("{:.0} samples/s", 10_000.0 / seconds),
+    );
+
+    let labels = data
+        .split
+        .validation
+        .labels
+        .as_ref()
+        .context("labelled validation digits")?;
+    let codes = model.encode(&data.validation[..5_000 * 784]);
+    let started = Instant::now();
+    let map = tsne(&codes, 30, TsneParams::default())?;
+    let seconds = started.elapsed().as_secs_f64();
+    let flat: Vec<f32> = map.iter().flatten().copied().collect();
+    let acc = knn_leave_one_out_accuracy(&flat, &labels[..5_000], 2, 5);
+    push(
+        &mut rows,
+        "t-SNE of 5,000 x 30 codes".into(),
+        seconds,
+        "s",
+        format!("5-NN accuracy of the map {acc:.4}"),
+    );
+
+    let started = Instant::now();
+    let pca = Pca::fit(&data.train, 784, 30)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let explained: f64 = pca.explained_variance_ratio().iter().sum();
+    push(
+        &mut rows,
+        "PCA-30 of 37,000 x 784".into(),
+        seconds,
+        "s",
+        format!("{:.1}% of the variance", 100.0 * explained),
+    );
+
+    let startup = startup_seconds()?;
+    push(
+        &mut rows,
+        "start-up to the first training step".into(),
+        startup,
+        "s",
+        "cargo xtask run, data decoding included".into(),
+    );
+    push(
+        &mut rows,
+        "peak memory".into(),
+        peak_memory_mib(),
+        "MiB",
+        "VmHWM of this process".into(),
+    );
+
+    if let Some(script) = &args.compare_torch {
+        let script = if script.is_empty() {
+            project_root().join("../shared/reference/torch_ae.py")
+        } else {
+            PathBuf::from(script)
+        };
+        let ours: Vec<(String, f64)> = rows.iter().map(|r| (r.name.clone(), r.value)).collect();
+        for (mode, ours_name) in [
+            ("ae", "train AE sgd batch 32: s/epoch"),
+            ("dae", "train DAE adam batch 32: s/epoch"),
+        ] {
+            let torch = torch_epoch(&args.python, &script, mode, args.epochs)?;
+            let mine = ours
+                .iter()
+                .find(|(n, _)| n == ours_name)
+                .map_or(f64::NAN, |r| r.1);
+            push(
+                &mut rows,
+                format!("torch {mode} batch 32: s/epoch"),
+                torch,
+                "s",
+                format!("aelab / torch = {:.2}", mine / torch),
+            );
+        }
+    }
+
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&rows)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.baseline {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let baseline: Vec<Row> = serde_json::from_str(&text)?;
+        let mut regressions = 0;
+        for row in &rows {
+            let Some(before) = baseline.iter().find(|b| b.name == row.name) else {
+                continue;
+            };
+            let ratio = row.value / before.value;
+            let worse = if row.lower_is_better() {
+                ratio > REGRESSION
+            } else {
+                ratio < 1.0 / REGRESSION
+            };
+            if worse {
+                regressions += 1;
+                println!(
+                    "REGRESSION {}: {:.3} -> {:.3} {}",
+                    row.name, before.value, row.value, row.unit
+                );
+            }
+        }
+        println!("{regressions} regression(s) against {}", path.display());
+        if regressions > 0 {
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The best of a few single-threaded dfdx products of the training shapes.
+fn gemm_peak() -> f64 {
+    use dfdx::prelude::*;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("one thread");
+    pool.install(|| {
+        let dev = Cpu::default();
+        let a: Tensor<Rank2<256, 784>, f32, _> = dev.sample_normal();
+        let b: Tensor<Rank2<784, 100>, f32, _> = dev.sample_normal();
+        let mut best = 0.0f64;
+        for _ in 0..5 {
+            let started = Instant::now();
+            for _ in 0..50 {
+                let _ = a.clone().matmul(b.clone());
+            }
+            let gflops = 50.0 * 2.0 * 256.0 * 784.0 * 100.0 / started.elapsed().as_secs_f64() / 1e9;
+            best = best.max(gflops);
+        }
+        best
+    })
+}
+
+/// Seconds from spawning `xtask run` (1 epoch of the smoke spec's AE) to
+/// its first training step, as the run logs it.
+fn startup_seconds() -> Result<f64> {
+    let tmp = std::env::temp_dir().join(format!("aelab-bench-{}", std::process::id()));
+    let exe = std::env::current_exe()?;
+    let started = Instant::now();
+    let out = Command::new(exe)
+        .args([
+            "run",
+            project_root()
+                .join("experiments/smoke.toml")
+                .to_str()
+                .unwrap_or_default(),
+        ])
+        .args([
+            "--only",
+            "ae",
+            "--set",
+            "train.epochs=1",
+            "--set",
+            "eval.tsne.points=0",
+            "--force",
+        ])
+        .arg("--results-dir")
+        .arg(&tmp)
+        .output()?;
+    let total = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&tmp);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let first = log
+        .lines()
+        .find_map(|l| l.split("first training step after ").nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|s| s.parse::<f64>().ok());
+    first.context(format!(
+        "the run did not log its first training step ({total:.1} s): {log}"
+    ))
+}
+
+fn peak_memory_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Median seconds per epoch of the PyTorch reference (one thread).
+fn torch_epoch(python: &str, script: &Path, mode: &str, epochs: usize) -> Result<f64> {
+    let out_dir = std::env::temp_dir().join(format!("aelab-torch-{}", std::process::id()));
+    let status = Command::new(python)
+        .arg(script)
+        .args([
+            "--mode",
+            mode,
+            "--epochs",
+            &epochs.to_string(),
+            "--threads",
+            "1",
+            "--out",
+        ])
+        .arg(&out_dir)
+        .current_dir(script.parent().unwrap_or(Path::new(".")))
+        .output()
+        .with_context(|| format!("running {python} {}", script.display()))?;
+    anyhow::ensure!(
+        status.status.success(),
+        "torch reference failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        out_dir.join(format!("torch_{mode}.json")),
+    )?)?;
+    summary["median_epoch_s"]
+        .as_f64()
+        .context("median_epoch_s in the torch summary")
+}
