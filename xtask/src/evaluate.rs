@@ -15,7 +15,7 @@ use aelab_reduce::{
 };
 use aelab_report::{Baseline, DigitRow};
 use aelab_spec::{Experiment, RunConfig, TsneInput};
-use aelab_train::streams::{rng, Stream};
+use aelab_train::streams::{noise_rng, Stream};
 use anyhow::Result;
 
 use crate::dataset::Dataset;
@@ -91,7 +91,7 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
         let reconstructed = model.reconstruct(test);
         evaluation.test = Some(score(&reconstructed, test));
         if !corruption.is_none() {
-            let noisy = corruption.apply(test, &mut rng(run.seed, Stream::TestNoise));
+            let noisy = corruption.apply(test, &mut noise_rng(run.seed, Stream::TestNoise));
             evaluation.noisy_test = Some(score(&model.reconstruct(&noisy), test));
         }
         evaluation.denoising_curve = Some(denoising_curve(model, test, run));
@@ -155,7 +155,7 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
     evaluation.grid_source = grid_source;
     let n = run.eval.samples.min(source.len() / pixels);
     let originals = &source[..n * pixels];
-    let noisy = corruption.apply(originals, &mut rng(run.seed, Stream::TestNoise));
+    let noisy = corruption.apply(originals, &mut noise_rng(run.seed, Stream::TestNoise));
     evaluation.grid = vec![
         DigitRow {
             label: "original".into(),
@@ -252,7 +252,7 @@ fn denoising_curve(model: &dyn Reconstructor, test: &[f32], run: &RunConfig) -> 
                 kind,
                 level: level as f32,
             };
-            let noisy = corruption.apply(test, &mut rng(run.seed, Stream::TestNoise));
+            let noisy = corruption.apply(test, &mut noise_rng(run.seed, Stream::TestNoise));
             [level, score(&model.reconstruct(&noisy), test).mse]
         })
         .collect()

@@ -4,7 +4,9 @@ use std::path::Path;
 
 use aelab_models::{ModelError, Reconstructor};
 use linfa_linalg::eigh::EighInto;
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 use crate::ReduceError;
 
@@ -34,33 +36,16 @@ impl Pca {
                 "PCA with {k} components on {dim}-dimensional data; allowed: 1..={dim}"
             )));
         }
-        let x = ArrayView2::from_shape((rows, dim), data)
-            .map_err(|e| ReduceError::Input(e.to_string()))?
-            .mapv(f64::from);
-        let mean = x
-            .mean_axis(Axis(0))
-            .ok_or_else(|| ReduceError::Input("no rows".into()))?;
-        let centered = x - &mean;
-        let covariance = centered.t().dot(&centered) / (rows - 1) as f64;
+        let started = std::time::Instant::now();
+        let (mean, covariance) = covariance(data, rows, dim)?;
         let total_variance = covariance.diag().sum();
-        let (values, vectors) = covariance
-            .eigh_into()
-            .map_err(|e| ReduceError::Eigen(e.to_string()))?;
-        let mut order: Vec<usize> = (0..values.len()).collect();
-        order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
-        let mut components = Array2::zeros((k, dim));
-        for (row, &i) in order.iter().take(k).enumerate() {
-            let mut column = vectors.column(i).to_owned();
-            // Fix the sign as scikit-learn does: largest |loading| positive.
-            let largest = column
-                .iter()
-                .fold(0.0f64, |m, &v| if v.abs() > m.abs() { v } else { m });
-            if largest < 0.0 {
-                column.mapv_inplace(|v| -v);
-            }
-            components.row_mut(row).assign(&column);
-        }
-        let explained_variance = order.iter().take(k).map(|&i| values[i].max(0.0)).collect();
+        let gram_seconds = started.elapsed().as_secs_f64();
+        let (values, components) = top_eigenpairs(&covariance, k)?;
+        tracing::debug!(
+            "PCA of {rows} x {dim}: covariance {gram_seconds:.3} s, eigenvectors {:.3} s",
+            started.elapsed().as_secs_f64() - gram_seconds
+        );
+        let explained_variance = values.iter().map(|v| v.max(0.0)).collect();
         Ok(Pca {
             mean,
             components,
@@ -81,6 +66,130 @@ impl Pca {
     fn dim(&self) -> usize {
         self.mean.len()
     }
+}
+
+/// The `k` largest eigenvalues of the symmetric matrix `c`, largest first,
+/// and their unit eigenvectors as rows, each signed as scikit-learn signs
+/// them (largest |loading| positive).
+///
+/// A full eigendecomposition of 784 x 784 takes 0.8 s here; PCA needs only
+/// the top components, so for `k` well below the dimension this runs
+/// subspace iteration (a seeded random block of `k + 10` vectors, multiplied
+/// by `c` and re-orthonormalised until the Ritz values settle to 1e-12) and
+/// a small eigendecomposition of the projected matrix.
+fn top_eigenpairs(c: &Array2<f64>, k: usize) -> Result<(Vec<f64>, Array2<f64>), ReduceError> {
+    let dim = c.nrows();
+    let width = (k + 10).min(dim);
+    let (values, vectors) = if 2 * width > dim {
+        c.clone()
+            .eigh_into()
+            .map_err(|e| ReduceError::Eigen(e.to_string()))?
+    } else {
+        let mut rng = ChaCha8Rng::seed_from_u64(0x0005_eed0);
+        let mut q = orthonormal(Array2::from_shape_fn((dim, width), |_| {
+            rng.gen::<f64>() - 0.5
+        }));
+        let mut previous = vec![f64::INFINITY; width];
+        let mut ritz = None;
+        for _ in 0..MAX_SUBSPACE_ITERATIONS {
+            let cq = c.dot(&q);
+            let projected = q.t().dot(&cq);
+            let (values, vectors) = projected
+                .eigh_into()
+                .map_err(|e| ReduceError::Eigen(e.to_string()))?;
+            let mut sorted: Vec<f64> = values.to_vec();
+            sorted.sort_by(|a, b| b.total_cmp(a));
+            let settled = sorted
+                .iter()
+                .zip(&previous)
+                .take(k)
+                .all(|(v, p)| (v - p).abs() <= 1e-12 * sorted[0].abs().max(f64::MIN_POSITIVE));
+            ritz = Some((values, q.dot(&vectors)));
+            if settled {
+                break;
+            }
+            previous = sorted;
+            q = orthonormal(cq);
+        }
+        ritz.ok_or_else(|| ReduceError::Eigen("no iterations".into()))?
+    };
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    let mut components = Array2::zeros((k, dim));
+    for (row, &i) in order.iter().take(k).enumerate() {
+        let mut column = vectors.column(i).to_owned();
+        let norm = column.dot(&column).sqrt();
+        column.mapv_inplace(|v| v / norm);
+        let largest = column
+            .iter()
+            .fold(0.0f64, |m, &v| if v.abs() > m.abs() { v } else { m });
+        if largest < 0.0 {
+            column.mapv_inplace(|v| -v);
+        }
+        components.row_mut(row).assign(&column);
+    }
+    Ok((
+        order.iter().take(k).map(|&i| values[i]).collect(),
+        components,
+    ))
+}
+
+/// Most rounds of subspace iteration (they settle in far fewer on digits).
+const MAX_SUBSPACE_ITERATIONS: usize = 300;
+
+/// Orthonormal columns spanning those of `a` (modified Gram-Schmidt, twice).
+fn orthonormal(mut a: Array2<f64>) -> Array2<f64> {
+    for _ in 0..2 {
+        for j in 0..a.ncols() {
+            for i in 0..j {
+                let projection = a.column(i).dot(&a.column(j));
+                let previous = a.column(i).to_owned();
+                a.column_mut(j).scaled_add(-projection, &previous);
+            }
+            let norm = a.column(j).dot(&a.column(j)).sqrt().max(f64::MIN_POSITIVE);
+            a.column_mut(j).mapv_inplace(|v| v / norm);
+        }
+    }
+    a
+}
+
+/// Column means, accumulated in f64.
+fn mean(data: &[f32], rows: usize, dim: usize) -> Array1<f64> {
+    let mut sums = vec![0.0f64; dim];
+    for row in data.chunks(dim) {
+        for (s, &v) in sums.iter_mut().zip(row) {
+            *s += f64::from(v);
+        }
+    }
+    Array1::from_iter(sums.into_iter().map(|s| s / rows as f64))
+}
+
+/// The column means and sample covariance matrix (f64) of `rows` rows of
+/// `dim` values.
+///
+/// The product `X^T X` of the centred data is the cost; it runs in f32 (the
+/// data are f32 pixels) on two halves of the rows at once, and is summed in
+/// f64: 4-5x faster than one f64 product, and the eigenvalues agree to
+/// about 1e-6 relative.
+fn covariance(
+    data: &[f32],
+    rows: usize,
+    dim: usize,
+) -> Result<(Array1<f64>, Array2<f64>), ReduceError> {
+    let mean = mean(data, rows, dim);
+    let mean32: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
+    let gram = |chunk: &[f32]| -> Result<Array2<f32>, ReduceError> {
+        let n = chunk.len() / dim;
+        let centred = Array2::from_shape_fn((n, dim), |(r, c)| chunk[r * dim + c] - mean32[c]);
+        Ok(centred.t().dot(&centred))
+    };
+    let half = (rows / 2) * dim;
+    let (a, b) = rayon::join(|| gram(&data[..half]), || gram(&data[half..]));
+    let (a, b) = (a?, b?);
+    let covariance = Array2::from_shape_fn((dim, dim), |(i, j)| {
+        (f64::from(a[(i, j)]) + f64::from(b[(i, j)])) / (rows - 1) as f64
+    });
+    Ok((mean, covariance))
 }
 
 impl Reconstructor for Pca {
@@ -172,6 +281,32 @@ mod tests {
         );
         let rec = pca.reconstruct(&data[..3]);
         assert!((rec[0] - data[0]).abs() < 1e-4 && (rec[1] - data[1]).abs() < 1e-4);
+    }
+
+    #[test]
+    fn subspace_iteration_matches_the_full_eigendecomposition() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let x = Array2::from_shape_fn((300, 64), |(_, c)| {
+            rng.gen::<f64>() * (1.0 + c as f64 / 8.0)
+        });
+        let c = x.t().dot(&x) / 300.0;
+        let (fast, fast_vectors) = top_eigenpairs(&c, 5).unwrap();
+        let (all, all_vectors) = c.clone().eigh_into().unwrap();
+        let mut order: Vec<usize> = (0..64).collect();
+        order.sort_by(|&a, &b| all[b].total_cmp(&all[a]));
+        for (row, &i) in order.iter().take(5).enumerate() {
+            assert!(
+                (fast[row] - all[i]).abs() <= 1e-9 * all[i].abs(),
+                "{} vs {}",
+                fast[row],
+                all[i]
+            );
+            let cosine = fast_vectors.row(row).dot(&all_vectors.column(i)).abs();
+            assert!(
+                (cosine - 1.0).abs() < 1e-8,
+                "eigenvector {row}: |cos| = {cosine}"
+            );
+        }
     }
 
     #[test]
