@@ -43,10 +43,36 @@ pub struct BenchArgs {
     /// ../shared/reference/torch_ae.py) with the same settings and print the ratios.
     #[arg(long, value_name = "TORCH_AE_PY", num_args = 0..=1, default_missing_value = "")]
     compare_torch: Option<String>,
-    /// The Python with torch for --compare-torch.
+    /// Also run scikit-learn's t-SNE (on the same codes) and PCA-30 (on the
+    /// same digits) in this invocation and print the ratios.
+    #[arg(long)]
+    compare_sklearn: bool,
+    /// The Python with torch / scikit-learn for the comparisons.
     #[arg(long, default_value = "python3")]
     python: String,
 }
+
+/// scikit-learn's side: t-SNE of the codes (its defaults, perplexity 30)
+/// with the 5-NN accuracy of its map, and PCA-30 of the digits.
+const SKLEARN: &str = r#"
+import json, sys, time
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from sklearn.neighbors import NearestNeighbors
+codes = np.fromfile(sys.argv[1], dtype=np.float32).reshape(-1, 30)
+labels = np.fromfile(sys.argv[2], dtype=np.uint8)
+digits = np.fromfile(sys.argv[3], dtype=np.float32).reshape(-1, 784)
+t = time.perf_counter()
+emb = TSNE(n_components=2, perplexity=30.0, random_state=0).fit_transform(codes)
+tsne_s = time.perf_counter() - t
+near = NearestNeighbors(n_neighbors=6).fit(emb).kneighbors(emb, return_distance=False)[:, 1:]
+acc = float(np.mean([np.bincount(labels[row], minlength=10).argmax() == l for row, l in zip(near, labels)]))
+t = time.perf_counter()
+PCA(n_components=30).fit(digits)
+pca_s = time.perf_counter() - t
+print(json.dumps({"tsne_s": tsne_s, "tsne_knn5": acc, "pca_s": pca_s}))
+"#;
 
 /// One measured row: lower `value` is better when `unit` is seconds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -205,6 +231,35 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         format!("5-NN accuracy of the map {acc:.4}"),
     );
 
+    let sklearn = if args.compare_sklearn {
+        Some(run_sklearn(
+            &args.python,
+            &codes,
+            &labels[..5_000],
+            &data.train,
+        )?)
+    } else {
+        None
+    };
+    if let Some(sk) = &sklearn {
+        let their = sk["tsne_s"].as_f64().unwrap_or(f64::NAN);
+        let ours = rows
+            .iter()
+            .find(|r| r.name.starts_with("t-SNE"))
+            .map_or(f64::NAN, |r| r.value);
+        push(
+            &mut rows,
+            "scikit-learn t-SNE of the same codes".into(),
+            their,
+            "s",
+            format!(
+                "5-NN accuracy {:.4}; aelab / scikit-learn = {:.2}",
+                sk["tsne_knn5"].as_f64().unwrap_or(f64::NAN),
+                ours / their
+            ),
+        );
+    }
+
     let started = Instant::now();
     let pca = Pca::fit(&data.train, 784, 30)?;
     let seconds = started.elapsed().as_secs_f64();
@@ -216,6 +271,16 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         "s",
         format!("{:.1}% of the variance", 100.0 * explained),
     );
+    if let Some(sk) = &sklearn {
+        let their = sk["pca_s"].as_f64().unwrap_or(f64::NAN);
+        push(
+            &mut rows,
+            "scikit-learn PCA-30 of the same digits".into(),
+            their,
+            "s",
+            format!("aelab / scikit-learn = {:.2}", seconds / their),
+        );
+    }
 
     let startup = startup_seconds()?;
     push(
@@ -371,6 +436,44 @@ fn peak_memory_mib() -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Runs [`SKLEARN`] on our codes, their labels and the training digits.
+fn run_sklearn(
+    python: &str,
+    codes: &[f32],
+    labels: &[u8],
+    digits: &[f32],
+) -> Result<serde_json::Value> {
+    let dir = std::env::temp_dir().join(format!("aelab-sklearn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let write_f32 = |name: &str, values: &[f32]| -> Result<PathBuf> {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            values
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        )?;
+        Ok(path)
+    };
+    let codes = write_f32("codes.f32", codes)?;
+    let digits = write_f32("digits.f32", digits)?;
+    let labels_path = dir.join("labels.u8");
+    std::fs::write(&labels_path, labels)?;
+    let out = Command::new(python)
+        .args(["-c", SKLEARN])
+        .args([&codes, &labels_path, &digits])
+        .output()
+        .with_context(|| format!("running {python} with scikit-learn"))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    anyhow::ensure!(
+        out.status.success(),
+        "scikit-learn failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(serde_json::from_slice(&out.stdout)?)
 }
 
 /// Median seconds per epoch of the PyTorch reference (one thread).

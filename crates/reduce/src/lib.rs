@@ -4,9 +4,10 @@
 //! separate digits well" into numbers.
 //!
 //! Choices, with reasons (see `../shared/notes/` for the measurements):
-//! - PCA is the covariance matrix plus `linfa_linalg`'s symmetric
-//!   eigensolver, not `linfa_reduction::Pca`: the latter took 13-15 s for 30
-//!   components of 5,000 images without BLAS, and its
+//! - PCA is the covariance matrix, then subspace iteration for the top
+//!   components with `linfa_linalg`'s symmetric eigensolver on the small
+//!   projected matrix, not `linfa_reduction::Pca`: the latter took 13-15 s
+//!   for 30 components of 5,000 images without BLAS, and its
 //!   `explained_variance_ratio()` divides by the kept components only, while
 //!   aelab reports shares of the total variance, as scikit-learn does.
 //! - t-SNE is `bhtsne` 0.7, not `linfa-tsne` 0.8 (which wraps bhtsne 0.4):

@@ -120,7 +120,11 @@ impl<'a> Comparison<'a> {
                         } else {
                             "worse"
                         };
-                        format!("{:+.1}%, {verdict}", 100.0 * (y - x) / x.abs())
+                        {
+                            let percent = 100.0 * (y - x) / x.abs();
+                            let decimals = if percent.abs() < 1.0 { 2 } else { 1 };
+                            format!("{percent:+.decimals$}%, {verdict}")
+                        }
                     }
                     _ => "–".to_string(),
                 };
