@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{archives, assert_files_whole, json, write_spec, xtask};
+use common::{archives, assert_files_whole, json, run_command, write_spec, xtask};
 
 const SPEC: &str = r#"
 name = "ops"
@@ -101,17 +101,7 @@ fn completed_runs_are_reused_resumed_reproduced_listed_and_compared() {
 
     // kill -9 after the first run finished, then --resume.
     let before = archives(&results, "ops");
-    let child = xtask()
-        .args([
-            "run",
-            spec.to_str().unwrap(),
-            "--results-dir",
-            results.to_str().unwrap(),
-            "--quiet",
-            "--force",
-            "--jobs",
-            "1",
-        ])
+    let child = run_command(&spec, &results, &["--force", "--jobs", "1"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

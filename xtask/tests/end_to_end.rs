@@ -46,15 +46,7 @@ model = { kind = "pca", latent = 30 }
 /// returns the archive folder.
 fn run_once(spec: &Path, results: &Path) -> PathBuf {
     let before = common::archives(results, "e2e");
-    let out = common::xtask()
-        .args([
-            "run",
-            spec.to_str().unwrap(),
-            "--results-dir",
-            results.to_str().unwrap(),
-            "--quiet",
-            "--force",
-        ])
+    let out = common::run_command(spec, results, &["--force"])
         .output()
         .unwrap();
     assert!(

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Instant;
 
-use common::{archives, assert_files_whole, json, run_spec, snapshot, write_spec, xtask};
+use common::{archives, assert_files_whole, json, run_command, run_spec, snapshot, write_spec};
 
 /// Small, quick, and with every stage: training, t-SNE, plots, report.
 const SMALL: &str = r#"
@@ -79,17 +79,7 @@ fn kill_9_at_any_moment_leaves_no_half_written_file_and_earlier_archives_untouch
     let before = snapshot(&earlier);
 
     let full = Instant::now();
-    let again = xtask()
-        .args([
-            "run",
-            spec.to_str().unwrap(),
-            "--results-dir",
-            results.to_str().unwrap(),
-            "--quiet",
-            "--force",
-        ])
-        .status()
-        .unwrap();
+    let again = run_command(&spec, &results, &["--force"]).status().unwrap();
     assert!(again.success());
     let full = full.elapsed();
 
@@ -97,15 +87,7 @@ fn kill_9_at_any_moment_leaves_no_half_written_file_and_earlier_archives_untouch
     // plots, report writing.
     let mut interrupted = 0;
     for i in 1..=8 {
-        let mut child = xtask()
-            .args([
-                "run",
-                spec.to_str().unwrap(),
-                "--results-dir",
-                results.to_str().unwrap(),
-                "--quiet",
-                "--force",
-            ])
+        let mut child = run_command(&spec, &results, &["--force"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -135,15 +117,7 @@ fn two_runs_of_one_spec_at_once_finish_in_separate_archives() {
     let spec = write_spec(tmp.path(), "small.toml", SMALL);
     let results = tmp.path().join("results");
     let spawn = || {
-        xtask()
-            .args([
-                "run",
-                spec.to_str().unwrap(),
-                "--results-dir",
-                results.to_str().unwrap(),
-                "--quiet",
-                "--force",
-            ])
+        run_command(&spec, &results, &["--force"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

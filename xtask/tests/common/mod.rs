@@ -33,18 +33,23 @@ pub fn xtask() -> Command {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
 }
 
-/// `xtask run SPEC --results-dir RESULTS --quiet`.
+/// `xtask run SPEC --results-dir RESULTS --quiet` and `extra` flags.
+pub fn run_command(spec: &Path, results: &Path, extra: &[&str]) -> Command {
+    let mut cmd = xtask();
+    cmd.args([
+        "run",
+        spec.to_str().unwrap(),
+        "--results-dir",
+        results.to_str().unwrap(),
+        "--quiet",
+    ])
+    .args(extra);
+    cmd
+}
+
+/// Runs `xtask run SPEC --results-dir RESULTS --quiet`.
 pub fn run_spec(spec: &Path, results: &Path) -> Output {
-    xtask()
-        .args([
-            "run",
-            spec.to_str().unwrap(),
-            "--results-dir",
-            results.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap()
+    run_command(spec, results, &[]).output().unwrap()
 }
 
 pub fn archives(results: &Path, experiment: &str) -> Vec<PathBuf> {
