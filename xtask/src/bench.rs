@@ -15,7 +15,7 @@ use std::time::Instant;
 use aelab_data::noise::{Corruption, NoiseKind};
 use aelab_reduce::{knn_leave_one_out_accuracy, tsne, Pca, TsneParams};
 use aelab_spec::Experiment;
-use aelab_train::streams::{noise_rng, Stream};
+use aelab_train::streams::{noise_lanes, Stream};
 use aelab_train::{fit, FitConfig, FitData, OptimizerKind, Resample};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -188,7 +188,7 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         kind: NoiseKind::Gaussian,
         level: 0.5,
     }
-    .apply(&data.train, &mut noise_rng(42, Stream::TrainNoise));
+    .apply_lanes(&data.train, &mut noise_lanes(42, Stream::TrainNoise));
     let noise = started.elapsed().as_secs_f64();
     push(
         &mut rows,

@@ -15,7 +15,7 @@ use aelab_reduce::{
 };
 use aelab_report::{Baseline, DigitRow};
 use aelab_spec::{Experiment, RunConfig, TsneInput};
-use aelab_train::streams::{noise_rng, Stream};
+use aelab_train::streams::{noise_lanes, Stream};
 use anyhow::Result;
 
 use crate::dataset::Dataset;
@@ -87,12 +87,14 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
         latent_plane: None,
     };
 
+    let mut noisy_test = None;
     if let Some(test) = &data.test {
         let reconstructed = model.reconstruct(test);
         evaluation.test = Some(score(&reconstructed, test));
         if !corruption.is_none() {
-            let noisy = corruption.apply(test, &mut noise_rng(run.seed, Stream::TestNoise));
+            let noisy = corruption.apply_lanes(test, &mut noise_lanes(run.seed, Stream::TestNoise));
             evaluation.noisy_test = Some(score(&model.reconstruct(&noisy), test));
+            noisy_test = Some(noisy);
         }
         evaluation.denoising_curve = Some(denoising_curve(model, test, run));
         let errors = per_image_mse(&reconstructed, test, pixels);
@@ -155,7 +157,11 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
     evaluation.grid_source = grid_source;
     let n = run.eval.samples.min(source.len() / pixels);
     let originals = &source[..n * pixels];
-    let noisy = corruption.apply(originals, &mut noise_rng(run.seed, Stream::TestNoise));
+    // The grid shows the very noisy inputs the noisy-test metrics scored.
+    let noisy = match (&noisy_test, grid_source) {
+        (Some(all), "test") => all[..n * pixels].to_vec(),
+        _ => corruption.apply_lanes(originals, &mut noise_lanes(run.seed, Stream::TestNoise)),
+    };
     evaluation.grid = vec![
         DigitRow {
             label: "original".into(),
@@ -252,7 +258,7 @@ fn denoising_curve(model: &dyn Reconstructor, test: &[f32], run: &RunConfig) -> 
                 kind,
                 level: level as f32,
             };
-            let noisy = corruption.apply(test, &mut noise_rng(run.seed, Stream::TestNoise));
+            let noisy = corruption.apply_lanes(test, &mut noise_lanes(run.seed, Stream::TestNoise));
             [level, score(&model.reconstruct(&noisy), test).mse]
         })
         .collect()

@@ -98,6 +98,32 @@ impl Corruption {
         self.apply_into(clean, &mut out, rng);
         out
     }
+
+    /// Like [`apply_into`](Self::apply_into), with the pixels split into
+    /// `lanes.len()` contiguous parts, each corrupted from its own generator
+    /// on its own thread. The split depends only on the lengths, so the
+    /// result does not depend on how many cores run it.
+    pub fn apply_lanes_into<R: Rng + Send>(&self, clean: &[f32], out: &mut [f32], lanes: &mut [R]) {
+        assert_eq!(clean.len(), out.len(), "corruption buffers must match");
+        let part = clean.len().div_ceil(lanes.len().max(1)).max(1);
+        std::thread::scope(|scope| {
+            for ((clean, out), rng) in clean
+                .chunks(part)
+                .zip(out.chunks_mut(part))
+                .zip(lanes.iter_mut())
+            {
+                scope.spawn(move || self.apply_into(clean, out, rng));
+            }
+        });
+    }
+
+    /// The corrupted copy of `clean`, drawn in lanes (see
+    /// [`apply_lanes_into`](Self::apply_lanes_into)).
+    pub fn apply_lanes<R: Rng + Send>(&self, clean: &[f32], lanes: &mut [R]) -> Vec<f32> {
+        let mut out = vec![0.0; clean.len()];
+        self.apply_lanes_into(clean, &mut out, lanes);
+        out
+    }
 }
 
 #[cfg(test)]
@@ -146,6 +172,20 @@ mod tests {
         let salt = sp.iter().filter(|&&v| v == 1.0).count() as f32 / n as f32;
         let pepper = sp.iter().filter(|&&v| v == 0.0).count() as f32 / n as f32;
         assert!((salt - 0.2).abs() < 0.01 && (pepper - 0.2).abs() < 0.01);
+    }
+
+    #[test]
+    fn lanes_give_the_same_result_as_drawing_each_part_in_turn() {
+        let c = Corruption {
+            kind: NoiseKind::Gaussian,
+            level: 0.3,
+        };
+        let clean = grey(1001);
+        let mut lanes = [ChaCha8Rng::seed_from_u64(1), ChaCha8Rng::seed_from_u64(2)];
+        let together = c.apply_lanes(&clean, &mut lanes);
+        let first = c.apply(&clean[..501], &mut ChaCha8Rng::seed_from_u64(1));
+        let second = c.apply(&clean[501..], &mut ChaCha8Rng::seed_from_u64(2));
+        assert_eq!(together, [first, second].concat());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use dfdx::prelude::*;
 use rand::seq::SliceRandom;
 
 use crate::optimizer::{OptimizerKind, StepOptimizer};
-use crate::streams::{noise_rng, rng, Stream};
+use crate::streams::{noise_lanes, rng, Stream};
 use crate::TrainError;
 
 /// When a denoising run draws its input corruption.
@@ -90,9 +90,9 @@ pub struct FitOutcome {
 /// denoising run the images with its corruption (drawn once, from its own
 /// stream), always against clean targets.
 pub fn validation_inputs(config: &FitConfig, validation: &[f32]) -> Vec<f32> {
-    config.noise.apply(
+    config.noise.apply_lanes(
         validation,
-        &mut noise_rng(config.seed, Stream::ValidationNoise),
+        &mut noise_lanes(config.seed, Stream::ValidationNoise),
     )
 }
 
@@ -143,9 +143,9 @@ impl ShapeVisitor for Fit<'_, '_> {
         let batch_size = config.batch_size.min(examples);
         let steps_per_epoch = examples.div_ceil(batch_size);
         let mut shuffle_rng = rng(config.seed, Stream::Shuffle);
-        let mut noise = noise_rng(config.seed, Stream::TrainNoise);
+        let mut noise = noise_lanes(config.seed, Stream::TrainNoise);
         let mut order: Vec<usize> = (0..examples).collect();
-        let mut train_inputs = config.noise.apply(data.train, &mut noise);
+        let mut train_inputs = config.noise.apply_lanes(data.train, &mut noise);
         let validation_inputs = validation_inputs(config, data.validation);
 
         observer(FitEvent::Start {
@@ -158,7 +158,7 @@ impl ShapeVisitor for Fit<'_, '_> {
             if config.resample == Resample::Epoch && epoch > 1 && !config.noise.is_none() {
                 config
                     .noise
-                    .apply_into(data.train, &mut train_inputs, &mut noise);
+                    .apply_lanes_into(data.train, &mut train_inputs, &mut noise);
             }
             order.shuffle(&mut shuffle_rng);
             let mut loss_sum = 0.0f64;
