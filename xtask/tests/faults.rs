@@ -183,13 +183,16 @@ fn a_full_disk_fails_clearly_and_leaves_nothing_that_looks_complete() {
     let spec = write_spec(tmp.path(), "small.toml", SMALL);
     let disk = tmp.path().join("disk");
     // Room for the spec, manifest and configs, not for the weights (~680 KB).
-    let _mount = Mount::tmpfs(&disk, "size=256k").unwrap_or_else(|| {
+    let Some(_mount) = Mount::tmpfs(&disk, "size=256k") else {
+        // Filling a disk needs a small file system to fill: mounting one
+        // takes root. CI runs as root and must run this test.
         assert!(
-            !is_root(),
-            "root must be able to mount a tmpfs for this test"
+            !is_root() && std::env::var_os("CI").is_none(),
+            "root (and CI) must be able to mount a tmpfs for this test"
         );
-        panic!("this test needs root (it mounts a small tmpfs); CI runs as root")
-    });
+        eprintln!("NOT RUN: the full-disk test needs root to mount a small tmpfs");
+        return;
+    };
     let out = run_spec(&spec, &disk);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
