@@ -16,10 +16,11 @@ use aelab_data::noise::{Corruption, NoiseKind};
 use aelab_reduce::{knn_leave_one_out_accuracy, tsne, Pca, TsneParams};
 use aelab_spec::Experiment;
 use aelab_train::streams::{noise_lanes, Stream};
-use aelab_train::{fit, FitConfig, FitData, OptimizerKind, Resample};
+use aelab_train::{FitConfig, OptimizerKind, Resample};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::execute::{fit_on_training_threads, median};
 use crate::{dataset, progress, project_root};
 
 /// FLOPs per training sample as dfdx computes it: forward 2 x 162,800
@@ -139,22 +140,9 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
                     resample: Resample::Epoch,
                     seed: 42,
                 };
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(crate::execute::TRAIN_THREADS)
-                    .build()?;
-                let outcome = pool.install(|| {
-                    fit(
-                        &config,
-                        FitData {
-                            train: &data.train,
-                            validation: &data.validation,
-                        },
-                        &mut |_| {},
-                    )
-                })?;
-                let mut seconds: Vec<f64> = outcome.history.iter().map(|r| r.seconds).collect();
-                seconds.sort_by(f64::total_cmp);
-                let epoch = seconds[seconds.len() / 2];
+                let outcome = fit_on_training_threads(&config, &data, &mut |_| {})?;
+                let epoch = median(outcome.history.iter().map(|r| r.seconds).collect())
+                    .context("training ran no epoch")?;
                 let samples = data.train.len() as f64 / 784.0 / epoch;
                 let name = format!("train {mode} {optimizer:?} batch {batch}")
                     .to_lowercase()

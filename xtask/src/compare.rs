@@ -115,7 +115,5 @@ fn load(archive: &Path, run: &str) -> Option<(Summary, Vec<(String, String)>)> {
         .ok()?
         .parse()
         .ok()?;
-    let mut flat = Vec::new();
-    flatten_table(&config, "", &mut flat);
-    Some((summary, flat))
+    Some((summary, flatten_table(&config)))
 }

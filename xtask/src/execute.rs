@@ -15,7 +15,7 @@ use aelab_reduce::Pca;
 use aelab_report::{digit_grid, embedding_scatter, line_chart, Figure, Series, XAxis};
 use aelab_spec::{ModelKind, OptimizerName, ResampleName, RunConfig, TsneInput};
 use aelab_train::{
-    fit, EpochRecord, FitConfig, FitData, FitEvent, FitStatus, OptimizerKind, Resample,
+    fit, EpochRecord, FitConfig, FitData, FitEvent, FitOutcome, FitStatus, OptimizerKind, Resample,
 };
 use anyhow::{Context, Result};
 
@@ -345,52 +345,39 @@ fn train_autoencoder(run: &RunConfig, data: &Dataset) -> Result<aelab_train::Fit
     };
     let mut bar = None;
     let name = run.name.clone();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(TRAIN_THREADS)
-        .build()
-        .context("starting the training thread pool")?;
-    let outcome = pool.install(|| {
-        fit(
-            &config,
-            FitData {
-                train: &data.train,
-                validation: &data.validation,
-            },
-            &mut |event| match event {
-                FitEvent::Start {
-                    epochs,
-                    steps_per_epoch,
-                } => {
-                    if let Some(started) = crate::STARTED.get() {
-                        let seconds = started.elapsed().as_secs_f64();
-                        tracing::info!("{name}: first training step after {seconds:.3} s");
-                    }
-                    bar = Some(progress::bar(
-                        &name,
-                        (epochs * steps_per_epoch) as u64,
-                        "steps",
-                    ));
-                }
-                FitEvent::Step { .. } => {
-                    if let Some(bar) = &bar {
-                        bar.inc(1);
-                    }
-                }
-                FitEvent::Epoch(r) => {
-                    let val = r.val_loss.map_or("–".to_string(), |v| format!("{v:.5}"));
-                    tracing::info!(
-                        "{name} epoch {}/{}: train loss {:.5}, val loss {val} ({:.2} s)",
-                        r.epoch,
-                        config.epochs,
-                        r.train_loss,
-                        r.seconds
-                    );
-                    if let Some(bar) = &bar {
-                        bar.set_message(format!("val {val}"));
-                    }
-                }
-            },
-        )
+    let outcome = fit_on_training_threads(&config, data, &mut |event| match event {
+        FitEvent::Start {
+            epochs,
+            steps_per_epoch,
+        } => {
+            if let Some(started) = crate::STARTED.get() {
+                let seconds = started.elapsed().as_secs_f64();
+                tracing::info!("{name}: first training step after {seconds:.3} s");
+            }
+            bar = Some(progress::bar(
+                &name,
+                (epochs * steps_per_epoch) as u64,
+                "steps",
+            ));
+        }
+        FitEvent::Step { .. } => {
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+        }
+        FitEvent::Epoch(r) => {
+            let val = r.val_loss.map_or("–".to_string(), |v| format!("{v:.5}"));
+            tracing::info!(
+                "{name} epoch {}/{}: train loss {:.5}, val loss {val} ({:.2} s)",
+                r.epoch,
+                config.epochs,
+                r.train_loss,
+                r.seconds
+            );
+            if let Some(bar) = &bar {
+                bar.set_message(format!("val {val}"));
+            }
+        }
     })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -398,7 +385,25 @@ fn train_autoencoder(run: &RunConfig, data: &Dataset) -> Result<aelab_train::Fit
     Ok(outcome)
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
+/// Trains on a private pool of [`TRAIN_THREADS`] threads.
+pub fn fit_on_training_threads(
+    config: &FitConfig,
+    data: &Dataset,
+    observer: &mut (dyn FnMut(FitEvent) + Send),
+) -> Result<FitOutcome> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(TRAIN_THREADS)
+        .build()
+        .context("starting the training thread pool")?;
+    let data = FitData {
+        train: &data.train,
+        validation: &data.validation,
+    };
+    Ok(pool.install(|| fit(config, data, observer))?)
+}
+
+/// The median of `values`, if any.
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
     if values.is_empty() {
         return None;
     }

@@ -149,25 +149,19 @@ fn report_input(
 
 /// The run's config as `section.key = value` pairs.
 pub fn flatten_settings(run: &RunConfig) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if let Ok(toml::Value::Table(table)) = toml::Value::try_from(run) {
-        flatten_table(&table, "", &mut out);
+    match toml::Value::try_from(run) {
+        Ok(toml::Value::Table(table)) => flatten_table(&table),
+        _ => Vec::new(),
     }
-    out
 }
 
 /// A TOML table as `dotted.key = value` pairs (strings unquoted).
-pub fn flatten_table(table: &toml::Table, at: &str, out: &mut Vec<(String, String)>) {
-    for (k, v) in table {
-        let key = if at.is_empty() {
-            k.clone()
-        } else {
-            format!("{at}.{k}")
-        };
-        match v {
-            toml::Value::Table(inner) => flatten_table(inner, &key, out),
-            toml::Value::String(s) => out.push((key, s.clone())),
-            other => out.push((key, other.to_string())),
-        }
-    }
+pub fn flatten_table(table: &toml::Table) -> Vec<(String, String)> {
+    aelab_spec::flatten_toml(table)
+        .into_iter()
+        .map(|(k, v)| match v {
+            toml::Value::String(s) => (k, s),
+            other => (k, other.to_string()),
+        })
+        .collect()
 }

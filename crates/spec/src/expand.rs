@@ -186,19 +186,24 @@ pub(crate) fn suffix(point: &[Assignment]) -> String {
         .collect()
 }
 
-/// The dotted keys of the leaves of `table`.
-pub(crate) fn dotted_keys(table: &toml::Table, at: &str, out: &mut Vec<String>) {
-    for (k, v) in table {
-        let key = if at.is_empty() {
-            k.clone()
-        } else {
-            format!("{at}.{k}")
-        };
-        match v {
-            toml::Value::Table(inner) => dotted_keys(inner, &key, out),
-            _ => out.push(key),
+/// The leaves of `table` as `(dotted.key, value)`, in table order.
+pub fn flatten_toml(table: &toml::Table) -> Vec<(String, toml::Value)> {
+    fn walk(table: &toml::Table, at: &str, out: &mut Vec<(String, toml::Value)>) {
+        for (k, v) in table {
+            let key = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            match v {
+                toml::Value::Table(inner) => walk(inner, &key, out),
+                leaf => out.push((key, leaf.clone())),
+            }
         }
     }
+    let mut out = Vec::new();
+    walk(table, "", &mut out);
+    out
 }
 
 /// Where each key of a run was written: absent keys come from the base

@@ -32,4 +32,4 @@ pub use config::{
     OptimizerName, ResampleName, RunConfig, TrainConfig, TsneConfig, TsneInput,
 };
 pub use error::SpecError;
-pub use expand::MAX_RUNS;
+pub use expand::{flatten_toml, MAX_RUNS};

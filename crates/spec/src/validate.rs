@@ -142,14 +142,17 @@ impl Experiment {
                 ));
             }
             let at = format!("variant[{i}]");
-            let mut keys = Vec::new();
-            if let Some(toml::Value::Table(table)) = document
+            let mut keys: Vec<String> = match document
                 .get("variant")
                 .and_then(|v| v.as_array())
                 .and_then(|a| a.get(i))
             {
-                expand::dotted_keys(table, "", &mut keys);
-            }
+                Some(toml::Value::Table(table)) => expand::flatten_toml(table)
+                    .into_iter()
+                    .map(|(k, _)| k)
+                    .collect(),
+                _ => Vec::new(),
+            };
             keys.retain(|k| k != "name" && k != "description" && !k.starts_with("sweep"));
             let own = expand::sweep_axes(path, &format!("{at}.sweep"), variant.sweep.as_ref())?;
             let own_sweep: Vec<String> = own.iter().map(|(k, _)| k.clone()).collect();
