@@ -129,12 +129,13 @@ pub(crate) fn for_each_distance_row(
     mut visit: impl FnMut(usize, &[f32]),
 ) {
     let n_ref = reference.len() / dim;
-    let reference = ArrayView2::from_shape((n_ref, dim), reference).expect("whole rows");
+    let reference =
+        ArrayView2::from_shape((n_ref, dim), &reference[..n_ref * dim]).expect("n_ref whole rows");
     let ref_norms: Vec<f32> = reference.rows().into_iter().map(|r| r.dot(&r)).collect();
     let mut row_buffer = vec![0.0f32; n_ref];
     for (block_index, block) in query.chunks(QUERY_BLOCK * dim).enumerate() {
         let rows = block.len() / dim;
-        let q = ArrayView2::from_shape((rows, dim), block).expect("whole rows");
+        let q = ArrayView2::from_shape((rows, dim), &block[..rows * dim]).expect("rows whole rows");
         let products = q.dot(&reference.t());
         for (r, row) in products.axis_iter(Axis(0)).enumerate() {
             let q_norm = q.row(r).dot(&q.row(r));
