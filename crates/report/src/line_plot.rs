@@ -111,10 +111,39 @@ pub fn line_chart(
                 .draw_series(finite.iter().map(|&p| Circle::new(p, 3, color.filled())))
                 .map_err(|e| e.to_string())?;
         }
-        legend(&mut chart)?;
+        legend_at(
+            &mut chart,
+            emptier_top_corner(series, (x_range.start, x_range.end), y_max + pad),
+        )?;
         root.present().map_err(|e| e.to_string())
     })?;
     Ok(())
+}
+
+/// The upper corner whose quarter of the plot holds fewer points, so the
+/// legend hides as little as it can (rising curves end top right).
+fn emptier_top_corner(series: &[Series], (x0, x1): (f64, f64), top: f64) -> SeriesLabelPosition {
+    let (mut left, mut right) = (0, 0);
+    let points = series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|p| p.1.is_finite());
+    let bottom = points.clone().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let upper = bottom + (top - bottom) * 0.6;
+    for &(x, y) in points {
+        if y >= upper {
+            if x < x0 + (x1 - x0) * 0.4 {
+                left += 1;
+            } else if x > x0 + (x1 - x0) * 0.6 {
+                right += 1;
+            }
+        }
+    }
+    if right > left {
+        SeriesLabelPosition::UpperLeft
+    } else {
+        SeriesLabelPosition::UpperRight
+    }
 }
 
 /// The legend every chart of this crate draws: upper right, on a light box.
@@ -124,9 +153,20 @@ pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
 where
     DB::ErrorType: 'static,
 {
+    legend_at(chart, SeriesLabelPosition::UpperRight)
+}
+
+/// The legend at `position`.
+pub(crate) fn legend_at<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(position)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .label_font((fonts::FAMILY, 15))
