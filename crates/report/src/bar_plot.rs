@@ -5,6 +5,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use crate::canvas::draw_png;
 use crate::line_plot::legend;
 use crate::{fonts, palette, ReportError};
 
@@ -16,11 +17,6 @@ pub fn grouped_bars(
     groups: &[String],
     series: &[(String, Vec<f64>)],
 ) -> Result<(), ReportError> {
-    let err = |message: String| ReportError::Plot {
-        path: path.display().to_string(),
-        message,
-    };
-    fonts::ensure_registered().map_err(err)?;
     let y_max = series
         .iter()
         .flat_map(|(_, v)| v.iter().copied())
@@ -29,10 +25,8 @@ pub fn grouped_bars(
         .max(1e-9)
         * 1.15;
     let bars = series.len().max(1) as f64;
-    aelab_archive::write_atomic_with(path, |tmp| -> Result<(), String> {
-        let root = BitMapBackend::new(tmp, (960, 520)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let mut chart = ChartBuilder::on(&root)
+    draw_png(path, (960, 520), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption(title, (fonts::FAMILY, 22))
             .margin(16)
             .x_label_area_size(46)
@@ -79,7 +73,6 @@ pub fn grouped_bars(
                 });
         }
         legend(&mut chart)?;
-        root.present().map_err(|e| e.to_string())
-    })?;
-    Ok(())
+        Ok(())
+    })
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use crate::canvas::draw_png;
 use crate::{fonts, ReportError};
 
 /// A labelled row of images, each `side * side` pixels in `[0, 1]`.
@@ -26,11 +27,6 @@ pub fn digit_grid(
     rows: &[DigitRow],
     side: usize,
 ) -> Result<(), ReportError> {
-    let err = |message: String| ReportError::Plot {
-        path: path.display().to_string(),
-        message,
-    };
-    fonts::ensure_registered().map_err(err)?;
     let columns = rows
         .iter()
         .map(|r| r.images.len())
@@ -40,9 +36,7 @@ pub fn digit_grid(
     let cell = side * SCALE + GAP;
     let width = (LABEL_WIDTH + columns * cell + GAP) as u32;
     let height = (TITLE_HEIGHT + rows.len() * cell + GAP) as u32;
-    aelab_archive::write_atomic_with(path, |tmp| -> Result<(), String> {
-        let root = BitMapBackend::new(tmp, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+    draw_png(path, (width, height), |root| {
         let title_style = TextStyle::from((fonts::FAMILY, 22).into_font()).color(&BLACK);
         root.draw_text(title, &title_style, (12, 12))
             .map_err(|e| e.to_string())?;
@@ -76,7 +70,6 @@ pub fn digit_grid(
                 .map_err(|e| e.to_string())?;
             }
         }
-        root.present().map_err(|e| e.to_string())
-    })?;
-    Ok(())
+        Ok(())
+    })
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use crate::canvas::draw_png;
 use crate::line_plot::legend;
 use crate::{fonts, palette, ReportError};
 
@@ -15,11 +16,6 @@ pub fn embedding_scatter(
     points: &[[f32; 2]],
     labels: &[u8],
 ) -> Result<(), ReportError> {
-    let err = |message: String| ReportError::Plot {
-        path: path.display().to_string(),
-        message,
-    };
-    fonts::ensure_registered().map_err(err)?;
     let range = |axis: usize| {
         let (lo, hi) = points
             .iter()
@@ -34,10 +30,8 @@ pub fn embedding_scatter(
         }
     };
     let (x_range, y_range) = (range(0), range(1));
-    aelab_archive::write_atomic_with(path, |tmp| -> Result<(), String> {
-        let root = BitMapBackend::new(tmp, (860, 760)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let mut chart = ChartBuilder::on(&root)
+    draw_png(path, (860, 760), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption(title, (fonts::FAMILY, 22))
             .margin(16)
             .x_label_area_size(46)
@@ -73,7 +67,6 @@ pub fn embedding_scatter(
                 .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.filled()));
         }
         legend(&mut chart)?;
-        root.present().map_err(|e| e.to_string())
-    })?;
-    Ok(())
+        Ok(())
+    })
 }

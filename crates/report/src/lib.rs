@@ -9,6 +9,7 @@
 //! `aelab-archive`; it computes no metrics of its own.
 
 mod bar_plot;
+mod canvas;
 mod comparison;
 mod digit_grid;
 mod embedding_plot;

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use crate::canvas::draw_png;
 use crate::{fonts, palette, ReportError};
 
 /// A named line of `(x, y)` points.
@@ -31,11 +32,6 @@ pub fn line_chart(
     x_axis: XAxis,
     series: &[Series],
 ) -> Result<(), ReportError> {
-    let err = |message: String| ReportError::Plot {
-        path: path.display().to_string(),
-        message,
-    };
-    fonts::ensure_registered().map_err(err)?;
     let points = series
         .iter()
         .flat_map(|s| s.points.iter())
@@ -59,10 +55,8 @@ pub fn line_chart(
             (x_min - pad)..(x_max + pad)
         }
     };
-    aelab_archive::write_atomic_with(path, |tmp| -> Result<(), String> {
-        let root = BitMapBackend::new(tmp, (900, 540)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let mut chart = ChartBuilder::on(&root)
+    draw_png(path, (900, 540), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption(title, (fonts::FAMILY, 24))
             .margin(16)
             .x_label_area_size(50)
@@ -115,9 +109,8 @@ pub fn line_chart(
             &mut chart,
             emptier_top_corner(series, (x_range.start, x_range.end), y_max + pad),
         )?;
-        root.present().map_err(|e| e.to_string())
-    })?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The upper corner whose quarter of the plot holds fewer points, so the

@@ -55,57 +55,31 @@ pub(crate) fn sweep_axes(
     prefix: &str,
     table: Option<&toml::Table>,
 ) -> Result<Vec<(String, Vec<toml::Value>)>, SpecError> {
-    let mut axes = Vec::new();
-    if let Some(table) = table {
-        flatten_sweep(path, prefix, "", table, &mut axes)?;
-    }
-    Ok(axes)
-}
-
-fn flatten_sweep(
-    path: &Path,
-    prefix: &str,
-    at: &str,
-    table: &toml::Table,
-    axes: &mut Vec<(String, Vec<toml::Value>)>,
-) -> Result<(), SpecError> {
-    for (k, v) in table {
-        let key = if at.is_empty() {
-            k.clone()
-        } else {
-            format!("{at}.{k}")
-        };
-        match v {
-            toml::Value::Table(inner) => flatten_sweep(path, prefix, &key, inner, axes)?,
-            toml::Value::Array(values) if values.is_empty() => {
-                return Err(invalid(
-                    path,
-                    format!("{prefix}.{key}"),
-                    "the list of values is empty",
-                ));
-            }
-            toml::Value::Array(values) => {
-                for (i, a) in values.iter().enumerate() {
-                    if values[..i].contains(a) {
-                        return Err(invalid(
-                            path,
-                            format!("{prefix}.{key}"),
-                            format!("{a} is listed twice"),
-                        ));
+    let leaves = table.map(flatten_toml).unwrap_or_default();
+    leaves
+        .into_iter()
+        .map(|(key, value)| {
+            let fail = |message: String| Err(invalid(path, format!("{prefix}.{key}"), message));
+            match value {
+                toml::Value::Array(values) if values.is_empty() => {
+                    fail("the list of values is empty".into())
+                }
+                toml::Value::Array(values) => {
+                    match values
+                        .iter()
+                        .enumerate()
+                        .find(|(i, a)| values[..*i].contains(a))
+                    {
+                        Some((_, twice)) => fail(format!("{twice} is listed twice")),
+                        None => Ok((key, values)),
                     }
                 }
-                axes.push((key, values.clone()));
+                other => fail(format!(
+                    "a sweep needs a list of values, e.g. [0.1, 0.5], not {other}"
+                )),
             }
-            other => {
-                return Err(invalid(
-                    path,
-                    format!("{prefix}.{key}"),
-                    format!("a sweep needs a list of values, e.g. [0.1, 0.5], not {other}"),
-                ))
-            }
-        }
-    }
-    Ok(())
+        })
+        .collect()
 }
 
 /// How many runs `axes` expand to (saturating).
