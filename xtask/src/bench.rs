@@ -16,7 +16,7 @@ use aelab_data::noise::{Corruption, NoiseKind};
 use aelab_reduce::{knn_leave_one_out_accuracy, tsne, Pca, TsneParams};
 use aelab_spec::Experiment;
 use aelab_train::streams::{noise_lanes, Stream};
-use aelab_train::{FitConfig, OptimizerKind, Resample};
+use aelab_train::{Engine, FitConfig, OptimizerKind, Resample};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
@@ -139,6 +139,7 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
                     noise,
                     resample: Resample::Epoch,
                     seed: 42,
+                    engine: Engine::default(),
                 };
                 let outcome = fit_on_training_threads(&config, &data, &mut |_| {})?;
                 let epoch = median(outcome.history.iter().map(|r| r.seconds).collect())

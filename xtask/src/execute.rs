@@ -15,7 +15,8 @@ use aelab_reduce::Pca;
 use aelab_report::{digit_grid, embedding_scatter, line_chart, Figure, Series, XAxis};
 use aelab_spec::{ModelKind, OptimizerName, ResampleName, RunConfig, TsneInput};
 use aelab_train::{
-    fit, EpochRecord, FitConfig, FitData, FitEvent, FitOutcome, FitStatus, OptimizerKind, Resample,
+    fit, Engine, EpochRecord, FitConfig, FitData, FitEvent, FitOutcome, FitStatus, OptimizerKind,
+    Resample,
 };
 use anyhow::{Context, Result};
 
@@ -342,6 +343,7 @@ fn train_autoencoder(run: &RunConfig, data: &Dataset) -> Result<aelab_train::Fit
             ResampleName::Epoch => Resample::Epoch,
         },
         seed: run.seed,
+        engine: Engine::default(),
     };
     let mut bar = None;
     let name = run.name.clone();

@@ -15,6 +15,12 @@ pub enum ModelError {
         hiddens: &'static [usize],
     },
 
+    #[error("a layer of {expected:?} (inputs, outputs) cannot take parameters of {got:?}")]
+    LayerShape {
+        expected: (usize, usize),
+        got: (usize, usize),
+    },
+
     #[error("cannot write weights to {path}: {message}")]
     Save { path: PathBuf, message: String },
 

@@ -23,6 +23,7 @@
 //! assert_eq!(with_shape(30, 100, CodeWidth).unwrap(), 30);
 //! ```
 
+mod dense;
 mod error;
 mod reconstructor;
 mod selu;
@@ -31,7 +32,8 @@ mod stacked_ae;
 pub mod score;
 pub mod shapes;
 
+pub use dense::DenseParams;
 pub use error::ModelError;
 pub use reconstructor::Reconstructor;
-pub use selu::Selu;
+pub use selu::{Selu, SELU_ALPHA, SELU_SCALE};
 pub use stacked_ae::{Decoder, Encoder, Net, StackedAe, StackedAutoencoder, IMAGE_PIXELS};

@@ -10,7 +10,7 @@ use dfdx::nn::{LoadFromSafetensors, SaveToSafetensors};
 use dfdx::prelude::*;
 use rand::Rng;
 
-use crate::{ModelError, Reconstructor, Selu};
+use crate::{DenseParams, ModelError, Reconstructor, Selu};
 
 /// Pixels of one 28x28 MNIST image, the autoencoder's input and output width.
 pub const IMAGE_PIXELS: usize = 784;
@@ -61,6 +61,29 @@ impl<const LATENT: usize, const HIDDEN: usize> StackedAutoencoder<LATENT, HIDDEN
         let rows = pixels.len() / IMAGE_PIXELS;
         self.dev
             .tensor_from_vec(pixels.to_vec(), (rows, Const::<IMAGE_PIXELS>))
+    }
+
+    /// The four layers' parameters, input side first.
+    pub fn dense_layers(&self) -> [DenseParams; 4] {
+        [
+            DenseParams::of(&self.net.0 .0 .0),
+            DenseParams::of(&self.net.0 .1 .0),
+            DenseParams::of(&self.net.1 .0 .0),
+            DenseParams::of(&self.net.1 .1),
+        ]
+    }
+
+    /// Overwrites the four layers' parameters (as [`Self::dense_layers`]
+    /// orders them). On a shape mismatch nothing is changed.
+    pub fn set_dense_layers(&mut self, layers: &[DenseParams; 4]) -> Result<(), ModelError> {
+        layers[0].check::<IMAGE_PIXELS, HIDDEN>()?;
+        layers[1].check::<HIDDEN, LATENT>()?;
+        layers[2].check::<LATENT, HIDDEN>()?;
+        layers[3].check::<HIDDEN, IMAGE_PIXELS>()?;
+        layers[0].store(&mut self.net.0 .0 .0)?;
+        layers[1].store(&mut self.net.0 .1 .0)?;
+        layers[2].store(&mut self.net.1 .0 .0)?;
+        layers[3].store(&mut self.net.1 .1)
     }
 
     /// Reads weights written by [`Reconstructor::save_weights`].
@@ -166,6 +189,25 @@ mod tests {
         assert_eq!(out.len(), 3 * IMAGE_PIXELS);
         assert!(out.iter().all(|p| (0.0..=1.0).contains(p)));
         assert_eq!(out, ae.reconstruct(&images));
+    }
+
+    #[test]
+    fn dense_layers_round_trip_and_check_shapes() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let a = StackedAutoencoder::<10, 100>::keras_init(&mut rng);
+        let layers = a.dense_layers();
+        let shapes: Vec<_> = layers.iter().map(|l| (l.inputs, l.outputs)).collect();
+        assert_eq!(shapes, [(784, 100), (100, 10), (10, 100), (100, 784)]);
+        let mut b = StackedAutoencoder::<10, 100>::keras_init(&mut rng);
+        assert_ne!(b.dense_layers(), layers);
+        b.set_dense_layers(&layers).unwrap();
+        assert_eq!(b.dense_layers(), layers);
+        let mut swapped = layers.clone();
+        swapped.swap(1, 2);
+        assert!(matches!(
+            b.set_dense_layers(&swapped),
+            Err(ModelError::LayerShape { .. })
+        ));
     }
 
     #[test]

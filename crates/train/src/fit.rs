@@ -1,15 +1,16 @@
 //! The training loop: one [`fit`] call trains one autoencoder.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use aelab_data::noise::Corruption;
 use aelab_models::score::score;
 use aelab_models::shapes::{with_shape, ShapeVisitor};
 use aelab_models::{Reconstructor, StackedAutoencoder, IMAGE_PIXELS};
-use dfdx::prelude::*;
 use rand::seq::SliceRandom;
 
-use crate::optimizer::{OptimizerKind, StepOptimizer};
+use crate::engine::{Engine, Stepper};
+use crate::optimizer::OptimizerKind;
 use crate::streams::{noise_lanes, rng, Stream};
 use crate::TrainError;
 
@@ -34,6 +35,7 @@ pub struct FitConfig {
     pub noise: Corruption,
     pub resample: Resample,
     pub seed: u64,
+    pub engine: Engine,
 }
 
 /// Clean training and validation pixels, 784 per image, scaled to `[0, 1]`.
@@ -136,16 +138,26 @@ impl ShapeVisitor for Fit<'_, '_> {
         } = self;
         let mut model =
             StackedAutoencoder::<LATENT, HIDDEN>::keras_init(&mut rng(config.seed, Stream::Init));
-        let mut optimizer = StepOptimizer::new(&model.net, config.optimizer, config.lr);
-        let mut grads = model.net.alloc_grads();
-
         let examples = data.train.len() / IMAGE_PIXELS;
         let batch_size = config.batch_size.min(examples);
+        let mut stepper = Stepper::new(
+            config.engine,
+            &model,
+            config.optimizer,
+            config.lr,
+            batch_size,
+        );
         let steps_per_epoch = examples.div_ceil(batch_size);
         let mut shuffle_rng = rng(config.seed, Stream::Shuffle);
         let mut noise = noise_lanes(config.seed, Stream::TrainNoise);
         let mut order: Vec<usize> = (0..examples).collect();
-        let mut train_inputs = config.noise.apply_lanes(data.train, &mut noise);
+        // A plain autoencoder's inputs are its targets: no copy, one gather.
+        let corrupted = !config.noise.is_none();
+        let mut train_inputs = if corrupted {
+            Cow::Owned(config.noise.apply_lanes(data.train, &mut noise))
+        } else {
+            Cow::Borrowed(data.train)
+        };
         let validation_inputs = validation_inputs(config, data.validation);
 
         observer(FitEvent::Start {
@@ -153,42 +165,41 @@ impl ShapeVisitor for Fit<'_, '_> {
             steps_per_epoch,
         });
         let mut history = Vec::with_capacity(config.epochs);
+        let mut input = Vec::with_capacity(batch_size * IMAGE_PIXELS);
+        let mut target = Vec::with_capacity(batch_size * IMAGE_PIXELS);
         for epoch in 1..=config.epochs {
             let started = Instant::now();
-            if config.resample == Resample::Epoch && epoch > 1 && !config.noise.is_none() {
+            if config.resample == Resample::Epoch && epoch > 1 && corrupted {
                 config
                     .noise
-                    .apply_lanes_into(data.train, &mut train_inputs, &mut noise);
+                    .apply_lanes_into(data.train, train_inputs.to_mut(), &mut noise);
             }
             order.shuffle(&mut shuffle_rng);
             let mut loss_sum = 0.0f64;
             for (step, indices) in order.chunks(batch_size).enumerate() {
                 let rows = indices.len();
-                let mut input = Vec::with_capacity(rows * IMAGE_PIXELS);
-                let mut target = Vec::with_capacity(rows * IMAGE_PIXELS);
+                input.clear();
+                target.clear();
                 for &i in indices {
                     let span = i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS;
                     input.extend_from_slice(&train_inputs[span.clone()]);
-                    target.extend_from_slice(&data.train[span]);
+                    if corrupted {
+                        target.extend_from_slice(&data.train[span]);
+                    }
                 }
-                let shape = (rows, Const::<IMAGE_PIXELS>);
-                let input = model.dev.tensor_from_vec(input, shape);
-                let target = model.dev.tensor_from_vec(target, shape);
-                let logits = model.net.forward_mut(input.traced(grads));
-                let loss = binary_cross_entropy_with_logits_loss(logits, target);
-                let loss_value = loss.array();
+                let target = if corrupted { &target } else { &input };
+                let loss_value = stepper.step(&mut model, &input, target)?;
                 if !loss_value.is_finite() {
+                    stepper.sync(&mut model)?;
                     return Ok(diverged(model, history, epoch, step + 1));
                 }
-                grads = loss.backward();
-                optimizer.update(&mut model.net, &grads)?;
-                model.net.zero_grads(&mut grads);
                 loss_sum += f64::from(loss_value) * rows as f64;
                 observer(FitEvent::Step {
                     epoch,
                     step: step + 1,
                 });
             }
+            stepper.sync(&mut model)?;
             let val_loss = (!data.validation.is_empty())
                 .then(|| score(&model.reconstruct(&validation_inputs), data.validation).bce);
             let record = EpochRecord {
@@ -258,6 +269,7 @@ mod tests {
             noise: Corruption::NONE,
             resample: Resample::Once,
             seed: 5,
+            engine: Engine::Fused,
         }
     }
 

@@ -7,12 +7,15 @@
 //! The crate reports progress through a caller-supplied observer
 //! ([`FitEvent`]) and never prints; it does no file I/O.
 
+mod engine;
 mod error;
 mod fit;
+mod fused;
 mod optimizer;
 
 pub mod streams;
 
+pub use engine::Engine;
 pub use error::TrainError;
 pub use fit::{
     fit, validation_inputs, EpochRecord, FitConfig, FitData, FitEvent, FitOutcome, FitStatus,

@@ -1,0 +1,158 @@
+//! The two ways a step can be computed, behind one interface for the loop
+//! in [`crate::fit`]: aelab's fused kernels (the default, see
+//! [`crate::fused`]) and dfdx's autodiff tape with its optimizers (the
+//! reference the fused kernels are tested against, and a baseline for the
+//! benchmark).
+
+use aelab_models::{Net, StackedAutoencoder, IMAGE_PIXELS};
+use dfdx::prelude::*;
+
+use crate::fused::FusedNet;
+use crate::optimizer::{OptimizerKind, StepOptimizer};
+use crate::TrainError;
+
+/// Which code computes the gradient steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// aelab's fused forward/backward for this network on flat buffers.
+    #[default]
+    Fused,
+    /// dfdx's tape-based autodiff and its `Sgd` / `Adam`.
+    Autodiff,
+}
+
+/// An engine set up for one model.
+pub(crate) enum Stepper<const L: usize, const H: usize> {
+    Fused(Box<FusedNet>),
+    Autodiff(Box<Autodiff<L, H>>),
+}
+
+/// dfdx's optimizer and the gradients its tape fills.
+pub(crate) struct Autodiff<const L: usize, const H: usize> {
+    optimizer: StepOptimizer<Net<L, H>>,
+    grads: Gradients<f32, Cpu>,
+}
+
+impl<const L: usize, const H: usize> Stepper<L, H> {
+    pub(crate) fn new(
+        engine: Engine,
+        model: &StackedAutoencoder<L, H>,
+        optimizer: OptimizerKind,
+        lr: f64,
+        max_rows: usize,
+    ) -> Self {
+        match engine {
+            Engine::Fused => Stepper::Fused(Box::new(FusedNet::new(
+                model.dense_layers(),
+                optimizer,
+                lr,
+                max_rows,
+            ))),
+            Engine::Autodiff => Stepper::Autodiff(Box::new(Autodiff {
+                optimizer: StepOptimizer::new(&model.net, optimizer, lr),
+                grads: model.net.alloc_grads(),
+            })),
+        }
+    }
+
+    /// One gradient step on a batch; returns its mean loss before the update.
+    pub(crate) fn step(
+        &mut self,
+        model: &mut StackedAutoencoder<L, H>,
+        input: &[f32],
+        target: &[f32],
+    ) -> Result<f32, TrainError> {
+        match self {
+            Stepper::Fused(net) => Ok(net.step(input, target)),
+            Stepper::Autodiff(autodiff) => {
+                let Autodiff { optimizer, grads } = &mut **autodiff;
+                let shape = (input.len() / IMAGE_PIXELS, Const::<IMAGE_PIXELS>);
+                let input = model.dev.tensor_from_vec(input.to_vec(), shape);
+                let target = model.dev.tensor_from_vec(target.to_vec(), shape);
+                let tape = std::mem::replace(grads, Gradients::leaky());
+                let logits = model.net.forward_mut(input.traced(tape));
+                let loss = binary_cross_entropy_with_logits_loss(logits, target);
+                let loss_value = loss.array();
+                *grads = loss.backward();
+                optimizer.update(&mut model.net, grads)?;
+                model.net.zero_grads(grads);
+                Ok(loss_value)
+            }
+        }
+    }
+
+    /// Brings `model` up to date with the engine's parameters.
+    pub(crate) fn sync(&self, model: &mut StackedAutoencoder<L, H>) -> Result<(), TrainError> {
+        match self {
+            Stepper::Fused(net) => Ok(model.set_dense_layers(net.layers())?),
+            Stepper::Autodiff(_) => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Runs `steps` steps of `engine` from the same initial model and batches;
+    /// returns the losses and the final parameters.
+    fn train(
+        engine: Engine,
+        optimizer: OptimizerKind,
+        lr: f64,
+        steps: usize,
+    ) -> (Vec<f32>, [aelab_models::DenseParams; 4]) {
+        let mut init = rand::rngs::StdRng::seed_from_u64(11);
+        let mut model = StackedAutoencoder::<10, 100>::keras_init(&mut init);
+        let mut data = rand::rngs::StdRng::seed_from_u64(12);
+        let rows = 24;
+        let mut stepper = Stepper::new(engine, &model, optimizer, lr, rows);
+        let mut losses = Vec::new();
+        for step in 0..steps {
+            // the last batch is shorter, as an epoch's last batch can be
+            let n = if step + 1 == steps { rows - 5 } else { rows };
+            let target: Vec<f32> = (0..n * IMAGE_PIXELS).map(|_| data.gen::<f32>()).collect();
+            let input: Vec<f32> = target.iter().map(|t| (t * 0.8 + 0.1).min(1.0)).collect();
+            losses.push(stepper.step(&mut model, &input, &target).unwrap());
+        }
+        stepper.sync(&mut model).unwrap();
+        (losses, model.dense_layers())
+    }
+
+    fn assert_close(optimizer: OptimizerKind, lr: f64, tolerance: f32) {
+        let (fused_losses, fused) = train(Engine::Fused, optimizer, lr, 6);
+        let (dfdx_losses, reference) = train(Engine::Autodiff, optimizer, lr, 6);
+        for (a, b) in fused_losses.iter().zip(&dfdx_losses) {
+            assert!((a - b).abs() <= 1e-5 * b.abs(), "loss {a} vs {b}");
+        }
+        let mut worst = 0.0f32;
+        for (f, r) in fused.iter().zip(&reference) {
+            let pairs = f
+                .weight
+                .iter()
+                .zip(&r.weight)
+                .chain(f.bias.iter().zip(&r.bias));
+            for (a, b) in pairs {
+                worst = worst.max((a - b).abs());
+            }
+        }
+        assert!(
+            worst <= tolerance,
+            "{optimizer:?}: parameters differ by {worst}"
+        );
+        // and training moved them: the comparison is not of two no-ops
+        let (_, start) = train(Engine::Fused, optimizer, lr, 0);
+        assert_ne!(start, fused);
+    }
+
+    #[test]
+    fn fused_sgd_steps_match_dfdx_autodiff() {
+        assert_close(OptimizerKind::Sgd, 1.5, 1e-5);
+    }
+
+    #[test]
+    fn fused_keras_adam_steps_match_dfdx_autodiff() {
+        assert_close(OptimizerKind::Adam, 1e-3, 1e-5);
+    }
+}

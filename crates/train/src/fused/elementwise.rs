@@ -1,0 +1,289 @@
+//! The element-wise parts of a training step, written as branch-free loops
+//! over plain slices so the compiler vectorises them: bias plus SELU
+//! forward, SELU backward, bias plus sigmoid with binary cross-entropy on
+//! logits, and the column sums of bias gradients.
+//!
+//! `exp` and `ln(1 + x)` are the only transcendental functions needed, and
+//! only on `(-inf, 0]` and `[0, 1]`, so both are small polynomials here
+//! rather than calls into libm (which the compiler cannot vectorise).
+
+use aelab_models::{SELU_ALPHA, SELU_SCALE};
+
+use super::dispatch::vectorised;
+
+/// `e^x` for `x <= 0`, to about 2 ulp (Cephes' `expf` polynomial after
+/// `x = n ln 2 + r`); inputs below -87 give `e^-87`, NaN stays NaN.
+#[inline(always)]
+pub(crate) fn exp_nonpositive(x: f32) -> f32 {
+    const LOG2_E: f32 = std::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    // Adding then subtracting 1.5 * 2^23 rounds to the nearest integer and
+    // leaves that integer in the low mantissa bits.
+    const ROUND: f32 = 12_582_912.0;
+    // written as a select, not `max`, so that NaN stays NaN
+    let x = if x < -87.0 { -87.0 } else { x };
+    let shifted = x * LOG2_E + ROUND;
+    let n = shifted - ROUND;
+    let r = x - n * LN2_HI - n * LN2_LO;
+    let mut p = 1.987_569_1e-4f32;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 0.5;
+    let poly = p * r * r + r + 1.0;
+    let n_bits = shifted.to_bits() as i32 - ROUND.to_bits() as i32;
+    let two_to_n = f32::from_bits(((n_bits + 127) << 23) as u32);
+    poly * two_to_n
+}
+
+/// `ln(1 + x)` for `x` in `[0, 1]` as `2 atanh(x / (2 + x))`: a series in
+/// `s^2 <= 1/9` that keeps full relative precision for tiny `x`.
+#[inline(always)]
+pub(crate) fn ln_1p_unit(x: f32) -> f32 {
+    let s = x / (2.0 + x);
+    let s2 = s * s;
+    let mut p = 1.0f32 / 17.0;
+    p = p * s2 + 1.0 / 15.0;
+    p = p * s2 + 1.0 / 13.0;
+    p = p * s2 + 1.0 / 11.0;
+    p = p * s2 + 1.0 / 9.0;
+    p = p * s2 + 1.0 / 7.0;
+    p = p * s2 + 1.0 / 5.0;
+    p = p * s2 + 1.0 / 3.0;
+    2.0 * s * (1.0 + s2 * p)
+}
+
+/// `out += scale * (sum of the rows of m)`, `out.len()` wide.
+pub(crate) fn add_scaled_column_sums(out: &mut [f32], m: &[f32], scale: f32) {
+    let mut sums = vec![0.0f32; out.len()];
+    column_sums_into(&mut sums, m);
+    for (o, s) in out.iter_mut().zip(&sums) {
+        *o += scale * s;
+    }
+}
+
+vectorised! {
+    fn column_sums_into(sums: &mut [f32], m: &[f32]) {
+        for row in m.chunks_exact(sums.len()) {
+            for (s, v) in sums.iter_mut().zip(row) {
+                *s += v;
+            }
+        }
+    }
+}
+
+vectorised! {
+    /// `values` (rows of `bias.len()`) become `selu(values + bias)`: `scale * x`
+    /// above zero, `scale * alpha * (e^x - 1)` below.
+    fn bias_selu_in_place(values: &mut [f32], bias: &[f32]) {
+        for row in values.chunks_exact_mut(bias.len()) {
+            for (v, b) in row.iter_mut().zip(bias) {
+                let x = *v + b;
+                // selects rather than `min`, so that NaN (a diverged run) propagates
+                let nonpositive = if x > 0.0 { 0.0 } else { x };
+                let negative = SELU_SCALE * SELU_ALPHA * (exp_nonpositive(nonpositive) - 1.0);
+                *v = if x > 0.0 { SELU_SCALE * x } else { negative };
+            }
+        }
+    }
+}
+
+vectorised! {
+    /// Turns `grad` (of a SELU's output) into the gradient of its input, using
+    /// only the output `activated`: the slope is `scale` above zero and
+    /// `scale * alpha * e^x = activated + scale * alpha` below.
+    fn selu_backward(grad: &mut [f32], activated: &[f32]) {
+        for (g, &y) in grad.iter_mut().zip(activated) {
+            let slope = if y > 0.0 {
+                SELU_SCALE
+            } else {
+                y + SELU_SCALE * SELU_ALPHA
+            };
+            *g *= slope;
+        }
+    }
+}
+
+/// Lanes of the loss sum; a fixed count keeps the summation order (and so
+/// the result) independent of the vector width.
+const LANES: usize = 8;
+
+vectorised! {
+    /// Binary cross-entropy between `sigmoid(logits + bias)` and `targets`
+    /// (rows of `bias.len()`), averaged over every element as dfdx's
+    /// `binary_cross_entropy_with_logits_loss` does, and its gradient with
+    /// respect to the biased logits, written to `grads`.
+    ///
+    /// Per element, with `e = e^-|z|`: loss `max(z, 0) - z y + ln(1 + e)`,
+    /// gradient `(sigmoid(z) - y) / count`.
+    fn bias_sigmoid_bce_backward(
+        logits: &[f32],
+        bias: &[f32],
+        targets: &[f32],
+        grads: &mut [f32],
+    ) -> f32 {
+        assert!(logits.len() == targets.len() && grads.len() == logits.len());
+        let width = bias.len();
+        let scale = 1.0 / logits.len() as f32;
+        let mut lanes = [0.0f32; LANES];
+        let mut tail = 0.0f32;
+        let whole = width / LANES * LANES;
+        for ((z_row, y_row), g_row) in logits
+            .chunks_exact(width)
+            .zip(targets.chunks_exact(width))
+            .zip(grads.chunks_exact_mut(width))
+        {
+            let chunks = z_row[..whole]
+                .chunks_exact(LANES)
+                .zip(bias[..whole].chunks_exact(LANES))
+                .zip(y_row[..whole].chunks_exact(LANES))
+                .zip(g_row[..whole].chunks_exact_mut(LANES));
+            for (((zs, bs), ys), gs) in chunks {
+                for lane in 0..LANES {
+                    let (loss, grad) = sigmoid_bce(zs[lane] + bs[lane], ys[lane], scale);
+                    lanes[lane] += loss;
+                    gs[lane] = grad;
+                }
+            }
+            for c in whole..width {
+                let (loss, grad) = sigmoid_bce(z_row[c] + bias[c], y_row[c], scale);
+                tail += loss;
+                g_row[c] = grad;
+            }
+        }
+        (lanes.iter().sum::<f32>() + tail) * scale
+    }
+}
+
+#[inline(always)]
+fn sigmoid_bce(z: f32, y: f32, scale: f32) -> (f32, f32) {
+    let e = exp_nonpositive(-z.abs());
+    let numerator = if z >= 0.0 { 1.0 } else { e };
+    let sigmoid = numerator / (1.0 + e);
+    let loss = z.max(0.0) - z * y + ln_1p_unit(e);
+    (loss, (sigmoid - y) * scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exp_is_within_a_few_ulp_of_libm() {
+        let mut worst = 0.0f64;
+        for i in 0..=200_000 {
+            let x = -87.0 * i as f32 / 200_000.0;
+            let got = f64::from(exp_nonpositive(x));
+            let want = f64::from(x).exp();
+            worst = worst.max((got - want).abs() / want);
+        }
+        assert!(
+            worst < 4.0 * f64::from(f32::EPSILON),
+            "relative error {worst}"
+        );
+        assert_eq!(exp_nonpositive(0.0), 1.0);
+        assert!(exp_nonpositive(-1e6) > 0.0);
+        assert!(exp_nonpositive(f32::NAN).is_nan());
+        let mut nan = [f32::NAN];
+        bias_selu_in_place(&mut nan, &[0.0]);
+        assert!(nan[0].is_nan(), "SELU must not hide a NaN");
+    }
+
+    #[test]
+    fn ln_1p_is_accurate_on_the_unit_interval() {
+        for i in 0..=10_000 {
+            let x = i as f32 / 10_000.0;
+            let want = f64::from(x).ln_1p();
+            let got = f64::from(ln_1p_unit(x));
+            assert!(
+                (got - want).abs() <= 3e-7 * want.max(1e-30),
+                "{x}: {got} vs {want}"
+            );
+        }
+        assert!((ln_1p_unit(1e-30) - 1e-30).abs() < 1e-36);
+    }
+
+    #[test]
+    fn sigmoid_bce_matches_the_definition() {
+        let logits = [-30.0f32, -2.0, -0.1, 0.0, 0.3, 4.0, 25.0, 1.0, -1.0];
+        let targets = [0.0f32, 0.2, 1.0, 0.5, 0.0, 1.0, 0.7, 0.9, 0.1];
+        let mut grads = [0.0f32; 9];
+        // three rows of three; the bias shifts every column's logits
+        let bias = [0.5f32, -0.25, 0.0];
+        let unbiased: Vec<f32> = logits
+            .iter()
+            .zip(bias.iter().cycle())
+            .map(|(z, b)| z - b)
+            .collect();
+        let loss = bias_sigmoid_bce_backward(&unbiased, &bias, &targets, &mut grads);
+        let n = logits.len() as f64;
+        let mut want_loss = 0.0;
+        for i in 0..logits.len() {
+            let z = f64::from(unbiased[i] + bias[i % 3]);
+            let y = f64::from(targets[i]);
+            let p = 1.0 / (1.0 + (-z).exp());
+            want_loss += z.max(0.0) - z * y + (-z.abs()).exp().ln_1p();
+            let want_grad = (p - y) / n;
+            assert!((f64::from(grads[i]) - want_grad).abs() < 1e-7, "{z}");
+        }
+        assert!((f64::from(loss) - want_loss / n).abs() < 1e-6);
+    }
+
+    #[test]
+    fn selu_forward_and_backward() {
+        let xs = [-5.0f32, -0.5, -1e-3, 0.0, 1e-3, 2.0];
+        let mut ys = xs.map(|x| x - 0.5);
+        bias_selu_in_place(&mut ys, &[0.5]);
+        let mut grads = [1.0f32; 6];
+        selu_backward(&mut grads, &ys);
+        for i in 0..xs.len() {
+            let x = f64::from(xs[i]);
+            let (s, a) = (f64::from(SELU_SCALE), f64::from(SELU_ALPHA));
+            let (y, slope) = if x > 0.0 {
+                (s * x, s)
+            } else {
+                (s * a * (x.exp() - 1.0), s * a * x.exp())
+            };
+            assert!((f64::from(ys[i]) - y).abs() < 1e-6, "{x}");
+            assert!((f64::from(grads[i]) - slope).abs() < 1e-6, "{x}");
+        }
+    }
+
+    #[test]
+    fn column_sums() {
+        let mut bias = [1.0f32, 1.0];
+        add_scaled_column_sums(&mut bias, &[1.0, 2.0, 1.0, 2.0, 1.0, 2.0], -0.5);
+        assert_eq!(bias, [-0.5, -2.0]);
+    }
+
+    #[test]
+    fn the_vector_and_portable_paths_give_the_same_bits() {
+        // a width that leaves a tail after the 8-lane chunks
+        let width = 13;
+        let logits: Vec<f32> = (0..5 * width)
+            .map(|i| ((i * 37) % 23) as f32 - 11.5)
+            .collect();
+        let targets: Vec<f32> = (0..5 * width).map(|i| (i % 7) as f32 / 6.0).collect();
+        let bias: Vec<f32> = (0..width).map(|i| i as f32 * 0.1).collect();
+        let mut grads = vec![0.0; logits.len()];
+        let loss = bias_sigmoid_bce_backward(&logits, &bias, &targets, &mut grads);
+        // the same loop, element by element, without the lanes' vector code
+        let scale = 1.0 / logits.len() as f32;
+        let mut lanes = [0.0f32; LANES];
+        let mut tail = 0.0f32;
+        for (i, &z) in logits.iter().enumerate() {
+            let c = i % width;
+            let (l, g) = sigmoid_bce(z + bias[c], targets[i], scale);
+            assert_eq!(g.to_bits(), grads[i].to_bits());
+            if c < width / LANES * LANES {
+                lanes[c % LANES] += l;
+            } else {
+                tail += l;
+            }
+        }
+        let want = (lanes.iter().sum::<f32>() + tail) * scale;
+        assert_eq!(loss.to_bits(), want.to_bits());
+    }
+}
