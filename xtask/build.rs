@@ -13,7 +13,7 @@ const RECORDED: &[&str] = &[
     "matrixmultiply",
     "rand",
     "rand_chacha",
-    "rand_distr",
+    "rand_xoshiro",
     "plotters",
     "toml",
     "serde_json",

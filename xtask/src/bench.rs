@@ -23,9 +23,11 @@ use serde::{Deserialize, Serialize};
 use crate::execute::{fit_on_training_threads, median};
 use crate::{dataset, progress, project_root};
 
-/// FLOPs per training sample as dfdx computes it: forward 2 x 162,800
-/// multiply-adds, backward twice that (layer 1's input gradient included).
-const FLOP_PER_SAMPLE: f64 = 3.0 * 2.0 * 162_800.0;
+/// FLOPs of the matrix products per training sample that a step needs:
+/// forward 2 x 162,800 multiply-adds, the weight gradients as many, and the
+/// input gradients of layers 2-4 (2 x 84,400); none for layer 1, whose
+/// input is the data. (dfdx's tape also computes that one: 976,800.)
+const FLOP_PER_SAMPLE: f64 = 2.0 * (2.0 * 162_800.0 + 84_400.0);
 /// A row worse than its baseline by more than this is a regression.
 const REGRESSION: f64 = 1.20;
 
@@ -117,6 +119,9 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
     );
 
     let mut ae_model = None;
+    let mut dae_epoch = f64::NAN;
+    let mut val_losses = std::collections::HashMap::new();
+    let mut configs = Vec::new();
     for (mode, noise) in [
         ("AE", Corruption::NONE),
         (
@@ -129,46 +134,64 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
     ] {
         for (optimizer, lr) in [(OptimizerKind::Sgd, 1.5), (OptimizerKind::Adam, 1e-3)] {
             for batch in [32, 256] {
-                let config = FitConfig {
-                    latent: 30,
-                    hidden: 100,
-                    epochs: args.epochs,
-                    batch_size: batch,
-                    optimizer,
-                    lr,
-                    noise,
-                    resample: Resample::Epoch,
-                    seed: 42,
-                    engine: Engine::default(),
-                };
-                let outcome = fit_on_training_threads(&config, &data, &mut |_| {})?;
-                let epoch = median(outcome.history.iter().map(|r| r.seconds).collect())
-                    .context("training ran no epoch")?;
-                let samples = data.train.len() as f64 / 784.0 / epoch;
-                let name = format!("train {mode} {optimizer:?} batch {batch}")
-                    .to_lowercase()
-                    .replace("train ae", "train AE")
-                    .replace("train dae", "train DAE");
-                push(
-                    &mut rows,
-                    format!("{name}: s/epoch"),
-                    epoch,
-                    "s",
-                    format!(
-                        "{samples:.0} samples/s, {:.0} GFLOP/s = {:.0}% of peak, val BCE {:.4}",
-                        samples * FLOP_PER_SAMPLE / 1e9,
-                        100.0 * samples * FLOP_PER_SAMPLE / 1e9 / peak,
-                        outcome
-                            .history
-                            .last()
-                            .and_then(|r| r.val_loss)
-                            .unwrap_or(f64::NAN)
-                    ),
-                );
-                if mode == "AE" && optimizer == OptimizerKind::Sgd && batch == 32 {
-                    ae_model = Some(outcome.model);
-                }
+                configs.push((mode, noise, optimizer, lr, batch, Engine::Fused));
             }
+        }
+    }
+    // the same model trained through dfdx's tape, for scale
+    configs.push((
+        "AE",
+        Corruption::NONE,
+        OptimizerKind::Sgd,
+        1.5,
+        32,
+        Engine::Autodiff,
+    ));
+    for (mode, noise, optimizer, lr, batch, engine) in configs {
+        let config = FitConfig {
+            latent: 30,
+            hidden: 100,
+            epochs: args.epochs,
+            batch_size: batch,
+            optimizer,
+            lr,
+            noise,
+            resample: Resample::Epoch,
+            seed: 42,
+            engine,
+        };
+        let outcome = fit_on_training_threads(&config, &data, &mut |_| {})?;
+        let epoch = median(outcome.history.iter().map(|r| r.seconds).collect())
+            .context("training ran no epoch")?;
+        let samples = data.train.len() as f64 / 784.0 / epoch;
+        let optimizer_name = format!("{optimizer:?}").to_lowercase();
+        let engine_note = match engine {
+            Engine::Fused => "",
+            Engine::Autodiff => " (dfdx autodiff)",
+        };
+        let name = format!("train {mode} {optimizer_name} batch {batch}{engine_note}: s/epoch");
+        let val_loss = outcome
+            .history
+            .last()
+            .and_then(|r| r.val_loss)
+            .unwrap_or(f64::NAN);
+        val_losses.insert(name.clone(), val_loss);
+        push(
+            &mut rows,
+            name,
+            epoch,
+            "s",
+            format!(
+                "{samples:.0} samples/s, {:.0} GFLOP/s = {:.0}% of peak, val BCE {val_loss:.4}",
+                samples * FLOP_PER_SAMPLE / 1e9,
+                100.0 * samples * FLOP_PER_SAMPLE / 1e9 / peak,
+            ),
+        );
+        let reference = optimizer == OptimizerKind::Sgd && batch == 32 && engine == Engine::Fused;
+        if reference && mode == "AE" {
+            ae_model = Some(outcome.model);
+        } else if reference {
+            dae_epoch = epoch;
         }
     }
 
@@ -188,7 +211,10 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         "DAE noise for one epoch (37,000 images)".into(),
         noise,
         "s",
-        "Gaussian 0.5, clipped".into(),
+        format!(
+            "Gaussian 0.5, clipped; {:.1}% of a DAE sgd batch-32 epoch",
+            100.0 * noise / dae_epoch
+        ),
     );
 
     let model = ae_model.context("the AE row trains the model the later rows use")?;
@@ -275,6 +301,23 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         );
     }
 
+    let sequential = sweep_seconds(1)?;
+    push(
+        &mut rows,
+        "4-run sweep, --jobs 1".into(),
+        sequential,
+        "s",
+        "10,000 digits, 4 epochs, t-SNE of 1,000, report".into(),
+    );
+    let parallel = sweep_seconds(2)?;
+    push(
+        &mut rows,
+        "4-run sweep, --jobs 2".into(),
+        parallel,
+        "s",
+        format!("--jobs 2 / --jobs 1 = {:.2}", parallel / sequential),
+    );
+
     let startup = startup_seconds()?;
     push(
         &mut rows,
@@ -302,17 +345,22 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
             ("ae", "train AE sgd batch 32: s/epoch"),
             ("dae", "train DAE adam batch 32: s/epoch"),
         ] {
-            let torch = torch_epoch(&args.python, &script, mode, args.epochs)?;
+            let (torch, torch_val) = torch_run(&args.python, &script, mode, args.epochs)?;
             let mine = ours
                 .iter()
                 .find(|(n, _)| n == ours_name)
                 .map_or(f64::NAN, |r| r.1);
+            let my_val = val_losses.get(ours_name).copied().unwrap_or(f64::NAN);
             push(
                 &mut rows,
                 format!("torch {mode} batch 32: s/epoch"),
                 torch,
                 "s",
-                format!("aelab / torch = {:.2}", mine / torch),
+                format!(
+                    "aelab / torch = {:.2}; val BCE {torch_val:.4} (aelab {my_val:.4}, {:+.1}%)",
+                    mine / torch,
+                    100.0 * (my_val / torch_val - 1.0)
+                ),
             );
         }
     }
@@ -378,6 +426,49 @@ fn gemm_peak() -> f64 {
 
 /// Seconds from spawning `xtask run` (1 epoch of the smoke spec's AE) to
 /// its first training step, as the run logs it.
+/// The sweep the `--jobs` rows time: four learning rates of the AE.
+const SWEEP_SPEC: &str = r#"
+name = "bench-sweep"
+seed = 7
+[data]
+limit = 10000
+validation = 2000
+[train]
+epochs = 4
+batch_size = 32
+optimizer = "sgd"
+lr = 1.5
+[eval]
+tsne = { points = 1000, perplexity = 30.0 }
+[sweep]
+"train.lr" = [0.5, 1.0, 1.5, 2.0]
+"#;
+
+/// Wall-clock seconds of `cargo xtask run` on [`SWEEP_SPEC`] with `jobs`
+/// runs at a time, report included.
+fn sweep_seconds(jobs: usize) -> Result<f64> {
+    let tmp = std::env::temp_dir().join(format!("aelab-bench-sweep-{}-{jobs}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let spec = tmp.join("bench-sweep.toml");
+    std::fs::write(&spec, SWEEP_SPEC)?;
+    let started = Instant::now();
+    let out = Command::new(std::env::current_exe()?)
+        .arg("run")
+        .arg(&spec)
+        .args(["--quiet", "--force", "--jobs", &jobs.to_string()])
+        .arg("--results-dir")
+        .arg(tmp.join("results"))
+        .output()?;
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&tmp);
+    anyhow::ensure!(
+        out.status.success(),
+        "the benchmark sweep failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(seconds)
+}
+
 fn startup_seconds() -> Result<f64> {
     let tmp = std::env::temp_dir().join(format!("aelab-bench-{}", std::process::id()));
     let exe = std::env::current_exe()?;
@@ -470,7 +561,9 @@ fn run_sklearn(
 }
 
 /// Median seconds per epoch of the PyTorch reference (one thread).
-fn torch_epoch(python: &str, script: &Path, mode: &str, epochs: usize) -> Result<f64> {
+/// The PyTorch reference's median seconds per epoch and final validation
+/// loss.
+fn torch_run(python: &str, script: &Path, mode: &str, epochs: usize) -> Result<(f64, f64)> {
     let out_dir = std::env::temp_dir().join(format!("aelab-torch-{}", std::process::id()));
     let status = Command::new(python)
         .arg(script)
@@ -495,7 +588,13 @@ fn torch_epoch(python: &str, script: &Path, mode: &str, epochs: usize) -> Result
     let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
         out_dir.join(format!("torch_{mode}.json")),
     )?)?;
-    summary["median_epoch_s"]
+    let epoch = summary["median_epoch_s"]
         .as_f64()
-        .context("median_epoch_s in the torch summary")
+        .context("median_epoch_s in the torch summary")?;
+    let val_loss = summary["history_val_loss"]
+        .as_array()
+        .and_then(|h| h.last())
+        .and_then(|v| v.as_f64())
+        .context("history_val_loss in the torch summary")?;
+    Ok((epoch, val_loss))
 }

@@ -3,8 +3,8 @@
 //! notebook splits them, and corrupted by the noise models a denoising
 //! autoencoder trains on.
 //!
-//! This crate is the bottom layer: it knows nothing of models, specs or
-//! archives. Every error names the file and the byte offset or line at fault.
+//! This crate is the bottom layer (with only `aelab-kernels`' numeric
+//! helpers below it): it knows nothing of models, specs or archives. Every error names the file and the byte offset or line at fault.
 //!
 //! ```no_run
 //! use aelab_data::{mnist, split::Split};
@@ -23,6 +23,7 @@ pub mod idx;
 pub mod kaggle_csv;
 pub mod mnist;
 pub mod noise;
+pub mod normal;
 pub mod split;
 
 pub use error::DataError;

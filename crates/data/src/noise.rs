@@ -4,7 +4,11 @@
 //! fraction of pixels set to 0 or 1, evenly).
 
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
+
+use crate::normal::fill_standard_normal;
+
+/// Pixels given Gaussian noise per batch of normal draws.
+const GAUSSIAN_BLOCK: usize = 512;
 
 /// Which corruption to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,9 +71,16 @@ impl Corruption {
             _ if self.is_none() => out.copy_from_slice(clean),
             NoiseKind::None => unreachable!("handled by is_none"),
             NoiseKind::Gaussian => {
-                for (o, &x) in out.iter_mut().zip(clean) {
-                    let z: f32 = StandardNormal.sample(rng);
-                    *o = (x + level * z).clamp(0.0, 1.0);
+                let mut normals = [0.0f32; GAUSSIAN_BLOCK];
+                for (out, clean) in out
+                    .chunks_mut(GAUSSIAN_BLOCK)
+                    .zip(clean.chunks(GAUSSIAN_BLOCK))
+                {
+                    let normals = &mut normals[..clean.len()];
+                    fill_standard_normal(rng, normals);
+                    for ((o, &x), &z) in out.iter_mut().zip(clean).zip(normals.iter()) {
+                        *o = (x + level * z).clamp(0.0, 1.0);
+                    }
                 }
             }
             NoiseKind::Masking => {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use aelab_linalg::{matmul, ProductInto, View, ViewMut};
+use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 use aelab_models::{ModelError, Reconstructor};
 use linfa_linalg::eigh::EighInto;
 use ndarray::{Array1, Array2};

@@ -2,8 +2,8 @@
 //! Same rule as [`crate::optimizer`]'s dfdx-based version:
 //! `p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)`.
 
-use super::dispatch::vectorised;
 use crate::optimizer::KERAS_ADAM;
+use aelab_kernels::vectorised;
 
 /// The moment estimates of one parameter buffer.
 #[derive(Debug, Clone)]

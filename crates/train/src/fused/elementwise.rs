@@ -4,56 +4,14 @@
 //! logits, and the column sums of bias gradients.
 //!
 //! `exp` and `ln(1 + x)` are the only transcendental functions needed, and
-//! only on `(-inf, 0]` and `[0, 1]`, so both are small polynomials here
-//! rather than calls into libm (which the compiler cannot vectorise).
+//! only on `(-inf, 0]` and `[0, 1]`, so both are `aelab_kernels::elementary`
+//! polynomials rather than calls into libm (which the compiler cannot
+//! vectorise).
 
 use aelab_models::{SELU_ALPHA, SELU_SCALE};
 
-use super::dispatch::vectorised;
-
-/// `e^x` for `x <= 0`, to about 2 ulp (Cephes' `expf` polynomial after
-/// `x = n ln 2 + r`); inputs below -87 give `e^-87`, NaN stays NaN.
-#[inline(always)]
-pub(crate) fn exp_nonpositive(x: f32) -> f32 {
-    const LOG2_E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    // Adding then subtracting 1.5 * 2^23 rounds to the nearest integer and
-    // leaves that integer in the low mantissa bits.
-    const ROUND: f32 = 12_582_912.0;
-    // written as a select, not `max`, so that NaN stays NaN
-    let x = if x < -87.0 { -87.0 } else { x };
-    let shifted = x * LOG2_E + ROUND;
-    let n = shifted - ROUND;
-    let r = x - n * LN2_HI - n * LN2_LO;
-    let mut p = 1.987_569_1e-4f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 0.5;
-    let poly = p * r * r + r + 1.0;
-    let n_bits = shifted.to_bits() as i32 - ROUND.to_bits() as i32;
-    let two_to_n = f32::from_bits(((n_bits + 127) << 23) as u32);
-    poly * two_to_n
-}
-
-/// `ln(1 + x)` for `x` in `[0, 1]` as `2 atanh(x / (2 + x))`: a series in
-/// `s^2 <= 1/9` that keeps full relative precision for tiny `x`.
-#[inline(always)]
-pub(crate) fn ln_1p_unit(x: f32) -> f32 {
-    let s = x / (2.0 + x);
-    let s2 = s * s;
-    let mut p = 1.0f32 / 17.0;
-    p = p * s2 + 1.0 / 15.0;
-    p = p * s2 + 1.0 / 13.0;
-    p = p * s2 + 1.0 / 11.0;
-    p = p * s2 + 1.0 / 9.0;
-    p = p * s2 + 1.0 / 7.0;
-    p = p * s2 + 1.0 / 5.0;
-    p = p * s2 + 1.0 / 3.0;
-    2.0 * s * (1.0 + s2 * p)
-}
+use aelab_kernels::elementary::{exp_nonpositive, ln_1p_unit};
+use aelab_kernels::vectorised;
 
 /// `out += scale * (sum of the rows of m)`, `out.len()` wide.
 pub(crate) fn add_scaled_column_sums(out: &mut [f32], m: &[f32], scale: f32) {
@@ -77,7 +35,7 @@ vectorised! {
 vectorised! {
     /// `values` (rows of `bias.len()`) become `selu(values + bias)`: `scale * x`
     /// above zero, `scale * alpha * (e^x - 1)` below.
-    fn bias_selu_in_place(values: &mut [f32], bias: &[f32]) {
+    pub(crate) fn bias_selu_in_place(values: &mut [f32], bias: &[f32]) {
         for row in values.chunks_exact_mut(bias.len()) {
             for (v, b) in row.iter_mut().zip(bias) {
                 let x = *v + b;
@@ -94,7 +52,7 @@ vectorised! {
     /// Turns `grad` (of a SELU's output) into the gradient of its input, using
     /// only the output `activated`: the slope is `scale` above zero and
     /// `scale * alpha * e^x = activated + scale * alpha` below.
-    fn selu_backward(grad: &mut [f32], activated: &[f32]) {
+    pub(crate) fn selu_backward(grad: &mut [f32], activated: &[f32]) {
         for (g, &y) in grad.iter_mut().zip(activated) {
             let slope = if y > 0.0 {
                 SELU_SCALE
@@ -118,7 +76,7 @@ vectorised! {
     ///
     /// Per element, with `e = e^-|z|`: loss `max(z, 0) - z y + ln(1 + e)`,
     /// gradient `(sigmoid(z) - y) / count`.
-    fn bias_sigmoid_bce_backward(
+    pub(crate) fn bias_sigmoid_bce_backward(
         logits: &[f32],
         bias: &[f32],
         targets: &[f32],
@@ -171,41 +129,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exp_is_within_a_few_ulp_of_libm() {
-        let mut worst = 0.0f64;
-        for i in 0..=200_000 {
-            let x = -87.0 * i as f32 / 200_000.0;
-            let got = f64::from(exp_nonpositive(x));
-            let want = f64::from(x).exp();
-            worst = worst.max((got - want).abs() / want);
-        }
-        assert!(
-            worst < 4.0 * f64::from(f32::EPSILON),
-            "relative error {worst}"
-        );
-        assert_eq!(exp_nonpositive(0.0), 1.0);
-        assert!(exp_nonpositive(-1e6) > 0.0);
-        assert!(exp_nonpositive(f32::NAN).is_nan());
-        let mut nan = [f32::NAN];
-        bias_selu_in_place(&mut nan, &[0.0]);
-        assert!(nan[0].is_nan(), "SELU must not hide a NaN");
-    }
-
-    #[test]
-    fn ln_1p_is_accurate_on_the_unit_interval() {
-        for i in 0..=10_000 {
-            let x = i as f32 / 10_000.0;
-            let want = f64::from(x).ln_1p();
-            let got = f64::from(ln_1p_unit(x));
-            assert!(
-                (got - want).abs() <= 3e-7 * want.max(1e-30),
-                "{x}: {got} vs {want}"
-            );
-        }
-        assert!((ln_1p_unit(1e-30) - 1e-30).abs() < 1e-36);
-    }
-
-    #[test]
     fn sigmoid_bce_matches_the_definition() {
         let logits = [-30.0f32, -2.0, -0.1, 0.0, 0.3, 4.0, 25.0, 1.0, -1.0];
         let targets = [0.0f32, 0.2, 1.0, 0.5, 0.0, 1.0, 0.7, 0.9, 0.1];
@@ -229,6 +152,13 @@ mod tests {
             assert!((f64::from(grads[i]) - want_grad).abs() < 1e-7, "{z}");
         }
         assert!((f64::from(loss) - want_loss / n).abs() < 1e-6);
+    }
+
+    #[test]
+    fn selu_propagates_nan() {
+        let mut nan = [f32::NAN];
+        bias_selu_in_place(&mut nan, &[0.0]);
+        assert!(nan[0].is_nan(), "SELU must not hide a NaN");
     }
 
     #[test]

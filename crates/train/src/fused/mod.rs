@@ -6,11 +6,10 @@
 //! The model stays a dfdx module: [`FusedNet`] starts from its parameters
 //! ([`aelab_models::StackedAutoencoder::dense_layers`]) and writes them back
 //! for validation and at the end. The matrix products run on `gemm`, the
-//! library under dfdx's CPU matmul, through `aelab-linalg`. The tests in
+//! library under dfdx's CPU matmul, through `aelab-kernels`. The tests in
 //! `crate::engine` hold this engine to dfdx's autodiff and optimizers.
 
 mod adam;
-mod dispatch;
 mod elementwise;
 mod net;
 

@@ -8,7 +8,7 @@
 //! each, no gradient for the input images, and for SGD no gradient buffers
 //! at all, since `W -= lr * delta^T x` is a single matrix product.
 
-use aelab_linalg::{matmul, ProductInto, View, ViewMut};
+use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 use aelab_models::DenseParams;
 
 use super::adam::{AdamMoments, AdamStep};

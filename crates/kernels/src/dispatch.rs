@@ -5,15 +5,32 @@
 //! fused multiply-adds, fixed accumulation lanes), so results are
 //! bit-identical whichever runs; only the vector width differs.
 
-/// Defines `pub(crate) fn $name(...)` running `$body`, compiled with AVX2
-/// enabled when the CPU has it.
+/// Defines `$vis fn $name(...)` running `$body`, compiled with AVX2
+/// enabled when the CPU has it. The body may call only `#[inline(always)]`
+/// helpers (such as [`crate::elementary`]'s) for them to be compiled for
+/// AVX2 too.
+///
+/// ```
+/// aelab_kernels::vectorised! {
+///     /// Doubles every value.
+///     pub fn double(values: &mut [f32]) {
+///         for v in values {
+///             *v *= 2.0;
+///         }
+///     }
+/// }
+/// let mut v = [1.0, 2.5];
+/// double(&mut v);
+/// assert_eq!(v, [2.0, 5.0]);
+/// ```
+#[macro_export]
 macro_rules! vectorised {
     (
         $(#[$attr:meta])*
-        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block
+        $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block
     ) => {
         $(#[$attr])*
-        pub(crate) fn $name($($arg: $ty),*) $(-> $ret)? {
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[inline(always)]
             fn portable($($arg: $ty),*) $(-> $ret)? $body
 
@@ -32,5 +49,3 @@ macro_rules! vectorised {
         }
     };
 }
-
-pub(crate) use vectorised;

@@ -15,9 +15,14 @@ impl Scalar for f64 {
     const ONE: Self = 1.0;
 }
 
-/// Whether a `rows x cols` matrix with these strides fits in `len` values.
-fn fits(len: usize, rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> bool {
-    rows == 0 || cols == 0 || (rows - 1) * row_stride + (cols - 1) * col_stride < len
+/// Panics unless a `rows x cols` matrix with contiguous rows `row_stride`
+/// apart fits in `len` values.
+fn assert_fits(len: usize, rows: usize, cols: usize, row_stride: usize) {
+    let fits = rows == 0 || cols == 0 || (rows - 1) * row_stride + cols <= len;
+    assert!(
+        fits,
+        "{rows} x {cols} matrix (row stride {row_stride}) past a slice of {len}"
+    );
 }
 
 /// A read-only `rows x cols` matrix inside a slice.
@@ -40,11 +45,7 @@ impl<'a, T: Scalar> View<'a, T> {
     /// columns of a wider row-major matrix when `data` starts at the
     /// block's first column.
     pub fn strided(data: &'a [T], rows: usize, cols: usize, row_stride: usize) -> Self {
-        assert!(
-            fits(data.len(), rows, cols, row_stride, 1),
-            "{rows} x {cols} matrix (row stride {row_stride}) past a slice of {}",
-            data.len()
-        );
+        assert_fits(data.len(), rows, cols, row_stride);
         View {
             data,
             rows,
@@ -83,11 +84,7 @@ impl<'a, T: Scalar> ViewMut<'a, T> {
 
     /// Rows of `cols` values starting `row_stride` apart.
     pub fn strided(data: &'a mut [T], rows: usize, cols: usize, row_stride: usize) -> Self {
-        assert!(
-            fits(data.len(), rows, cols, row_stride, 1),
-            "{rows} x {cols} output (row stride {row_stride}) past a slice of {}",
-            data.len()
-        );
+        assert_fits(data.len(), rows, cols, row_stride);
         ViewMut {
             data,
             rows,
