@@ -13,7 +13,7 @@ use aelab_models::score::score;
 use aelab_models::Reconstructor;
 use aelab_reduce::Pca;
 use aelab_report::{digit_grid, embedding_scatter, line_chart, Figure, Series, XAxis};
-use aelab_spec::{ModelKind, OptimizerName, ResampleName, RunConfig, TsneInput};
+use aelab_spec::{EngineName, ModelKind, OptimizerName, ResampleName, RunConfig, TsneInput};
 use aelab_train::{
     fit, Engine, EpochRecord, FitConfig, FitData, FitEvent, FitOutcome, FitStatus, OptimizerKind,
     Resample,
@@ -343,7 +343,10 @@ fn train_autoencoder(run: &RunConfig, data: &Dataset) -> Result<aelab_train::Fit
             ResampleName::Epoch => Resample::Epoch,
         },
         seed: run.seed,
-        engine: Engine::default(),
+        engine: match run.train.engine {
+            EngineName::Fused => Engine::Fused,
+            EngineName::Dfdx => Engine::Autodiff,
+        },
     };
     let mut bar = None;
     let name = run.name.clone();

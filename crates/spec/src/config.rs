@@ -92,6 +92,7 @@ pub struct TrainConfig {
     pub batch_size: usize,
     pub optimizer: OptimizerName,
     pub lr: f64,
+    pub engine: EngineName,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -99,6 +100,16 @@ pub struct TrainConfig {
 pub enum OptimizerName {
     Sgd,
     Adam,
+}
+
+/// Which code computes an autoencoder's training steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineName {
+    /// aelab's fused forward/backward for this network (the default).
+    Fused,
+    /// dfdx's autodiff tape and optimizers (about 2x slower; the reference).
+    Dfdx,
 }
 
 /// The corruption a denoising run trains on.

@@ -28,8 +28,8 @@ mod raw;
 mod validate;
 
 pub use config::{
-    DataConfig, DataSource, EvalConfig, EvalNoise, Experiment, ModelConfig, ModelKind, NoiseConfig,
-    OptimizerName, ResampleName, RunConfig, TrainConfig, TsneConfig, TsneInput,
+    DataConfig, DataSource, EngineName, EvalConfig, EvalNoise, Experiment, ModelConfig, ModelKind,
+    NoiseConfig, OptimizerName, ResampleName, RunConfig, TrainConfig, TsneConfig, TsneInput,
 };
 pub use error::SpecError;
 pub use expand::{flatten_toml, MAX_RUNS};

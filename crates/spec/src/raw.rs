@@ -106,6 +106,7 @@ pub(crate) struct RawTrain {
     pub batch_size: Option<i64>,
     pub optimizer: Option<String>,
     pub lr: Option<f64>,
+    pub engine: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -186,7 +187,8 @@ overlay_fields!(RawTrain {
     epochs,
     batch_size,
     optimizer,
-    lr
+    lr,
+    engine
 });
 overlay_fields!(RawNoise {
     kind,

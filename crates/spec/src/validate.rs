@@ -557,6 +557,12 @@ impl Checker<'_> {
                 .unwrap_or(DEFAULT_BATCH_SIZE),
             optimizer,
             lr: self.real(&key("train.lr"), t.lr.unwrap_or(default_lr), 0.0, MAX_LR)?,
+            engine: self.choice(
+                &key("train.engine"),
+                t.engine.as_deref(),
+                EngineName::Fused,
+                &[("fused", EngineName::Fused), ("dfdx", EngineName::Dfdx)],
+            )?,
         };
 
         let n = s.noise.unwrap_or_default();

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use aelab_spec::{DataSource, Experiment, ModelKind, OptimizerName, SpecError};
+use aelab_spec::{DataSource, EngineName, Experiment, ModelKind, OptimizerName, SpecError};
 
 fn parse(text: &str) -> Result<Experiment, SpecError> {
     Experiment::parse(Path::new("specs/test.toml"), text)
@@ -84,8 +84,8 @@ fn a_spec_without_variants_is_one_run_named_after_it() {
         (42, 30, 32)
     );
     assert_eq!(
-        (run.train.optimizer, run.train.lr),
-        (OptimizerName::Adam, 0.001)
+        (run.train.optimizer, run.train.lr, run.train.engine),
+        (OptimizerName::Adam, 0.001, EngineName::Fused)
     );
     assert_eq!(
         (run.eval.tsne.points, run.eval.tsne.perplexity),
@@ -125,6 +125,7 @@ fn bad_specs_name_file_key_and_allowed_values() {
         ("name = \"x\"\n[train]\nlr = nan\n", "train.lr", "greater than 0"),
         ("name = \"x\"\n[train]\nlr = inf\n", "train.lr", "at most 1000"),
         ("name = \"x\"\n[train]\noptimizer = \"rmsprop\"\n", "train.optimizer", "\"sgd\", \"adam\""),
+        ("name = \"x\"\n[train]\nengine = \"torch\"\n", "train.engine", "\"fused\", \"dfdx\""),
         ("name = \"x\"\n[noise]\nkind = \"gaussian\"\nlevel = 11.0\n", "noise.level", "standard deviation"),
         ("name = \"x\"\n[noise]\nkind = \"masking\"\nlevel = 1.5\n", "noise.level", "fraction"),
         ("name = \"x\"\n[noise]\nkind = \"pink\"\n", "noise.kind", "\"salt-pepper\""),
