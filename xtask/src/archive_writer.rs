@@ -92,6 +92,7 @@ impl ArchiveWriter {
             jobs,
             overrides: experiment.overrides.clone(),
             host: provenance::host(),
+            cpu: provenance::cpu(),
             started: provenance::now(),
             finished: None,
             runs: experiment

@@ -424,8 +424,6 @@ fn gemm_peak() -> f64 {
     })
 }
 
-/// Seconds from spawning `xtask run` (1 epoch of the smoke spec's AE) to
-/// its first training step, as the run logs it.
 /// The sweep the `--jobs` rows time: four learning rates of the AE.
 const SWEEP_SPEC: &str = r#"
 name = "bench-sweep"
@@ -469,6 +467,8 @@ fn sweep_seconds(jobs: usize) -> Result<f64> {
     Ok(seconds)
 }
 
+/// Seconds from spawning `xtask run` (1 epoch of the smoke spec's AE) to
+/// its first training step, as the run logs it.
 fn startup_seconds() -> Result<f64> {
     let tmp = std::env::temp_dir().join(format!("aelab-bench-{}", std::process::id()));
     let exe = std::env::current_exe()?;
@@ -560,9 +560,8 @@ fn run_sklearn(
     Ok(serde_json::from_slice(&out.stdout)?)
 }
 
-/// Median seconds per epoch of the PyTorch reference (one thread).
-/// The PyTorch reference's median seconds per epoch and final validation
-/// loss.
+/// The PyTorch reference's median seconds per epoch (one thread) and
+/// final validation loss.
 fn torch_run(python: &str, script: &Path, mode: &str, epochs: usize) -> Result<(f64, f64)> {
     let out_dir = std::env::temp_dir().join(format!("aelab-torch-{}", std::process::id()));
     let status = Command::new(python)

@@ -75,6 +75,32 @@ pub fn host() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The CPU model and the vector extensions that decide which kernels the
+/// matrix library runs, e.g. `AMD EPYC (avx2, fma, avx512f)`.
+pub fn cpu() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .and_then(|rest| rest.split_once(':'))
+                .map(|(_, name)| name.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    #[cfg(target_arch = "x86_64")]
+    let features: Vec<&str> = [
+        ("avx2", std::arch::is_x86_feature_detected!("avx2")),
+        ("fma", std::arch::is_x86_feature_detected!("fma")),
+        ("avx512f", std::arch::is_x86_feature_detected!("avx512f")),
+    ]
+    .into_iter()
+    .filter_map(|(name, present)| present.then_some(name))
+    .collect();
+    #[cfg(not(target_arch = "x86_64"))]
+    let features: Vec<&str> = Vec::new();
+    format!("{model} ({})", features.join(", "))
+}
+
 /// Now, RFC 3339 in UTC.
 pub fn now() -> String {
     OffsetDateTime::now_utc()

@@ -129,6 +129,7 @@ fn report_input(
         ("threads per run".to_string(), manifest.threads.to_string()),
         ("runs at once".to_string(), manifest.jobs.to_string()),
         ("host".to_string(), manifest.host.clone()),
+        ("CPU".to_string(), manifest.cpu.clone()),
         ("started".to_string(), manifest.started.clone()),
     ];
     if !manifest.overrides.is_empty() {

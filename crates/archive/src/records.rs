@@ -31,6 +31,10 @@ pub struct Manifest {
     /// `--set key=value` overrides applied to every run.
     pub overrides: Vec<String>,
     pub host: String,
+    /// CPU model and the vector extensions the matrix kernels can use
+    /// (results are bit-identical on the same kind of CPU).
+    #[serde(default)]
+    pub cpu: String,
     pub started: String,
     pub finished: Option<String>,
     pub runs: Vec<RunEntry>,

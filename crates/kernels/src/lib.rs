@@ -2,11 +2,16 @@
 //! `aelab-train`, PCA's covariance and subspace iteration in `aelab-reduce`,
 //! and the noise draws in `aelab-data`.
 //!
-//! - [`matmul`]: dense products on `gemm`, the library under dfdx's CPU
+//! - [`matmul()`]: dense products on `gemm`, the library under dfdx's CPU
 //!   matmul, on the calling thread.
 //! - [`elementary`]: `exp`, `ln`, `sin`/`cos` as polynomials that vectorise.
 //! - [`vectorised!`]: a loop compiled for AVX2 and for the baseline, picked
 //!   at run time, with bit-identical results.
+//!
+//! `gemm` chooses its kernels and block sizes for the CPU it runs on, so
+//! products are bit-identical from run to run on one kind of CPU (and any
+//! thread count: every product here runs on the calling thread), not across
+//! kinds.
 //!
 //! Matrices are views into slices with a row and a column stride, so a
 //! transpose, or a block of columns of a wider matrix, costs nothing; the

@@ -16,9 +16,15 @@ impl Scalar for f64 {
 }
 
 /// Panics unless a `rows x cols` matrix with contiguous rows `row_stride`
-/// apart fits in `len` values.
+/// apart fits in `len` values, with every offset an `isize` (gemm takes
+/// signed strides).
 fn assert_fits(len: usize, rows: usize, cols: usize, row_stride: usize) {
-    let fits = rows == 0 || cols == 0 || (rows - 1) * row_stride + cols <= len;
+    let last = (rows.saturating_sub(1))
+        .checked_mul(row_stride)
+        .and_then(|start| start.checked_add(cols));
+    let fits = rows == 0
+        || cols == 0
+        || (last.is_some_and(|end| end <= len) && row_stride <= isize::MAX as usize);
     assert!(
         fits,
         "{rows} x {cols} matrix (row stride {row_stride}) past a slice of {len}"
@@ -82,9 +88,14 @@ impl<'a, T: Scalar> ViewMut<'a, T> {
         ViewMut::strided(data, rows, cols, cols)
     }
 
-    /// Rows of `cols` values starting `row_stride` apart.
+    /// Rows of `cols` values starting `row_stride` apart (at least `cols`:
+    /// output rows must not overlap).
     pub fn strided(data: &'a mut [T], rows: usize, cols: usize, row_stride: usize) -> Self {
         assert_fits(data.len(), rows, cols, row_stride);
+        assert!(
+            rows < 2 || row_stride >= cols,
+            "output rows of {cols} values {row_stride} apart overlap"
+        );
         ViewMut {
             data,
             rows,
@@ -128,11 +139,12 @@ pub fn matmul<T: Scalar>(
         ProductInto::Overwrite => (false, T::ONE),
         ProductInto::AddScaled(scale) => (true, scale),
     };
-    // SAFETY: every view was checked on construction to keep the largest
-    // index gemm touches, `(rows - 1) * row_stride + (cols - 1) * col_stride`,
-    // inside its slice (a transpose swaps both pairs, so still fits); `out`
-    // is borrowed mutably, so it aliases neither input; `T` is f32 or f64,
-    // which gemm implements.
+    // SAFETY: every view was checked on construction (without overflow) to
+    // keep the largest index gemm touches, `(rows - 1) * row_stride +
+    // (cols - 1) * col_stride`, inside its slice, with strides that fit an
+    // isize (a transpose swaps both pairs, so still fits); `out` is borrowed
+    // mutably, so it aliases neither input, and its rows do not overlap; `T`
+    // is f32 or f64, which gemm implements.
     unsafe {
         gemm(
             m,
@@ -263,5 +275,19 @@ mod tests {
     fn views_past_their_slice_are_refused() {
         let a = [0.0f32; 10];
         let _ = View::strided(&a[2..], 3, 3, 4);
+    }
+
+    #[test]
+    #[should_panic(expected = "past a slice")]
+    fn strides_that_overflow_are_refused() {
+        let a = [0.0f32; 1];
+        let _ = View::strided(&a, 2, 1, usize::MAX);
+    }
+
+    #[test]
+    #[should_panic(expected = "overlap")]
+    fn overlapping_output_rows_are_refused() {
+        let mut out = [0.0f32; 8];
+        let _ = ViewMut::strided(&mut out, 3, 3, 2);
     }
 }

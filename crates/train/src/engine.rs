@@ -56,6 +56,8 @@ impl<const L: usize, const H: usize> Stepper<L, H> {
     }
 
     /// One gradient step on a batch; returns its mean loss before the update.
+    /// A loss that is not finite is returned without an update, so a
+    /// diverged run keeps its last finite parameters.
     pub(crate) fn step(
         &mut self,
         model: &mut StackedAutoencoder<L, H>,
@@ -73,6 +75,11 @@ impl<const L: usize, const H: usize> Stepper<L, H> {
                 let logits = model.net.forward_mut(input.traced(tape));
                 let loss = binary_cross_entropy_with_logits_loss(logits, target);
                 let loss_value = loss.array();
+                if !loss_value.is_finite() {
+                    // the tape (and the gradients in it) goes unused
+                    *grads = model.net.alloc_grads();
+                    return Ok(loss_value);
+                }
                 *grads = loss.backward();
                 optimizer.update(&mut model.net, grads)?;
                 model.net.zero_grads(grads);
@@ -144,6 +151,22 @@ mod tests {
         // and training moved them: the comparison is not of two no-ops
         let (_, start) = train(Engine::Fused, optimizer, lr, 0);
         assert_ne!(start, fused);
+    }
+
+    #[test]
+    fn a_non_finite_loss_leaves_the_parameters_alone() {
+        for engine in [Engine::Fused, Engine::Autodiff] {
+            let mut init = rand::rngs::StdRng::seed_from_u64(11);
+            let mut model = StackedAutoencoder::<10, 100>::keras_init(&mut init);
+            let before = model.dense_layers();
+            let mut stepper = Stepper::new(engine, &model, OptimizerKind::Sgd, 0.1, 4);
+            let mut input = vec![0.5f32; 4 * IMAGE_PIXELS];
+            input[3] = f32::NAN;
+            let loss = stepper.step(&mut model, &input, &input).unwrap();
+            assert!(loss.is_nan(), "{engine:?}: {loss}");
+            stepper.sync(&mut model).unwrap();
+            assert!(model.dense_layers() == before, "{engine:?} updated on NaN");
+        }
     }
 
     #[test]

@@ -13,17 +13,10 @@ use aelab_models::{SELU_ALPHA, SELU_SCALE};
 use aelab_kernels::elementary::{exp_nonpositive, ln_1p_unit};
 use aelab_kernels::vectorised;
 
-/// `out += scale * (sum of the rows of m)`, `out.len()` wide.
-pub(crate) fn add_scaled_column_sums(out: &mut [f32], m: &[f32], scale: f32) {
-    let mut sums = vec![0.0f32; out.len()];
-    column_sums_into(&mut sums, m);
-    for (o, s) in out.iter_mut().zip(&sums) {
-        *o += scale * s;
-    }
-}
-
 vectorised! {
-    fn column_sums_into(sums: &mut [f32], m: &[f32]) {
+    /// `sums` (`sums.len()` wide) becomes the sum of the rows of `m`.
+    pub(crate) fn column_sums(sums: &mut [f32], m: &[f32]) {
+        sums.fill(0.0);
         for row in m.chunks_exact(sums.len()) {
             for (s, v) in sums.iter_mut().zip(row) {
                 *s += v;
@@ -182,10 +175,10 @@ mod tests {
     }
 
     #[test]
-    fn column_sums() {
-        let mut bias = [1.0f32, 1.0];
-        add_scaled_column_sums(&mut bias, &[1.0, 2.0, 1.0, 2.0, 1.0, 2.0], -0.5);
-        assert_eq!(bias, [-0.5, -2.0]);
+    fn sums_of_columns() {
+        let mut sums = [9.0f32, 9.0];
+        column_sums(&mut sums, &[1.0, 2.0, 1.0, 2.0, 1.0, 2.5]);
+        assert_eq!(sums, [3.0, 6.5]);
     }
 
     #[test]

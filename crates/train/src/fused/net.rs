@@ -13,7 +13,7 @@ use aelab_models::DenseParams;
 
 use super::adam::{AdamMoments, AdamStep};
 use super::elementwise::{
-    add_scaled_column_sums, bias_selu_in_place, bias_sigmoid_bce_backward, selu_backward,
+    bias_selu_in_place, bias_sigmoid_bce_backward, column_sums, selu_backward,
 };
 use crate::OptimizerKind;
 
@@ -45,6 +45,8 @@ pub(crate) struct FusedNet {
     /// Gradient of the mean loss with respect to each layer's
     /// pre-activation output, `[rows, outputs]`.
     deltas: [Vec<f32>; LAYERS],
+    /// Scratch for a layer's bias gradient (column sums of its delta).
+    bias_sums: Vec<f32>,
     max_rows: usize,
     update: Update,
 }
@@ -73,6 +75,7 @@ impl FusedNet {
         FusedNet {
             outputs: batch_buffers(),
             deltas: batch_buffers(),
+            bias_sums: Vec::with_capacity(layers.iter().map(|l| l.outputs).max().unwrap_or(0)),
             max_rows,
             update,
             layers,
@@ -86,7 +89,7 @@ impl FusedNet {
 
     /// One gradient step on a batch (`input` and `target` hold the same
     /// number of whole images); returns the batch's mean loss before the
-    /// update.
+    /// update. A loss that is not finite is returned without an update.
     pub(crate) fn step(&mut self, input: &[f32], target: &[f32]) -> f32 {
         let pixels = self.layers[0].inputs;
         let rows = input.len() / pixels;
@@ -105,6 +108,9 @@ impl FusedNet {
             target,
             &mut self.deltas[last][..width],
         );
+        if !loss.is_finite() {
+            return loss;
+        }
         if let Update::Adam(adam) = &mut self.update {
             adam.step += 1;
         }
@@ -162,7 +168,11 @@ impl FusedNet {
             Update::Sgd { lr } => {
                 let weight = ViewMut::rows(&mut layer.weight, layer.outputs, layer.inputs);
                 matmul(weight, delta_t, x, ProductInto::AddScaled(-*lr));
-                add_scaled_column_sums(&mut layer.bias, delta, -*lr);
+                self.bias_sums.resize(layer.outputs, 0.0);
+                column_sums(&mut self.bias_sums, delta);
+                for (b, s) in layer.bias.iter_mut().zip(&self.bias_sums) {
+                    *b -= *lr * s;
+                }
             }
             Update::Adam(adam) => {
                 let step = AdamStep::new(adam.lr, adam.step);
@@ -171,8 +181,7 @@ impl FusedNet {
                 matmul(grad, delta_t, x, ProductInto::Overwrite);
                 step.apply(&mut layer.weight, weight_grad, &mut adam.weight_moments[j]);
                 let bias_grad = &mut adam.bias_grads[j];
-                bias_grad.fill(0.0);
-                add_scaled_column_sums(bias_grad, delta, 1.0);
+                column_sums(bias_grad, delta);
                 step.apply(&mut layer.bias, bias_grad, &mut adam.bias_moments[j]);
             }
         }
