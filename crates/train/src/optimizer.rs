@@ -75,22 +75,24 @@ impl<M: TensorCollection<f32, Cpu>> StepOptimizer<M> {
     }
 }
 
+/// Keras' Adam on one scalar starting at 1, written out in f64: the
+/// reference both engines' Adam is tested against.
+#[cfg(test)]
+pub(crate) fn keras_adam_reference(grads: &[f64], lr: f64) -> f64 {
+    let (b1, b2, eps) = KERAS_ADAM;
+    let (mut p, mut m, mut v) = (1.0f64, 0.0, 0.0);
+    for (i, g) in grads.iter().enumerate() {
+        let t = (i + 1) as i32;
+        m = b1 * m + (1.0 - b1) * g;
+        v = b2 * v + (1.0 - b2) * g * g;
+        p -= lr * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t)) * m / (v.sqrt() + eps);
+    }
+    p
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Keras' Adam on one scalar, written out in f64.
-    fn keras_adam_reference(grads: &[f64], lr: f64) -> f64 {
-        let (b1, b2, eps) = KERAS_ADAM;
-        let (mut p, mut m, mut v) = (1.0f64, 0.0, 0.0);
-        for (i, g) in grads.iter().enumerate() {
-            let t = (i + 1) as i32;
-            m = b1 * m + (1.0 - b1) * g;
-            v = b2 * v + (1.0 - b2) * g * g;
-            p -= lr * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t)) * m / (v.sqrt() + eps);
-        }
-        p
-    }
 
     #[test]
     fn keras_adam_matches_the_keras_rule_at_tiny_gradients() {

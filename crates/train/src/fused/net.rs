@@ -20,12 +20,12 @@ use crate::OptimizerKind;
 /// The network's four layers, input side first.
 const LAYERS: usize = 4;
 
-/// Gradient buffers and moments for Adam; SGD needs neither.
+/// Moments for Adam, and scratch for the weight gradient it is applying;
+/// SGD needs neither.
 struct AdamState {
     lr: f64,
     step: i32,
-    weight_grads: [Vec<f32>; LAYERS],
-    bias_grads: [Vec<f32>; LAYERS],
+    grad: Vec<f32>,
     weight_moments: [AdamMoments; LAYERS],
     bias_moments: [AdamMoments; LAYERS],
 }
@@ -66,8 +66,7 @@ impl FusedNet {
             OptimizerKind::Adam => Update::Adam(Box::new(AdamState {
                 lr,
                 step: 0,
-                weight_grads: std::array::from_fn(|j| vec![0.0; layers[j].weight.len()]),
-                bias_grads: std::array::from_fn(|j| vec![0.0; layers[j].bias.len()]),
+                grad: vec![0.0; layers.iter().map(|l| l.weight.len()).max().unwrap_or(0)],
                 weight_moments: std::array::from_fn(|j| AdamMoments::zeros(layers[j].weight.len())),
                 bias_moments: std::array::from_fn(|j| AdamMoments::zeros(layers[j].bias.len())),
             })),
@@ -164,25 +163,23 @@ impl FusedNet {
         }
         let delta_t = View::rows(delta, rows, layer.outputs).t();
         let x = View::rows(x, rows, layer.inputs);
+        self.bias_sums.resize(layer.outputs, 0.0);
+        column_sums(&mut self.bias_sums, delta);
         match &mut self.update {
             Update::Sgd { lr } => {
                 let weight = ViewMut::rows(&mut layer.weight, layer.outputs, layer.inputs);
                 matmul(weight, delta_t, x, ProductInto::AddScaled(-*lr));
-                self.bias_sums.resize(layer.outputs, 0.0);
-                column_sums(&mut self.bias_sums, delta);
                 for (b, s) in layer.bias.iter_mut().zip(&self.bias_sums) {
                     *b -= *lr * s;
                 }
             }
             Update::Adam(adam) => {
                 let step = AdamStep::new(adam.lr, adam.step);
-                let weight_grad = &mut adam.weight_grads[j];
+                let weight_grad = &mut adam.grad[..layer.weight.len()];
                 let grad = ViewMut::rows(weight_grad, layer.outputs, layer.inputs);
                 matmul(grad, delta_t, x, ProductInto::Overwrite);
                 step.apply(&mut layer.weight, weight_grad, &mut adam.weight_moments[j]);
-                let bias_grad = &mut adam.bias_grads[j];
-                column_sums(bias_grad, delta);
-                step.apply(&mut layer.bias, bias_grad, &mut adam.bias_moments[j]);
+                step.apply(&mut layer.bias, &self.bias_sums, &mut adam.bias_moments[j]);
             }
         }
     }
