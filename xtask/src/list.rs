@@ -1,13 +1,12 @@
 //! `cargo xtask list`: every archive under the results folder, with its
-//! status, how many runs finished, and the best run by test MSE.
+//! status, how many runs finished, the best run by validation BCE, and
+//! its size on disk.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aelab_archive::{Manifest, RunStatus, Summary};
+use aelab_pipeline::{human_bytes, list_archives};
 use anyhow::Result;
-
-use crate::project_root;
 
 #[derive(clap::Args)]
 pub struct ListArgs {
@@ -17,63 +16,35 @@ pub struct ListArgs {
 }
 
 pub fn list(args: ListArgs) -> Result<ExitCode> {
-    let results = args
-        .results_dir
-        .unwrap_or_else(|| project_root().join("results"));
-    let mut archives: Vec<PathBuf> = std::fs::read_dir(&results)
-        .map(|experiments| {
-            experiments
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_dir())
-                .flat_map(|p| {
-                    std::fs::read_dir(p)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|e| e.ok().map(|e| e.path()))
-                })
-                .filter(|p| p.join("manifest.json").is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    archives.sort();
+    let results = args.results_dir.unwrap_or_else(crate::default_results);
+    let archives = list_archives(&results);
     if archives.is_empty() {
         println!("no archives under {}", results.display());
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:<44} {:<9} {:>6}  best test MSE",
-        "archive", "status", "runs"
+        "{:<44} {:<9} {:>6} {:>22}  best val BCE",
+        "archive", "status", "runs", "size (shared)"
     );
     for archive in archives {
-        let Ok(manifest) = Manifest::read(&archive.join("manifest.json")) else {
-            continue;
-        };
-        let done = manifest
-            .runs
-            .iter()
-            .filter(|r| matches!(r.status, RunStatus::Ok | RunStatus::Diverged))
-            .count();
-        let best = manifest
-            .runs
-            .iter()
-            .filter_map(|r| {
-                let s =
-                    Summary::read(&archive.join("runs").join(&r.name).join("summary.json")).ok()?;
-                Some((r.name.clone(), s.test_mse.filter(|v| v.is_finite())?))
-            })
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map_or("–".to_string(), |(name, mse)| {
-                format!("{mse:.4} ({name})")
-            });
+        let best = archive.best.map_or("–".to_string(), |(name, bce)| {
+            format!("{bce:.4} ({name})")
+        });
         let shown = archive
+            .dir
             .strip_prefix(&results)
-            .unwrap_or(&archive)
+            .unwrap_or(&archive.dir)
             .display()
             .to_string();
+        let size = format!(
+            "{} ({})",
+            human_bytes(archive.usage.bytes),
+            human_bytes(archive.usage.shared)
+        );
         println!(
-            "{shown:<44} {:<9} {:>6}  {best}",
-            manifest.status,
-            format!("{done}/{}", manifest.runs.len())
+            "{shown:<44} {:<9} {:>6} {size:>22}  {best}",
+            archive.status,
+            format!("{}/{}", archive.finished, archive.runs)
         );
     }
     Ok(ExitCode::SUCCESS)

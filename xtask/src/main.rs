@@ -1,26 +1,19 @@
-//! `cargo xtask`: the aelab command line. A thin dispatcher: each command
-//! lives in its own module and only wires the library crates together.
+//! `cargo xtask`: the aelab command line. A thin layer over
+//! `aelab-pipeline` (and `aelab-bench`): each command parses its
+//! arguments, calls the library, prints what came back and picks the exit
+//! code.
 //!
 //! Exit codes: 0 success, 1 a run failed or something broke, 2 bad input
-//! (spec, data files, arguments).
+//! (spec, data files, archive paths, arguments).
 
-mod archive_writer;
 mod bench;
-mod cache;
 mod compare;
-mod dataset;
-mod evaluate;
-mod execute;
-mod figures;
-mod identity;
-mod latent_views;
+mod gc;
 mod list;
 mod progress;
-mod provenance;
 mod report;
 mod reproduce;
 mod run;
-mod schedule;
 mod slurm;
 
 use std::path::PathBuf;
@@ -43,21 +36,20 @@ enum Command {
     Report(report::ReportArgs),
     /// Run an archive (or one of its runs) again and check the results are bit-identical.
     Reproduce(reproduce::ReproduceArgs),
-    /// List the archives with their status and best run.
+    /// List the archives with their status, best run and size.
     List(list::ListArgs),
     /// Two archives side by side: settings and metrics with the change.
     Compare(compare::CompareArgs),
+    /// Remove older archives of an experiment, keeping the newest.
+    Gc(gc::GcArgs),
     /// Write a Slurm job array (one shard per task) and a dependent report job.
     Slurm(slurm::SlurmArgs),
     /// Measure training, evaluation, t-SNE, PCA and start-up on this machine.
     Bench(bench::BenchArgs),
 }
 
-/// When the process started, for start-up timing.
-pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-
 fn main() -> ExitCode {
-    STARTED.get_or_init(std::time::Instant::now);
+    let started = std::time::Instant::now();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -66,11 +58,12 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(args, started),
         Command::Report(args) => report::report(args),
         Command::Reproduce(args) => reproduce::reproduce(args),
         Command::List(args) => list::list(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Gc(args) => gc::gc(args),
         Command::Slurm(args) => slurm::slurm(args),
         Command::Bench(args) => bench::bench(args),
     };
@@ -87,9 +80,9 @@ fn main() -> ExitCode {
 /// 2 for mistakes in what the user supplied, 1 otherwise.
 fn exit_code(e: &anyhow::Error) -> u8 {
     let bad_input = e.chain().any(|cause| {
-        cause.is::<aelab_spec::SpecError>()
-            || cause.is::<aelab_data::DataError>()
-            || cause.is::<dataset::DataMismatch>()
+        cause
+            .downcast_ref::<aelab_pipeline::PipelineError>()
+            .is_some_and(|e| e.is_bad_input())
     });
     if bad_input {
         2
@@ -98,10 +91,7 @@ fn exit_code(e: &anyhow::Error) -> u8 {
     }
 }
 
-/// The workspace root, where `results/` lives by default.
-fn project_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default()
+/// `results/` in the workspace, the default archive root.
+fn default_results() -> PathBuf {
+    aelab_pipeline::workspace_root().join("results")
 }

@@ -5,6 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
 
+use aelab_pipeline::{Bar, Progress};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 static BARS: OnceLock<MultiProgress> = OnceLock::new();
@@ -47,16 +48,36 @@ impl Write for LogWriter {
     }
 }
 
-/// A bar counting `total` units, labelled `name`.
-pub fn bar(name: &str, total: u64, unit: &str) -> ProgressBar {
-    let style = ProgressStyle::with_template(&format!(
-        "{{prefix:>14}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{msg}} ({{elapsed}}, eta {{eta}})"
-    ))
-    .unwrap_or_else(|_| ProgressStyle::default_bar())
-    .progress_chars("=> ");
-    let bar = bars().add(ProgressBar::new(total).with_style(style));
-    bar.set_prefix(name.to_string());
-    bar
+/// The pipeline's bars, drawn by indicatif.
+pub struct TerminalBars;
+
+struct TerminalBar(ProgressBar);
+
+impl Bar for TerminalBar {
+    fn inc(&self, delta: u64) {
+        self.0.inc(delta);
+    }
+
+    fn set_message(&self, message: String) {
+        self.0.set_message(message);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl Progress for TerminalBars {
+    fn bar(&self, name: &str, total: u64, unit: &str) -> Box<dyn Bar> {
+        let style = ProgressStyle::with_template(&format!(
+            "{{prefix:>14}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{msg}} ({{elapsed}}, eta {{eta}})"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let bar = bars().add(ProgressBar::new(total).with_style(style));
+        bar.set_prefix(name.to_string());
+        Box::new(TerminalBar(bar))
+    }
 }
 
 /// Removes every bar (before an error message).

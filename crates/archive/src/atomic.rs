@@ -44,6 +44,31 @@ pub fn write_atomic_with<E: std::fmt::Display>(
     Ok(())
 }
 
+/// Makes `dest` a hard link to `source` (the same bytes on disk, no copy),
+/// or a copy where a link cannot be made (another file system); either way
+/// through a temporary name, so `dest` appears whole or not at all. Safe
+/// because no archive file is ever changed in place: every write replaces
+/// the name with a new file.
+pub fn link_or_copy_atomic(source: &Path, dest: &Path) -> Result<(), ArchiveError> {
+    let tmp = temporary_path(dest);
+    let _ = std::fs::remove_file(&tmp);
+    if std::fs::hard_link(source, &tmp).is_ok() {
+        if let Err(e) = std::fs::rename(&tmp, dest) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(ArchiveError::Write {
+                path: dest.to_path_buf(),
+                message: e.to_string(),
+            });
+        }
+        return Ok(());
+    }
+    let bytes = std::fs::read(source).map_err(|e| ArchiveError::Read {
+        path: source.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    write_atomic(dest, &bytes)
+}
+
 /// `dir/.name.tmp-PID.ext`: hidden, unique per process, same extension.
 fn temporary_path(path: &Path) -> PathBuf {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("file");
@@ -79,6 +104,25 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "no temporary left behind: {names:?}");
+    }
+
+    #[test]
+    fn links_share_the_bytes_on_disk() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.png"), dir.path().join("b.png"));
+        write_atomic(&a, b"pixels").unwrap();
+        link_or_copy_atomic(&a, &b).unwrap();
+        assert_eq!(std::fs::read(&b).unwrap(), b"pixels");
+        let (ma, mb) = (
+            std::fs::metadata(&a).unwrap(),
+            std::fs::metadata(&b).unwrap(),
+        );
+        assert_eq!((ma.dev(), ma.ino()), (mb.dev(), mb.ino()), "one inode");
+        assert_eq!(ma.nlink(), 2);
+        // Replacing one name leaves the other's bytes alone.
+        write_atomic(&a, b"new").unwrap();
+        assert_eq!(std::fs::read(&b).unwrap(), b"pixels");
     }
 
     #[test]

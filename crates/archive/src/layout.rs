@@ -19,6 +19,31 @@ pub enum ArchiveError {
 
     #[error("cannot read {path}: {message}")]
     Read { path: PathBuf, message: String },
+
+    /// A folder given as an archive (or an experiment's folder of archives)
+    /// that is missing, or lacks a file every archive has, or holds one
+    /// that cannot be read: the user pointed at the wrong place.
+    #[error("{path} is not a readable archive: {message}")]
+    NotAnArchive { path: PathBuf, message: String },
+
+    /// A record written by a newer aelab, whose schema this one cannot know.
+    #[error("{path} has schema version {found}; this aelab reads versions up to {supported}: update aelab")]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+}
+
+impl ArchiveError {
+    /// Whether the error is the user's (a wrong or damaged archive path)
+    /// rather than the machine's (a full disk, a lost lock).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            ArchiveError::NotAnArchive { .. } | ArchiveError::NewerSchema { .. }
+        )
+    }
 }
 
 /// Creates `root/<name>/<stamp>-<id>/`, where `stamp` is `YYYYmmdd-HHMMSS`

@@ -1,5 +1,12 @@
 //! The records an archive holds: `manifest.json`, each run's `summary.json`
 //! and `metrics.csv`.
+//!
+//! Both JSON records carry `schema_version`. Readers accept every earlier
+//! version: version 1 (before the field existed) named the embedding
+//! metrics `knn5_latent_acc`, `trust5_latent` and `trust5_tsne`, read here
+//! into [`Summary::latent_knn5_acc`], [`Summary::latent_trust5`] and
+//! [`Summary::tsne_trust5`]; a record from a newer aelab is refused with a
+//! message rather than misread.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,9 +15,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::{write_atomic, ArchiveError};
 
+/// The schema version this aelab writes (and the newest it reads).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Records written before `schema_version` existed.
+fn schema_v1() -> u32 {
+    1
+}
+
 /// Provenance and status of an experiment: everything needed to rerun it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
+    #[serde(default = "schema_v1")]
+    pub schema_version: u32,
     pub experiment: String,
     pub description: Option<String>,
     /// `running` while the experiment runs, then `complete` or `failed`;
@@ -99,8 +116,10 @@ pub struct Divergence {
 
 /// A run's final numbers. Absent metrics are `null`: a diverged run has no
 /// test scores, a run without test data no test metrics.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
+    #[serde(default = "schema_v1")]
+    pub schema_version: u32,
     pub run: String,
     pub status: Option<RunStatus>,
     pub model: String,
@@ -117,13 +136,16 @@ pub struct Summary {
     pub noisy_test_bce: Option<f64>,
     pub noisy_test_mse: Option<f64>,
     /// 5-NN accuracy of the validation codes against the training codes.
-    pub knn5_latent_acc: Option<f64>,
+    #[serde(alias = "knn5_latent_acc")]
+    pub latent_knn5_acc: Option<f64>,
     /// Trustworthiness (k = 5) of the validation codes against the pixels.
-    pub trust5_latent: Option<f64>,
+    #[serde(alias = "trust5_latent")]
+    pub latent_trust5: Option<f64>,
     /// Leave-one-out 5-NN accuracy of the 2-D t-SNE map.
     pub tsne_knn5_acc: Option<f64>,
     /// Trustworthiness (k = 5) of the t-SNE map against the pixels.
-    pub trust5_tsne: Option<f64>,
+    #[serde(alias = "trust5_tsne")]
+    pub tsne_trust5: Option<f64>,
     /// Test MSE of each digit class 0-9.
     pub per_class_test_mse: Option<Vec<f64>>,
     /// `[noise level, test MSE]` with the test inputs corrupted by
@@ -142,24 +164,104 @@ pub struct Summary {
     pub figures: Vec<Figure>,
 }
 
+impl Default for Summary {
+    fn default() -> Summary {
+        Summary {
+            schema_version: SCHEMA_VERSION,
+            run: String::new(),
+            status: None,
+            model: String::new(),
+            diverged_at: None,
+            error: None,
+            epochs_completed: 0,
+            val_bce: None,
+            test_bce: None,
+            test_mse: None,
+            test_psnr: None,
+            noisy_test_bce: None,
+            noisy_test_mse: None,
+            latent_knn5_acc: None,
+            latent_trust5: None,
+            tsne_knn5_acc: None,
+            tsne_trust5: None,
+            per_class_test_mse: None,
+            denoising_curve: None,
+            seconds_per_epoch: None,
+            train_seconds: None,
+            tsne_seconds: None,
+            explained_variance_ratio: None,
+            identity: String::new(),
+            figures: Vec::new(),
+        }
+    }
+}
+
 impl Summary {
+    /// Writes `summary.json` atomically, at this schema version.
     pub fn write(&self, path: &Path) -> Result<(), ArchiveError> {
-        write_json(path, self)
+        let mut current = self.clone();
+        current.schema_version = SCHEMA_VERSION;
+        write_json(path, &current)
     }
 
+    /// Reads a `summary.json` of any schema version up to this one.
     pub fn read(path: &Path) -> Result<Summary, ArchiveError> {
-        read_json(path)
+        let summary: Summary = read_json(path)?;
+        check_schema(path, summary.schema_version)?;
+        Ok(summary)
     }
 }
 
 impl Manifest {
+    /// Writes `manifest.json` atomically, at this schema version.
     pub fn write(&self, path: &Path) -> Result<(), ArchiveError> {
-        write_json(path, self)
+        let mut current = self.clone();
+        current.schema_version = SCHEMA_VERSION;
+        write_json(path, &current)
     }
 
+    /// Reads a `manifest.json` of any schema version up to this one.
     pub fn read(path: &Path) -> Result<Manifest, ArchiveError> {
-        read_json(path)
+        let manifest: Manifest = read_json(path)?;
+        check_schema(path, manifest.schema_version)?;
+        Ok(manifest)
     }
+
+    /// Reads the manifest of the archive folder `dir`; a missing folder or
+    /// manifest, or one that does not parse, is
+    /// [`ArchiveError::NotAnArchive`] naming what is wrong.
+    pub fn read_archive(dir: &Path) -> Result<Manifest, ArchiveError> {
+        let not_archive = |message: String| ArchiveError::NotAnArchive {
+            path: dir.to_path_buf(),
+            message,
+        };
+        if !dir.is_dir() {
+            return Err(not_archive("no such folder".into()));
+        }
+        let path = dir.join("manifest.json");
+        if !path.is_file() {
+            return Err(not_archive(
+                "it has no manifest.json (every archive has one)".into(),
+            ));
+        }
+        Manifest::read(&path).map_err(|e| match e {
+            ArchiveError::Read { message, .. } => {
+                not_archive(format!("manifest.json is damaged: {message}"))
+            }
+            other => other,
+        })
+    }
+}
+
+fn check_schema(path: &Path, found: u32) -> Result<(), ArchiveError> {
+    if found > SCHEMA_VERSION {
+        return Err(ArchiveError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ArchiveError> {
@@ -255,6 +357,62 @@ mod tests {
             std::fs::read_to_string(&path).unwrap(),
             "epoch,train_loss,val_loss,seconds\n"
         );
+    }
+
+    #[test]
+    fn version_1_summaries_read_with_their_old_metric_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        std::fs::write(
+            &path,
+            r#"{"run": "ae", "status": "ok", "model": "autoencoder 784-100-30-100-784",
+                "diverged_at": null, "error": null, "epochs_completed": 1,
+                "val_bce": 0.2, "test_bce": 0.2, "test_mse": 0.05, "test_psnr": 13.0,
+                "noisy_test_bce": null, "noisy_test_mse": null,
+                "knn5_latent_acc": 0.9, "trust5_latent": 0.99,
+                "tsne_knn5_acc": 0.8, "trust5_tsne": 0.95,
+                "per_class_test_mse": null, "denoising_curve": null,
+                "seconds_per_epoch": 1.0, "train_seconds": 1.0, "tsne_seconds": null,
+                "explained_variance_ratio": null}"#,
+        )
+        .unwrap();
+        let s = Summary::read(&path).unwrap();
+        assert_eq!(s.schema_version, 1);
+        assert_eq!(s.latent_knn5_acc, Some(0.9));
+        assert_eq!(s.latent_trust5, Some(0.99));
+        assert_eq!(s.tsne_knn5_acc, Some(0.8));
+        assert_eq!(s.tsne_trust5, Some(0.95));
+        s.write(&path).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(json["schema_version"], SCHEMA_VERSION);
+        assert_eq!(json["latent_knn5_acc"], 0.9);
+        assert!(json.get("knn5_latent_acc").is_none());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_not_misread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        let mut json = serde_json::to_value(Summary::default()).unwrap();
+        json["schema_version"] = (SCHEMA_VERSION + 1).into();
+        std::fs::write(&path, json.to_string()).unwrap();
+        let err = Summary::read(&path).unwrap_err();
+        assert!(err.to_string().contains("update aelab"), "{err}");
+        assert!(err.is_bad_input());
+    }
+
+    #[test]
+    fn a_missing_or_damaged_archive_says_what_is_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = Manifest::read_archive(&dir.path().join("nope")).unwrap_err();
+        assert!(gone.to_string().contains("no such folder"), "{gone}");
+        let empty = Manifest::read_archive(dir.path()).unwrap_err();
+        assert!(empty.to_string().contains("no manifest.json"), "{empty}");
+        std::fs::write(dir.path().join("manifest.json"), "{ half").unwrap();
+        let damaged = Manifest::read_archive(dir.path()).unwrap_err();
+        assert!(damaged.to_string().contains("damaged"), "{damaged}");
+        assert!(damaged.is_bad_input());
     }
 
     #[test]

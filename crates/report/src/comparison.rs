@@ -2,12 +2,9 @@
 //! HTML renderings: which settings differ, each metric's best run, and the
 //! sentences that say who won and by how much.
 
-use std::path::Path;
-
-use aelab_archive::{write_atomic, Figure, RunStatus, Summary};
+use aelab_archive::{Figure, RunStatus, Summary};
 
 use crate::metrics::{Better, Group, Metric, METRICS};
-use crate::{html, markdown, ReportError};
 
 /// One run as the report shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,8 +35,8 @@ pub struct ReportInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Baseline {
     pub label: String,
-    pub knn5_latent_acc: f64,
-    pub trust5_latent: f64,
+    pub latent_knn5_acc: f64,
+    pub latent_trust5: f64,
 }
 
 /// Settings never listed as differences: they differ by construction.
@@ -141,7 +138,9 @@ impl<'a> Comparison<'a> {
             .unwrap_or_else(|| "–".to_string())
     }
 
-    fn csv(&self) -> Result<Vec<u8>, String> {
+    /// The comparison as `comparison.csv`: one row per run, its status, the
+    /// settings that differ and every metric.
+    pub fn csv(&self) -> Result<Vec<u8>, String> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut header = vec!["run".to_string(), "status".to_string()];
         header.extend(self.setting_keys.iter().cloned());
@@ -303,25 +302,6 @@ fn verdict(metric: &Metric, input: &ReportInput) -> Option<String> {
     ))
 }
 
-/// Writes `comparison.csv`, `report.md` and `report.html` into `dir`.
-pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(), ReportError> {
-    let comparison = Comparison::new(input);
-    let csv = comparison.csv().map_err(|message| ReportError::Plot {
-        path: dir.join("comparison.csv").display().to_string(),
-        message,
-    })?;
-    write_atomic(&dir.join("comparison.csv"), &csv)?;
-    write_atomic(
-        &dir.join("report.md"),
-        markdown::render(&comparison).as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("report.html"),
-        html::render(&comparison, dir).as_bytes(),
-    )?;
-    Ok(())
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -338,7 +318,7 @@ pub(crate) mod tests {
                 run: name.into(),
                 status: Some(RunStatus::Ok),
                 test_mse: Some(mse),
-                knn5_latent_acc: acc,
+                latent_knn5_acc: acc,
                 ..Summary::default()
             },
             figures: vec![Figure {
@@ -357,8 +337,8 @@ pub(crate) mod tests {
             figures: vec![],
             baseline: Some(Baseline {
                 label: "PCA 30".into(),
-                knn5_latent_acc: 0.95,
-                trust5_latent: 0.9,
+                latent_knn5_acc: 0.95,
+                latent_trust5: 0.9,
             }),
         }
     }
@@ -384,7 +364,7 @@ pub(crate) mod tests {
         let csv = String::from_utf8(c.csv().unwrap()).unwrap();
         assert_eq!(
             csv.lines().next().unwrap(),
-            "run,status,train.lr,test_mse,knn5_latent_acc"
+            "run,status,train.lr,test_mse,latent_knn5_acc"
         );
         assert_eq!(csv.lines().nth(2).unwrap(), "dae,ok,0.001,0.01,");
         assert_eq!(c.pair, Some((0, 1)));

@@ -223,8 +223,8 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path) -> String {
             );
             for (m, _) in &metrics {
                 let value = match m.key {
-                    "knn5_latent_acc" => Some(b.knn5_latent_acc),
-                    "trust5_latent" => Some(b.trust5_latent),
+                    "latent_knn5_acc" => Some(b.latent_knn5_acc),
+                    "latent_trust5" => Some(b.latent_trust5),
                     _ => None,
                 };
                 let _ = write!(out, "<td>{}</td>", escape(&m.format(value)));

@@ -20,12 +20,14 @@ mod line_plot;
 mod markdown;
 mod metrics;
 mod palette;
+mod written;
 
 pub use aelab_archive::Figure;
 pub use bar_plot::grouped_bars;
-pub use comparison::{write_report, Baseline, ReportInput, RunReport};
+pub use comparison::{Baseline, ReportInput, RunReport};
 pub use digit_grid::{digit_grid, DigitRow};
 pub use embedding_plot::embedding_scatter;
 pub use error::ReportError;
 pub use line_plot::{line_chart, Series, XAxis};
 pub use metrics::{Better, Metric, METRICS};
+pub use written::write_report;

@@ -58,8 +58,8 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
             let cells: Vec<String> = metrics
                 .iter()
                 .map(|(m, _)| match m.key {
-                    "knn5_latent_acc" => m.format(Some(b.knn5_latent_acc)),
-                    "trust5_latent" => m.format(Some(b.trust5_latent)),
+                    "latent_knn5_acc" => m.format(Some(b.latent_knn5_acc)),
+                    "latent_trust5" => m.format(Some(b.latent_trust5)),
                     _ => "–".to_string(),
                 })
                 .collect();

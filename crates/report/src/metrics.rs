@@ -52,16 +52,16 @@ pub const METRICS: &[Metric] = &[
     metric!(noisy_test_bce, "noisy-test BCE", Lower, Reconstruction, 4),
     metric!(noisy_test_mse, "noisy-test MSE", Lower, Reconstruction, 4),
     metric!(seconds_per_epoch, "s / epoch", Lower, Reconstruction, 2),
-    metric!(knn5_latent_acc, "5-NN acc (codes)", Higher, Embedding, 4),
+    metric!(latent_knn5_acc, "5-NN acc (codes)", Higher, Embedding, 4),
     metric!(
-        trust5_latent,
+        latent_trust5,
         "trustworthiness (codes)",
         Higher,
         Embedding,
         4
     ),
     metric!(tsne_knn5_acc, "5-NN acc (t-SNE)", Higher, Embedding, 4),
-    metric!(trust5_tsne, "trustworthiness (t-SNE)", Higher, Embedding, 4),
+    metric!(tsne_trust5, "trustworthiness (t-SNE)", Higher, Embedding, 4),
 ];
 
 impl Metric {

@@ -17,18 +17,18 @@ pub enum Engine {
     /// aelab's fused forward/backward for this network on flat buffers.
     #[default]
     Fused,
-    /// dfdx's tape-based autodiff and its `Sgd` / `Adam`.
-    Autodiff,
+    /// dfdx's tape-based autodiff and its `Sgd` / `Adam` (`"dfdx"` in specs).
+    Dfdx,
 }
 
 /// An engine set up for one model.
 pub(crate) enum Stepper<const L: usize, const H: usize> {
     Fused(Box<FusedNet>),
-    Autodiff(Box<Autodiff<L, H>>),
+    Dfdx(Box<DfdxTape<L, H>>),
 }
 
 /// dfdx's optimizer and the gradients its tape fills.
-pub(crate) struct Autodiff<const L: usize, const H: usize> {
+pub(crate) struct DfdxTape<const L: usize, const H: usize> {
     optimizer: StepOptimizer<Net<L, H>>,
     grads: Gradients<f32, Cpu>,
 }
@@ -48,7 +48,7 @@ impl<const L: usize, const H: usize> Stepper<L, H> {
                 lr,
                 max_rows,
             ))),
-            Engine::Autodiff => Stepper::Autodiff(Box::new(Autodiff {
+            Engine::Dfdx => Stepper::Dfdx(Box::new(DfdxTape {
                 optimizer: StepOptimizer::new(&model.net, optimizer, lr),
                 grads: model.net.alloc_grads(),
             })),
@@ -66,8 +66,8 @@ impl<const L: usize, const H: usize> Stepper<L, H> {
     ) -> Result<f32, TrainError> {
         match self {
             Stepper::Fused(net) => Ok(net.step(input, target)),
-            Stepper::Autodiff(autodiff) => {
-                let Autodiff { optimizer, grads } = &mut **autodiff;
+            Stepper::Dfdx(autodiff) => {
+                let DfdxTape { optimizer, grads } = &mut **autodiff;
                 let shape = (input.len() / IMAGE_PIXELS, Const::<IMAGE_PIXELS>);
                 let input = model.dev.tensor_from_vec(input.to_vec(), shape);
                 let target = model.dev.tensor_from_vec(target.to_vec(), shape);
@@ -92,7 +92,7 @@ impl<const L: usize, const H: usize> Stepper<L, H> {
     pub(crate) fn sync(&self, model: &mut StackedAutoencoder<L, H>) -> Result<(), TrainError> {
         match self {
             Stepper::Fused(net) => Ok(model.set_dense_layers(net.layers())?),
-            Stepper::Autodiff(_) => Ok(()),
+            Stepper::Dfdx(_) => Ok(()),
         }
     }
 }
@@ -129,7 +129,7 @@ mod tests {
 
     fn assert_close(optimizer: OptimizerKind, lr: f64, tolerance: f32) {
         let (fused_losses, fused) = train(Engine::Fused, optimizer, lr, 6);
-        let (dfdx_losses, reference) = train(Engine::Autodiff, optimizer, lr, 6);
+        let (dfdx_losses, reference) = train(Engine::Dfdx, optimizer, lr, 6);
         for (a, b) in fused_losses.iter().zip(&dfdx_losses) {
             assert!((a - b).abs() <= 1e-5 * b.abs(), "loss {a} vs {b}");
         }
@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn a_non_finite_loss_leaves_the_parameters_alone() {
-        for engine in [Engine::Fused, Engine::Autodiff] {
+        for engine in [Engine::Fused, Engine::Dfdx] {
             let mut init = rand::rngs::StdRng::seed_from_u64(11);
             let mut model = StackedAutoencoder::<10, 100>::keras_init(&mut init);
             let before = model.dense_layers();

@@ -1,20 +1,29 @@
 //! What the manifest records about where a result came from: git revision,
-//! compiler and crate versions, host and times.
+//! compiler and crate versions, host, CPU and times.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::Command;
 
 use aelab_archive::GitInfo;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
-use crate::project_root;
+/// The workspace root (where `results/` lives by default and where git
+/// is asked for the revision).
+pub fn workspace_root() -> PathBuf {
+    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    crate_dir
+        .parent()
+        .and_then(|crates| crates.parent())
+        .map(PathBuf::from)
+        .unwrap_or(crate_dir)
+}
 
+/// The git revision of the workspace, and whether tracked files differ.
 pub fn git() -> GitInfo {
     let git = |args: &[&str]| {
         Command::new("git")
             .args(args)
-            .current_dir(project_root())
+            .current_dir(workspace_root())
             .output()
             .ok()
             .filter(|o| o.status.success())
@@ -39,7 +48,7 @@ pub fn uncommitted_diff_hash() -> String {
     use sha2::{Digest, Sha256};
     let diff = Command::new("git")
         .args(["diff", "HEAD"])
-        .current_dir(project_root())
+        .current_dir(workspace_root())
         .output()
         .map(|o| o.stdout)
         .unwrap_or_default();
@@ -51,10 +60,12 @@ pub fn uncommitted_diff_hash() -> String {
     format!("+{hash}")
 }
 
+/// The compiler that built this binary (`rustc --version`).
 pub fn rustc() -> String {
     env!("AELAB_RUSTC").to_string()
 }
 
+/// The locked versions of the crates that can change numbers in a result.
 pub fn crates() -> BTreeMap<String, String> {
     let mut map: BTreeMap<String, String> = env!("AELAB_CRATES")
         .split(';')
@@ -65,6 +76,7 @@ pub fn crates() -> BTreeMap<String, String> {
     map
 }
 
+/// The machine's host name.
 pub fn host() -> String {
     ["/proc/sys/kernel/hostname", "/etc/hostname"]
         .iter()
@@ -99,25 +111,4 @@ pub fn cpu() -> String {
     #[cfg(not(target_arch = "x86_64"))]
     let features: Vec<&str> = Vec::new();
     format!("{model} ({})", features.join(", "))
-}
-
-/// Now, RFC 3339 in UTC.
-pub fn now() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-/// Now as `YYYYmmdd-HHMMSS` (UTC), for archive folder names.
-pub fn stamp() -> String {
-    let t = OffsetDateTime::now_utc();
-    format!(
-        "{:04}{:02}{:02}-{:02}{:02}{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }

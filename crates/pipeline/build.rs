@@ -29,7 +29,7 @@ fn main() {
         .unwrap_or_default();
     println!("cargo:rustc-env=AELAB_RUSTC={}", version.trim());
 
-    let lock_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock");
+    let lock_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock");
     println!("cargo:rerun-if-changed={lock_path}");
     let lock = std::fs::read_to_string(lock_path).unwrap_or_default();
     // name -> every locked version (a crate can be locked at several)

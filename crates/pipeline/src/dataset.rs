@@ -6,16 +6,12 @@ use aelab_data::split::Split;
 use aelab_data::{kaggle_csv, ImageSet, SourceFile};
 use aelab_models::IMAGE_PIXELS;
 use aelab_spec::{DataSource, Experiment, ModelKind};
-use anyhow::{Context, Result};
 
-/// Data that loaded but does not fit a run (wrong image size, batch larger
-/// than the training set, ...): bad input, like a spec error.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct DataMismatch(pub String);
+use crate::{PipelineError, Result};
 
 /// The split data as `[0, 1]` floats, and where it came from.
 pub struct Dataset {
+    /// The images as bytes, with their labels.
     pub split: Split,
     pub train: Vec<f32>,
     pub validation: Vec<f32>,
@@ -26,15 +22,18 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Pixels per image side (images are square).
     pub fn side(&self) -> usize {
         self.split.train.rows
     }
 
+    /// Pixels per image.
     pub fn pixels(&self) -> usize {
         self.split.train.pixel_count()
     }
 }
 
+/// Loads the data `experiment` names and checks every run against it.
 pub fn load(experiment: &Experiment) -> Result<Dataset> {
     let config = &experiment.data;
     let (labelled, test, files, source) = match &config.source {
@@ -62,7 +61,7 @@ pub fn load(experiment: &Experiment) -> Result<Dataset> {
                 None => None,
             };
             if train_set.labels.is_none() {
-                return Err(DataMismatch(format!(
+                return Err(PipelineError::Mismatch(format!(
                     "{}: data.train needs a `label` column (it is split into training and validation digits)",
                     train.display()
                 ))
@@ -73,7 +72,7 @@ pub fn load(experiment: &Experiment) -> Result<Dataset> {
     };
     if let Some(test) = &test {
         if (test.rows, test.cols) != (labelled.rows, labelled.cols) {
-            return Err(DataMismatch(format!(
+            return Err(PipelineError::Mismatch(format!(
                 "test images are {}x{} but training images are {}x{}",
                 test.rows, test.cols, labelled.rows, labelled.cols
             ))
@@ -81,7 +80,12 @@ pub fn load(experiment: &Experiment) -> Result<Dataset> {
         }
     }
     let split = Split::new(labelled, config.limit, config.validation)
-        .with_context(|| format!("splitting the data of {}", experiment.path.display()))?
+        .map_err(|e| {
+            PipelineError::Mismatch(format!(
+                "splitting the data of {}: {e}",
+                experiment.path.display()
+            ))
+        })?
         .with_test(test);
     check_runs(experiment, &split)?;
     Ok(Dataset {
@@ -107,12 +111,12 @@ fn read_csv(path: &std::path::Path) -> Result<(ImageSet, FileRecord)> {
 }
 
 /// Checks every run against the data, before anything trains.
-fn check_runs(experiment: &Experiment, split: &Split) -> Result<(), DataMismatch> {
+fn check_runs(experiment: &Experiment, split: &Split) -> Result<()> {
     let spec = experiment.path.display();
     let (rows, cols) = (split.train.rows, split.train.cols);
     for run in &experiment.runs {
         let fail = |key: &str, message: String| {
-            Err(DataMismatch(format!(
+            Err(PipelineError::Mismatch(format!(
                 "{spec}: run `{}`, key `{key}`: {message}",
                 run.name
             )))

@@ -7,6 +7,7 @@
 
 use std::time::Instant;
 
+use crate::Result;
 use aelab_data::noise::{Corruption, NoiseKind};
 use aelab_models::score::{per_image_mse, score, Scores};
 use aelab_models::Reconstructor;
@@ -16,7 +17,6 @@ use aelab_reduce::{
 use aelab_report::{Baseline, DigitRow};
 use aelab_spec::{Experiment, RunConfig, TsneInput};
 use aelab_train::streams::{noise_lanes, Stream};
-use anyhow::Result;
 
 use crate::dataset::Dataset;
 use crate::latent_views;
@@ -33,8 +33,8 @@ const WORST: usize = 10;
 pub struct Evaluation {
     pub test: Option<Scores>,
     pub noisy_test: Option<Scores>,
-    pub knn5_latent_acc: Option<f64>,
-    pub trust5_latent: Option<f64>,
+    pub latent_knn5_acc: Option<f64>,
+    pub latent_trust5: Option<f64>,
     pub tsne: Option<TsneMap>,
     pub per_class_test_mse: Option<Vec<f64>>,
     pub denoising_curve: Option<Vec<[f64; 2]>>,
@@ -75,8 +75,8 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
     let mut evaluation = Evaluation {
         test: None,
         noisy_test: None,
-        knn5_latent_acc: None,
-        trust5_latent: None,
+        latent_knn5_acc: None,
+        latent_trust5: None,
         tsne: None,
         per_class_test_mse: None,
         denoising_curve: None,
@@ -134,7 +134,7 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
     {
         if !val_labels.is_empty() {
             let val_codes = model.encode(&data.validation);
-            evaluation.knn5_latent_acc = Some(knn_accuracy(
+            evaluation.latent_knn5_acc = Some(knn_accuracy(
                 &model.encode(&data.train),
                 train_labels,
                 &val_codes,
@@ -231,7 +231,7 @@ fn embed(
         embeddings.push((&flat, 2));
     }
     let trust = trustworthiness(images, pixels, &embeddings, KNN_K);
-    evaluation.trust5_latent = Some(trust[0]);
+    evaluation.latent_trust5 = Some(trust[0]);
     if let Some((points, seconds)) = map {
         evaluation.tsne = Some(TsneMap {
             knn5_acc: knn_leave_one_out_accuracy(&flat, &labels[..n], 2, KNN_K),
@@ -302,7 +302,7 @@ pub fn embedding_baseline(experiment: &Experiment, data: &Dataset) -> Result<Opt
     let pixels = data.pixels();
     let pca = Pca::fit(&data.train, pixels, latent)?;
     let val_codes = pca.encode(&data.validation);
-    let knn5_latent_acc = knn_accuracy(
+    let latent_knn5_acc = knn_accuracy(
         &pca.encode(&data.train),
         train_labels,
         &val_codes,
@@ -320,7 +320,7 @@ pub fn embedding_baseline(experiment: &Experiment, data: &Dataset) -> Result<Opt
     );
     Ok(Some(Baseline {
         label: format!("PCA {latent}"),
-        knn5_latent_acc,
-        trust5_latent: trust[0],
+        latent_knn5_acc,
+        latent_trust5: trust[0],
     }))
 }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::Result;
 use aelab_archive::MetricsRow;
 use aelab_models::Reconstructor;
 use aelab_reduce::Pca;
@@ -11,7 +12,6 @@ use aelab_report::{
     embedding_scatter, grouped_bars, line_chart, Figure, RunReport, Series, XAxis, METRICS,
 };
 use aelab_spec::Experiment;
-use anyhow::Result;
 
 use crate::dataset::Dataset;
 
@@ -19,7 +19,7 @@ use crate::dataset::Dataset;
 const PCA_VIEW_POINTS: usize = 5_000;
 
 /// The metrics a sweep is charted by (`summary.json` keys).
-const SWEEP_METRICS: [&str; 4] = ["test_mse", "noisy_test_mse", "knn5_latent_acc", "val_bce"];
+const SWEEP_METRICS: [&str; 4] = ["test_mse", "noisy_test_mse", "latent_knn5_acc", "val_bce"];
 
 /// The figures that span runs: validation loss of every run, and the PCA
 /// view of the validation digits.

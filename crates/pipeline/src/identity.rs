@@ -1,28 +1,29 @@
-//! A run's identity: a hash of its resolved config, the checksums of the
-//! data it reads and the code version. Equal identities give equal results
-//! (training is deterministic), so a completed run can be reused.
+//! A run's identity (see `aelab_archive::run_identity`) from its resolved
+//! config, the data it reads, this build and this CPU.
 
+use aelab_archive::IdentityInputs;
 use aelab_spec::RunConfig;
-use sha2::{Digest, Sha256};
 
 use crate::dataset::Dataset;
 use crate::provenance;
 
-/// The hex SHA-256 identity of `run` on `data` with this build.
+/// The hex SHA-256 identity of `run` on `data` with this build on this CPU.
 pub fn run_identity(run: &RunConfig, data: &Dataset) -> String {
+    let config_toml = resolved(run, data).to_toml();
+    let data_sha256: Vec<&str> = data.files.iter().map(|f| f.sha256.as_str()).collect();
+    aelab_archive::run_identity(&IdentityInputs {
+        config_toml: &config_toml,
+        data_sha256: &data_sha256,
+        code_version: &code_version(),
+        cpu: &provenance::cpu(),
+    })
+}
+
+/// `run` with the data location actually read (what `config.toml` holds).
+pub fn resolved(run: &RunConfig, data: &Dataset) -> RunConfig {
     let mut config = run.clone();
     config.data.source = data.source.clone();
-    let mut hasher = Sha256::new();
-    hasher.update(config.to_toml());
-    for file in &data.files {
-        hasher.update(&file.sha256);
-    }
-    hasher.update(code_version());
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    config
 }
 
 /// The git revision (plus a hash of uncommitted changes), the compiler and

@@ -1,0 +1,133 @@
+//! Measurements of the machine and of whole commands: the one-core GEMM
+//! peak, a small sweep run in-process with 1 and 2 jobs, start-up of the
+//! real binary to its first training step, and peak memory.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use aelab_pipeline::{run_experiment, Destination, Observe, RunOptions};
+use aelab_spec::Experiment;
+
+use crate::BenchError;
+
+/// The best of a few single-threaded dfdx products of the training shapes,
+/// in GFLOP/s.
+pub fn gemm_peak() -> Result<f64, BenchError> {
+    use dfdx::prelude::*;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| BenchError::Measurement(format!("cannot start one thread: {e}")))?;
+    Ok(pool.install(|| {
+        let dev = Cpu::default();
+        let a: Tensor<Rank2<256, 784>, f32, _> = dev.sample_normal();
+        let b: Tensor<Rank2<784, 100>, f32, _> = dev.sample_normal();
+        let mut best = 0.0f64;
+        for _ in 0..5 {
+            let started = Instant::now();
+            for _ in 0..50 {
+                let _ = a.clone().matmul(b.clone());
+            }
+            let gflops = 50.0 * 2.0 * 256.0 * 784.0 * 100.0 / started.elapsed().as_secs_f64() / 1e9;
+            best = best.max(gflops);
+        }
+        best
+    }))
+}
+
+/// The sweep the `--jobs` rows time: four learning rates of the AE.
+const SWEEP_SPEC: &str = r#"
+name = "bench-sweep"
+seed = 7
+[data]
+limit = 10000
+validation = 2000
+[train]
+epochs = 4
+batch_size = 32
+optimizer = "sgd"
+lr = 1.5
+[eval]
+tsne = { points = 1000, perplexity = 30.0 }
+[sweep]
+"train.lr" = [0.5, 1.0, 1.5, 2.0]
+"#;
+
+/// Wall-clock seconds of the sweep of [`SWEEP_SPEC`] with `jobs` runs at
+/// a time, report included (in this process, as `cargo xtask run` does it).
+pub fn sweep_seconds(jobs: usize) -> Result<f64, BenchError> {
+    let tmp = std::env::temp_dir().join(format!("aelab-bench-sweep-{}-{jobs}", std::process::id()));
+    let experiment = Experiment::parse(&tmp.join("bench-sweep.toml"), SWEEP_SPEC)?;
+    let options = RunOptions {
+        destination: Destination::NewArchive {
+            results_dir: tmp.join("results"),
+        },
+        jobs,
+        force: true,
+        shard: None,
+    };
+    let started = Instant::now();
+    let outcome = run_experiment(&experiment, &options, Observe::quiet());
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&tmp);
+    if outcome?.failed {
+        return Err(BenchError::Measurement(
+            "a run of the benchmark sweep failed".into(),
+        ));
+    }
+    Ok(seconds)
+}
+
+/// Seconds from spawning `xtask run` (1 epoch of the smoke spec's AE) to
+/// its first training step, as the run logs it.
+pub fn startup_seconds(xtask: &Path, smoke_spec: &Path) -> Result<f64, BenchError> {
+    let tmp = std::env::temp_dir().join(format!("aelab-bench-{}", std::process::id()));
+    let started = Instant::now();
+    let out = Command::new(xtask)
+        .arg("run")
+        .arg(smoke_spec)
+        .args([
+            "--only",
+            "ae",
+            "--set",
+            "train.epochs=1",
+            "--set",
+            "eval.tsne.points=0",
+            "--force",
+        ])
+        .arg("--results-dir")
+        .arg(&tmp)
+        .output()
+        .map_err(BenchError::io(format!("running {}", xtask.display())));
+    let total = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&tmp);
+    let out = out?;
+    let log = String::from_utf8_lossy(&out.stderr);
+    log.lines()
+        .find_map(|l| l.split("first training step after ").nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|s| s.parse::<f64>().ok())
+        .ok_or_else(|| {
+            BenchError::Measurement(format!(
+                "the run did not log its first training step ({total:.1} s): {log}"
+            ))
+        })
+}
+
+/// The peak resident memory of this process (VmHWM), in MiB.
+pub fn peak_memory_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}

@@ -1,0 +1,116 @@
+//! The reference tools of the side-by-side rows: the PyTorch autoencoder
+//! (`../shared/reference/torch_ae.py`) and scikit-learn
+//! (`python/sklearn_compare.py`), each run with the same settings or on the
+//! same data in the benchmark's invocation.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::BenchError;
+
+/// What scikit-learn measured.
+pub struct SklearnTimes {
+    pub tsne_seconds: f64,
+    pub tsne_knn5_acc: f64,
+    pub pca_seconds: f64,
+}
+
+/// Runs `python/sklearn_compare.py` on our codes, their labels and the
+/// training digits.
+pub fn run_sklearn(
+    python: &str,
+    codes: &[f32],
+    labels: &[u8],
+    digits: &[f32],
+) -> Result<SklearnTimes, BenchError> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/sklearn_compare.py");
+    let dir = std::env::temp_dir().join(format!("aelab-sklearn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(BenchError::io(format!("creating {}", dir.display())))?;
+    let write = |name: &str, bytes: Vec<u8>| -> Result<PathBuf, BenchError> {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes)
+            .map_err(BenchError::io(format!("writing {}", path.display())))?;
+        Ok(path)
+    };
+    let f32_bytes = |values: &[f32]| values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let codes = write("codes.f32", f32_bytes(codes))?;
+    let labels = write("labels.u8", labels.to_vec())?;
+    let digits = write("digits.f32", f32_bytes(digits))?;
+    let out = Command::new(python)
+        .arg(&script)
+        .args([&codes, &labels, &digits])
+        .output()
+        .map_err(BenchError::io(format!(
+            "running {python} {}",
+            script.display()
+        )));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out?;
+    if !out.status.success() {
+        return Err(BenchError::Reference(format!(
+            "scikit-learn failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| BenchError::Reference(format!("scikit-learn printed no JSON: {e}")))?;
+    let field = |key: &str| {
+        json[key]
+            .as_f64()
+            .ok_or_else(|| BenchError::Reference(format!("no `{key}` in scikit-learn's output")))
+    };
+    Ok(SklearnTimes {
+        tsne_seconds: field("tsne_s")?,
+        tsne_knn5_acc: field("tsne_knn5")?,
+        pca_seconds: field("pca_s")?,
+    })
+}
+
+/// The PyTorch reference's median seconds per epoch (one thread) and
+/// final validation loss.
+pub fn run_torch(
+    python: &str,
+    script: &Path,
+    mode: &str,
+    epochs: usize,
+) -> Result<(f64, f64), BenchError> {
+    let out_dir = std::env::temp_dir().join(format!("aelab-torch-{}", std::process::id()));
+    let out = Command::new(python)
+        .arg(script)
+        .args([
+            "--mode",
+            mode,
+            "--epochs",
+            &epochs.to_string(),
+            "--threads",
+            "1",
+            "--out",
+        ])
+        .arg(&out_dir)
+        .current_dir(script.parent().unwrap_or(Path::new(".")))
+        .output()
+        .map_err(BenchError::io(format!(
+            "running {python} {}",
+            script.display()
+        )))?;
+    if !out.status.success() {
+        return Err(BenchError::Reference(format!(
+            "torch reference failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let path = out_dir.join(format!("torch_{mode}.json"));
+    let text = std::fs::read_to_string(&path)
+        .map_err(BenchError::io(format!("reading {}", path.display())))?;
+    let summary: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| BenchError::Reference(format!("{}: {e}", path.display())))?;
+    let epoch = summary["median_epoch_s"]
+        .as_f64()
+        .ok_or_else(|| BenchError::Reference("no median_epoch_s in the torch summary".into()))?;
+    let val_loss = summary["history_val_loss"]
+        .as_array()
+        .and_then(|h| h.last())
+        .and_then(|v| v.as_f64())
+        .ok_or_else(|| BenchError::Reference("no history_val_loss in the torch summary".into()))?;
+    Ok((epoch, val_loss))
+}

@@ -1,0 +1,71 @@
+//! The one error type of the pipeline, and which errors are the user's.
+
+use std::path::PathBuf;
+
+/// Everything that can stop an experiment, a report or a reproduction.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Spec(#[from] aelab_spec::SpecError),
+
+    #[error(transparent)]
+    Data(#[from] aelab_data::DataError),
+
+    #[error(transparent)]
+    Archive(#[from] aelab_archive::ArchiveError),
+
+    #[error(transparent)]
+    Train(#[from] aelab_train::TrainError),
+
+    #[error(transparent)]
+    Reduce(#[from] aelab_reduce::ReduceError),
+
+    #[error(transparent)]
+    Model(#[from] aelab_models::ModelError),
+
+    #[error(transparent)]
+    Report(#[from] aelab_report::ReportError),
+
+    /// Data or a request that does not fit the spec's runs (an image size
+    /// the model cannot take, a glob that matches no run, ...).
+    #[error("{0}")]
+    Mismatch(String),
+
+    #[error("{action} {path}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Other(String),
+}
+
+impl PipelineError {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        PipelineError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Whether the error is a mistake in what the user supplied (a spec,
+    /// data files, an archive path, a request): exit code 2 rather than 1.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            PipelineError::Spec(_) | PipelineError::Data(_) | PipelineError::Mismatch(_) => true,
+            PipelineError::Archive(e) => e.is_bad_input(),
+            _ => false,
+        }
+    }
+}
+
+/// The pipeline's results.
+pub type Result<T, E = PipelineError> = std::result::Result<T, E>;

@@ -1,0 +1,173 @@
+//! Executes one run into its folder `runs/<run>/`: trains the autoencoder
+//! (or fits PCA), evaluates it, and writes `config.toml`, `metrics.csv`,
+//! the weights, the figures and, last, `summary.json`, which marks the run
+//! complete.
+
+use std::path::Path;
+use std::time::Instant;
+
+use aelab_archive::{
+    write_atomic, write_atomic_with, write_metrics_csv, Divergence, MetricsRow, RunStatus, Summary,
+};
+use aelab_data::noise::NoiseKind;
+use aelab_models::score::score;
+use aelab_models::Reconstructor;
+use aelab_reduce::Pca;
+use aelab_report::{line_chart, Figure, Series, XAxis};
+use aelab_spec::{ModelKind, RunConfig};
+use aelab_train::{EpochRecord, FitStatus};
+
+use crate::dataset::Dataset;
+use crate::evaluate::evaluate;
+use crate::identity::{resolved, run_identity};
+use crate::run_figures::run_figures;
+use crate::train_run::{median, train_autoencoder};
+use crate::{Observe, PipelineError, Result};
+
+/// Runs `run` on `data`, writing into `dir` (created here); returns the
+/// summary it wrote last.
+pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path, observe: Observe) -> Result<Summary> {
+    #[cfg(feature = "fault-injection")]
+    crate::faults::trip(&run.name);
+    std::fs::create_dir_all(dir).map_err(|e| PipelineError::io("cannot create", dir, e))?;
+    write_atomic(
+        &dir.join("config.toml"),
+        resolved(run, data).to_toml().as_bytes(),
+    )?;
+
+    let started = Instant::now();
+    let mut explained_variance_ratio = None;
+    let (model, history, status): (Box<dyn Reconstructor>, Vec<EpochRecord>, FitStatus) =
+        match run.model.kind {
+            ModelKind::Autoencoder => {
+                let outcome = train_autoencoder(run, data, observe)?;
+                (outcome.model, outcome.history, outcome.status)
+            }
+            ModelKind::Pca => {
+                let pca = Pca::fit(&data.train, data.pixels(), run.model.latent)?;
+                let record = EpochRecord {
+                    epoch: 1,
+                    train_loss: score(&pca.reconstruct(&data.train), &data.train).bce,
+                    val_loss: (!data.validation.is_empty())
+                        .then(|| score(&pca.reconstruct(&data.validation), &data.validation).bce),
+                    seconds: started.elapsed().as_secs_f64(),
+                };
+                explained_variance_ratio = Some(pca.explained_variance_ratio());
+                (Box::new(pca), vec![record], FitStatus::Completed)
+            }
+        };
+    let train_seconds = started.elapsed().as_secs_f64();
+    let rows: Vec<MetricsRow> = history
+        .iter()
+        .map(|r| MetricsRow {
+            epoch: r.epoch,
+            train_loss: r.train_loss,
+            val_loss: r.val_loss,
+            seconds: r.seconds,
+        })
+        .collect();
+    write_metrics_csv(&dir.join("metrics.csv"), &rows)?;
+
+    let mut summary = Summary {
+        identity: run_identity(run, data),
+        run: run.name.clone(),
+        status: Some(RunStatus::Ok),
+        model: match run.model.kind {
+            ModelKind::Autoencoder => format!(
+                "autoencoder 784-{h}-{l}-{h}-784",
+                h = run.model.hidden,
+                l = run.model.latent
+            ),
+            ModelKind::Pca => format!("pca {}", run.model.latent),
+        },
+        epochs_completed: history.len(),
+        val_bce: history.last().and_then(|r| r.val_loss),
+        seconds_per_epoch: match run.model.kind {
+            ModelKind::Autoencoder => median(history.iter().map(|r| r.seconds).collect()),
+            ModelKind::Pca => None,
+        },
+        train_seconds: Some(train_seconds),
+        explained_variance_ratio,
+        ..Summary::default()
+    };
+    let mut figures = Vec::new();
+    if run.model.kind == ModelKind::Autoencoder {
+        figures.push(loss_figure(run, &history, dir)?);
+    }
+    if let FitStatus::Diverged { epoch, step } = status {
+        tracing::warn!(
+            "run {} diverged at epoch {epoch}, step {step}: the loss is not finite",
+            run.name
+        );
+        summary.status = Some(RunStatus::Diverged);
+        summary.diverged_at = Some(Divergence { epoch, step });
+        summary.figures = figures;
+        summary.write(&dir.join("summary.json"))?;
+        return Ok(summary);
+    }
+
+    write_atomic_with(&dir.join("weights.safetensors"), |tmp| {
+        model.save_weights(tmp)
+    })?;
+    let evaluation = evaluate(model.as_ref(), data, run)?;
+    summary.test_bce = evaluation.test.map(|s| s.bce);
+    summary.test_mse = evaluation.test.map(|s| s.mse);
+    summary.test_psnr = evaluation.test.map(|s| s.psnr());
+    summary.noisy_test_bce = evaluation.noisy_test.map(|s| s.bce);
+    summary.noisy_test_mse = evaluation.noisy_test.map(|s| s.mse);
+    summary.latent_knn5_acc = evaluation.latent_knn5_acc;
+    summary.latent_trust5 = evaluation.latent_trust5;
+    summary.per_class_test_mse = evaluation.per_class_test_mse.clone();
+    summary.denoising_curve = evaluation.denoising_curve.clone();
+    figures.extend(run_figures(run, data, dir, &evaluation, &mut summary)?);
+    summary.figures = figures;
+    summary.write(&dir.join("summary.json"))?;
+    Ok(summary)
+}
+
+/// `loss.png`: training and validation loss per epoch.
+fn loss_figure(run: &RunConfig, history: &[EpochRecord], dir: &Path) -> Result<Figure> {
+    let series = [
+        Series {
+            label: "train".into(),
+            points: history
+                .iter()
+                .map(|r| (r.epoch as f64, r.train_loss))
+                .collect(),
+        },
+        Series {
+            label: "validation".into(),
+            points: history
+                .iter()
+                .filter_map(|r| r.val_loss.map(|v| (r.epoch as f64, v)))
+                .collect(),
+        },
+    ];
+    line_chart(
+        &dir.join("loss.png"),
+        &format!("{}: loss per epoch", run.name),
+        ("epoch", "binary cross-entropy"),
+        XAxis::Count,
+        &series,
+    )?;
+    Ok(Figure {
+        path: format!("runs/{}/loss.png", run.name),
+        caption: format!(
+            "{}: training and validation loss (BCE) per epoch{}",
+            run.name,
+            noisy_note(run)
+        ),
+    })
+}
+
+fn noisy_note(run: &RunConfig) -> String {
+    if run.noise.kind == NoiseKind::None {
+        String::new()
+    } else {
+        format!(
+            "; inputs corrupted by {} noise {}, targets clean",
+            run.noise.kind.name(),
+            run.noise.level
+        )
+    }
+}

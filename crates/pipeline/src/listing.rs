@@ -1,0 +1,51 @@
+//! The archives under a results folder (`cargo xtask list`): status, runs
+//! finished, the best run by validation BCE (choosing never looks at test
+//! data), and the disk each takes.
+
+use std::path::{Path, PathBuf};
+
+use aelab_archive::{all_archives, disk_usage, DiskUsage, Manifest, RunStatus, Summary};
+
+/// One archive as `list` shows it.
+pub struct ArchiveListing {
+    pub dir: PathBuf,
+    pub status: String,
+    /// Runs finished (`ok` or `diverged`) and runs in all.
+    pub finished: usize,
+    pub runs: usize,
+    /// The run with the lowest final validation BCE, and that BCE.
+    pub best: Option<(String, f64)>,
+    pub usage: DiskUsage,
+}
+
+/// Every readable archive under `results`, oldest first.
+pub fn list_archives(results: &Path) -> Vec<ArchiveListing> {
+    all_archives(results)
+        .into_iter()
+        .filter_map(|dir| {
+            let manifest = Manifest::read(&dir.join("manifest.json")).ok()?;
+            let finished = manifest
+                .runs
+                .iter()
+                .filter(|r| matches!(r.status, RunStatus::Ok | RunStatus::Diverged))
+                .count();
+            let best = manifest
+                .runs
+                .iter()
+                .filter_map(|r| {
+                    let s =
+                        Summary::read(&dir.join("runs").join(&r.name).join("summary.json")).ok()?;
+                    Some((r.name.clone(), s.val_bce.filter(|v| v.is_finite())?))
+                })
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            Some(ArchiveListing {
+                usage: disk_usage(&dir).unwrap_or_default(),
+                status: manifest.status,
+                finished,
+                runs: manifest.runs.len(),
+                best,
+                dir,
+            })
+        })
+        .collect()
+}

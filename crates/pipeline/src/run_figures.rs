@@ -1,0 +1,165 @@
+//! The figures of one run's evaluation: reconstructions, the worst
+//! reconstructions, interpolations, for 2-D codes the decoded manifold and
+//! the codes, and the t-SNE map (whose numbers go into the summary).
+
+use std::path::Path;
+
+use aelab_archive::{write_atomic, Summary};
+use aelab_report::{digit_grid, embedding_scatter, Figure};
+use aelab_spec::{RunConfig, TsneInput};
+
+use crate::dataset::Dataset;
+use crate::evaluate::{Evaluation, KNN_K};
+use crate::Result;
+
+/// Draws the run's evaluation figures into `dir`; records the t-SNE map's
+/// numbers in `summary`.
+pub fn run_figures(
+    run: &RunConfig,
+    data: &Dataset,
+    dir: &Path,
+    evaluation: &Evaluation,
+    summary: &mut Summary,
+) -> Result<Vec<Figure>> {
+    let rel = |file: &str| format!("runs/{}/{file}", run.name);
+    let side = data.side();
+    let mut figures = Vec::new();
+    let n = evaluation.grid.first().map_or(0, |r| r.images.len());
+    digit_grid(
+        &dir.join("reconstructions.png"),
+        &format!(
+            "{}: {n} {} digits and their reconstructions",
+            run.name, evaluation.grid_source
+        ),
+        &evaluation.grid,
+        side,
+    )?;
+    figures.push(Figure {
+        path: rel("reconstructions.png"),
+        caption: format!(
+            "{}: the first {n} {} digits, their reconstructions, and the same digits with {} {} noise and what the model makes of them",
+            run.name,
+            evaluation.grid_source,
+            run.eval.noise.kind.name(),
+            run.eval.noise.level
+        ),
+    });
+    if let Some((rows, labels)) = &evaluation.worst {
+        let classes: Vec<String> = labels.iter().map(u8::to_string).collect();
+        digit_grid(
+            &dir.join("worst.png"),
+            &format!(
+                "{}: the {} worst-reconstructed test digits",
+                run.name,
+                labels.len()
+            ),
+            rows,
+            side,
+        )?;
+        figures.push(Figure {
+            path: rel("worst.png"),
+            caption: format!(
+                "{}: the {} test digits with the highest reconstruction MSE (classes {}), where the model fails",
+                run.name,
+                labels.len(),
+                classes.join(", ")
+            ),
+        });
+    }
+    if !evaluation.interpolations.is_empty() {
+        digit_grid(
+            &dir.join("interpolation.png"),
+            &format!(
+                "{}: decoded mixes of the codes of two test digits",
+                run.name
+            ),
+            &evaluation.interpolations,
+            side,
+        )?;
+        figures.push(Figure {
+            path: rel("interpolation.png"),
+            caption: format!(
+                "{}: each row decodes (1 - t) a + t b for t from 0 to 1, a and b the codes of the first test digits of two classes",
+                run.name
+            ),
+        });
+    }
+    if let Some(plane) = &evaluation.latent_plane {
+        digit_grid(
+            &dir.join("manifold.png"),
+            &format!(
+                "{}: images decoded from a grid over the 2-D code plane",
+                run.name
+            ),
+            &plane.manifold,
+            side,
+        )?;
+        let [(x0, x1), (y0, y1)] = plane.span;
+        figures.push(Figure {
+            path: rel("manifold.png"),
+            caption: format!(
+                "{}: decoded manifold; columns step z1 from {x0:.2} to {x1:.2}, rows z2 from {y1:.2} down to {y0:.2} (2nd to 98th percentiles of the validation codes)",
+                run.name
+            ),
+        });
+        embedding_scatter(
+            &dir.join("codes.png"),
+            &format!(
+                "{}: the 2-D codes of {} validation digits",
+                run.name,
+                plane.codes.len()
+            ),
+            ("z1", "z2"),
+            &plane.codes,
+            &plane.labels,
+        )?;
+        figures.push(Figure {
+            path: rel("codes.png"),
+            caption: format!(
+                "{}: validation digits at their 2-D codes, coloured by label",
+                run.name
+            ),
+        });
+    }
+    if let Some(map) = &evaluation.tsne {
+        summary.tsne_knn5_acc = Some(map.knn5_acc);
+        summary.tsne_trust5 = Some(map.trust5);
+        summary.tsne_seconds = Some(map.seconds);
+        let mut csv = String::from("x,y,label\n");
+        for (p, l) in map.points.iter().zip(&map.labels) {
+            csv.push_str(&format!("{},{},{l}\n", p[0], p[1]));
+        }
+        write_atomic(&dir.join("tsne.csv"), csv.as_bytes())?;
+        let input = match run.eval.tsne.input {
+            TsneInput::Latent => format!("{}-d codes", run.model.latent),
+            TsneInput::Reconstruction => "reconstructions".to_string(),
+        };
+        embedding_scatter(
+            &dir.join("tsne.png"),
+            &format!(
+                "{}: t-SNE of {} validation {input} ({KNN_K}-NN acc {:.3})",
+                run.name,
+                map.points.len(),
+                map.knn5_acc
+            ),
+            ("t-SNE 1", "t-SNE 2"),
+            &map.points,
+            &map.labels,
+        )?;
+        figures.push(Figure {
+            path: rel("tsne.png"),
+            caption: format!(
+                "{}: t-SNE (perplexity {}) of the {} of {} validation digits, coloured by label; \
+                 leave-one-out {KNN_K}-NN accuracy {:.4}, trustworthiness {:.4} ({:.1} s)",
+                run.name,
+                run.eval.tsne.perplexity,
+                input,
+                map.points.len(),
+                map.knn5_acc,
+                map.trust5,
+                map.seconds
+            ),
+        });
+    }
+    Ok(figures)
+}

@@ -1,0 +1,136 @@
+//! Runs an experiment's runs, `jobs` at a time. Each run trains on one
+//! thread (see `train_run::TRAIN_THREADS`), so on a 2-core machine two runs
+//! proceed side by side. A run already completed with the same identity in
+//! an earlier archive is reused, not trained again. The manifest is updated
+//! as each run ends; a run that fails, or panics, is recorded as `failed`
+//! with its message and the others go on.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use aelab_archive::{ArchiveWriter, RunCache, RunStatus, Summary};
+use aelab_spec::RunConfig;
+
+use crate::dataset::Dataset;
+use crate::execute::execute;
+use crate::identity::run_identity;
+use crate::{Observe, PipelineError, Result};
+
+/// Executes (or reuses) every run of `runs` into `archive`; returns their
+/// summaries in the order of `runs`.
+pub fn execute_all(
+    runs: &[&RunConfig],
+    data: &Dataset,
+    archive: &ArchiveWriter,
+    cache: &RunCache,
+    jobs: usize,
+    observe: Observe,
+) -> Result<Vec<Summary>> {
+    let overall = observe
+        .progress
+        .bar("experiment", runs.len() as u64, "runs");
+    let next = AtomicUsize::new(0);
+    let summaries: Mutex<Vec<Option<Summary>>> = Mutex::new(vec![None; runs.len()]);
+    let manifest_error: Mutex<Option<PipelineError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, runs.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(run) = runs.get(i) else { break };
+                let dir = archive.run_dir(&run.name);
+                let summary = run_one(run, data, &dir, cache, observe);
+                let status = summary.status.unwrap_or(RunStatus::Failed);
+                if let Err(e) = archive.set_run_status(&run.name, status) {
+                    lock(&manifest_error).get_or_insert(e.into());
+                }
+                lock(&summaries)[i] = Some(summary);
+                overall.inc(1);
+            });
+        }
+    });
+    overall.finish();
+    if let Some(e) = manifest_error
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+    {
+        return Err(e);
+    }
+    Ok(summaries
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Reuses or executes one run; a failure or a panic becomes a `failed`
+/// summary, written into the run's folder.
+fn run_one(
+    run: &RunConfig,
+    data: &Dataset,
+    dir: &Path,
+    cache: &RunCache,
+    observe: Observe,
+) -> Summary {
+    let attempt = catch_unwind(AssertUnwindSafe(|| {
+        match cache.reuse(&run_identity(run, data), dir)? {
+            Some(summary) => Ok(summary),
+            None => execute(run, data, dir, observe),
+        }
+    }));
+    let error = match attempt {
+        Ok(Ok(summary)) => return summary,
+        Ok(Err(e)) => error_chain(&e),
+        Err(panic) => format!("panicked: {}", panic_message(panic.as_ref())),
+    };
+    tracing::error!("run {} failed: {error}", run.name);
+    failed(run, dir, error)
+}
+
+/// `error: cause: cause`, as the command line prints it.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The text a panic was raised with.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// A run that broke (not one that diverged): its summary says why.
+fn failed(run: &RunConfig, dir: &Path, error: String) -> Summary {
+    let summary = Summary {
+        run: run.name.clone(),
+        status: Some(RunStatus::Failed),
+        error: Some(error),
+        ..Summary::default()
+    };
+    let written = std::fs::create_dir_all(dir)
+        .map_err(|e| e.to_string())
+        .and_then(|_| {
+            summary
+                .write(&dir.join("summary.json"))
+                .map_err(|e| e.to_string())
+        });
+    if let Err(e) = written {
+        tracing::error!("cannot record the failure of {}: {e}", run.name);
+    }
+    summary
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
