@@ -148,6 +148,7 @@ mod tests {
             cols: 2,
             pixels: (0..12).collect(),
             labels: None,
+            max_value: ImageSet::BYTE_MAX,
         };
         for (stem, _) in STANDARD_FILES {
             let bytes = if stem.contains("images") {
