@@ -19,6 +19,7 @@ mod error;
 mod image_set;
 mod source_file;
 
+pub mod digits;
 pub mod idx;
 pub mod kaggle_csv;
 pub mod mnist;
