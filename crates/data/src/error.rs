@@ -66,6 +66,30 @@ pub enum DataError {
     #[error("{0}")]
     NotFound(String),
 
+    /// A file whose digest is not the published one. A downloaded file in
+    /// this state is deleted, never left in the cache.
+    #[error("{path}: wrong checksum: {algorithm} is {actual}, expected {expected}")]
+    Checksum {
+        path: PathBuf,
+        algorithm: &'static str,
+        expected: String,
+        actual: String,
+    },
+
+    /// Every mirror failed for `file`: `tried` has one line per attempt
+    /// (`URL: what went wrong`), `help` the files needed, their checksums and
+    /// how to point aelab at a folder instead.
+    #[error("cannot download {file}; tried:\n{}\n{help}", tried.join("\n"))]
+    Download {
+        file: String,
+        tried: Vec<String>,
+        help: String,
+    },
+
+    /// The download cache cannot be created or written.
+    #[error("cannot write to the data cache {dir}: {error}; set AELAB_DATA to a writable folder, or point aelab at a folder that holds the files (data.dir in the spec, or MNIST_DIR for MNIST)")]
+    CacheNotWritable { dir: PathBuf, error: std::io::Error },
+
     #[error("{0}")]
     Split(String),
 }

@@ -27,6 +27,7 @@ pub fn decode_images(file: &SourceFile) -> Result<ImageSet, DataError> {
         cols,
         pixels,
         labels: None,
+        max_value: ImageSet::BYTE_MAX,
     })
 }
 
@@ -161,6 +162,7 @@ mod tests {
             cols: 3,
             pixels: (0..12).collect(),
             labels: None,
+            max_value: ImageSet::BYTE_MAX,
         }
     }
 

@@ -2,17 +2,24 @@
 
 use std::ops::Range;
 
-/// `len()` greyscale images of `rows x cols` pixels (one byte each, 0..=255,
-/// row-major, image after image) and, for labelled data, one label per image.
+/// `len()` greyscale images of `rows x cols` pixels (one byte each,
+/// `0..=max_value`, row-major, image after image) and, for labelled data, one
+/// label per image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageSet {
     pub rows: usize,
     pub cols: usize,
     pub pixels: Vec<u8>,
     pub labels: Option<Vec<u8>>,
+    /// The value of a full-intensity pixel: [`ImageSet::BYTE_MAX`] (255) for
+    /// MNIST and CSV data, 16 for the built-in 8x8 digits.
+    pub max_value: u8,
 }
 
 impl ImageSet {
+    /// The `max_value` of 8-bit images (MNIST, Fashion-MNIST, KMNIST, CSV).
+    pub const BYTE_MAX: u8 = 255;
+
     /// Number of images.
     pub fn len(&self) -> usize {
         self.pixels
@@ -38,12 +45,15 @@ impl ImageSet {
             cols: self.cols,
             pixels: self.pixels[range.start * p..range.end * p].to_vec(),
             labels: self.labels.as_ref().map(|l| l[range].to_vec()),
+            max_value: self.max_value,
         }
     }
 
-    /// The pixels scaled to `[0, 1]` (divided by 255), as the notebook does.
+    /// The pixels scaled to `[0, 1]`: divided by `max_value` (255 for 8-bit
+    /// images, as the notebook does). A `max_value` of 0 is taken as 1.
     pub fn to_unit_f32(&self) -> Vec<f32> {
-        self.pixels.iter().map(|&p| f32::from(p) / 255.0).collect()
+        let max = f32::from(self.max_value.max(1));
+        self.pixels.iter().map(|&p| f32::from(p) / max).collect()
     }
 }
 
@@ -58,11 +68,25 @@ mod tests {
             cols: 2,
             pixels: vec![0, 1, 2, 3, 4, 5],
             labels: Some(vec![7, 8, 9]),
+            max_value: ImageSet::BYTE_MAX,
         };
         assert_eq!(set.len(), 3);
         let tail = set.slice(1..3);
         assert_eq!(tail.pixels, vec![2, 3, 4, 5]);
         assert_eq!(tail.labels, Some(vec![8, 9]));
         assert_eq!(set.to_unit_f32()[5], 5.0 / 255.0);
+        assert_eq!(tail.max_value, 255);
+    }
+
+    #[test]
+    fn unit_scaling_follows_max_value() {
+        let set = ImageSet {
+            rows: 1,
+            cols: 3,
+            pixels: vec![0, 8, 16],
+            labels: None,
+            max_value: 16,
+        };
+        assert_eq!(set.to_unit_f32(), vec![0.0, 0.5, 1.0]);
     }
 }

@@ -98,6 +98,7 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<ImageSet, DataError> {
         cols: side,
         pixels,
         labels: labelled.then_some(labels),
+        max_value: ImageSet::BYTE_MAX,
     })
 }
 

@@ -1,7 +1,8 @@
-//! Data ingest for aelab: MNIST IDX files (gzipped or raw) and Kaggle
-//! digit-recognizer CSV files, decoded into [`ImageSet`]s, split the way the
-//! notebook splits them, and corrupted by the noise models a denoising
-//! autoencoder trains on.
+//! Data ingest for aelab: MNIST IDX files (gzipped or raw; Fashion-MNIST and
+//! KMNIST too, downloaded into a cache on first use), Kaggle
+//! digit-recognizer CSV files and the built-in 8x8 digits, decoded into
+//! [`ImageSet`]s, split the way the notebook splits them, and corrupted by
+//! the noise models a denoising autoencoder trains on.
 //!
 //! This crate is the bottom layer (with only `aelab-kernels`' numeric
 //! helpers below it): it knows nothing of models, specs or archives. Every error names the file and the byte offset or line at fault.
@@ -14,11 +15,25 @@
 //! assert_eq!(split.train.len(), 37_000);
 //! # Ok::<(), aelab_data::DataError>(())
 //! ```
+//!
+//! Finding the data the way a run does, downloading it if need be:
+//!
+//! ```no_run
+//! use aelab_data::{catalogue::Dataset, fetch::FetchOptions, mnist};
+//! let options = FetchOptions::from_env();
+//! let dir = mnist::resolve(Dataset::FashionMnist, None, &options, |_progress| {})?;
+//! let data = mnist::load_dataset(Dataset::FashionMnist, &dir)?;
+//! let digits = aelab_data::digits::load()?; // built in: 1,797 8x8 images
+//! # Ok::<(), aelab_data::DataError>(())
+//! ```
 
 mod error;
 mod image_set;
 mod source_file;
 
+pub mod catalogue;
+pub mod digits;
+pub mod fetch;
 pub mod idx;
 pub mod kaggle_csv;
 pub mod mnist;

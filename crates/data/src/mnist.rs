@@ -1,12 +1,17 @@
 //! The four standard MNIST files: where to find them and how to load them.
+//! The same code loads Fashion-MNIST and KMNIST, which share MNIST's layout
+//! ([`load_dataset`]).
 //!
-//! Lookup order: an explicit folder (the spec's `data.dir`), then the
-//! `MNIST_DIR` environment variable. Without either, [`locate`] fails with a
-//! message that says what to do; aelab does not download on its own, so a
-//! run never depends on a network it may not have.
+//! Lookup order ([`resolve`]): an explicit folder (the spec's `data.dir`),
+//! then, for MNIST, the `MNIST_DIR` environment variable, then the download
+//! cache, where [`crate::fetch`] downloads whatever is missing. [`locate`] is
+//! the older lookup without the cache: it fails with a message that says
+//! what to do.
 
 use std::path::{Path, PathBuf};
 
+use crate::catalogue::{Checksum, Dataset};
+use crate::fetch::{self, FetchOptions, FetchProgress};
 use crate::{idx, DataError, ImageSet, SourceFile};
 
 /// Environment variable naming the folder with the MNIST files.
@@ -32,7 +37,7 @@ pub const STANDARD_FILES: [(&str, &str); 4] = [
     ),
 ];
 
-/// MNIST as loaded: labelled training and test images, plus the files they
+/// MNIST (or Fashion-MNIST, or KMNIST) as loaded: labelled training and test images, plus the files they
 /// came from (for checksums in the archive).
 #[derive(Debug, Clone)]
 pub struct Mnist {
@@ -48,41 +53,100 @@ pub struct FileRecord {
     pub sha256: String,
 }
 
-/// Finds the MNIST folder: `explicit` if given, else `$MNIST_DIR`.
+/// Finds the folder of `dataset`'s files: `explicit` (the spec's `data.dir`)
+/// if given; else, for MNIST, `$MNIST_DIR` if set; else the download cache
+/// ([`fetch::cache_dir`]), into which [`fetch::fetch`] downloads what is
+/// missing, reporting to `progress`. Files in an explicit folder or
+/// `$MNIST_DIR` are not verified here: [`load_dataset`] warns about any that
+/// differ from the published ones.
+pub fn resolve(
+    dataset: Dataset,
+    explicit: Option<&Path>,
+    options: &FetchOptions,
+    progress: impl FnMut(FetchProgress),
+) -> Result<PathBuf, DataError> {
+    if let Some(dir) = explicit {
+        return existing(dir.to_path_buf(), "the spec's data.dir", dataset);
+    }
+    if dataset == Dataset::Mnist {
+        if let Some(dir) = std::env::var_os(ENV_VAR).filter(|d| !d.is_empty()) {
+            return existing(PathBuf::from(dir), &format!("${ENV_VAR}"), dataset);
+        }
+    }
+    let dir = fetch::cache_dir(dataset)?;
+    Ok(fetch::fetch(dataset, &dir, options, progress)?.dir)
+}
+
+fn existing(dir: PathBuf, origin: &str, dataset: Dataset) -> Result<PathBuf, DataError> {
+    if dir.is_dir() {
+        Ok(dir)
+    } else {
+        Err(DataError::NotFound(format!(
+            "{} folder {} (from {origin}) does not exist or is not a folder.\n{}",
+            dataset.title(),
+            dir.display(),
+            missing_message(dataset)
+        )))
+    }
+}
+
+/// Finds the MNIST folder: `explicit` if given, else `$MNIST_DIR`; never
+/// downloads (see [`resolve`] for the lookup that does).
 pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, DataError> {
     let (dir, origin) = match explicit {
         Some(dir) => (dir.to_path_buf(), "the spec's data.dir".to_string()),
         None => match std::env::var_os(ENV_VAR) {
             Some(dir) if !dir.is_empty() => (PathBuf::from(dir), format!("${ENV_VAR}")),
-            _ => return Err(DataError::NotFound(missing_message())),
+            _ => return Err(DataError::NotFound(missing_message(Dataset::Mnist))),
         },
     };
     if !dir.is_dir() {
         return Err(DataError::NotFound(format!(
             "MNIST folder {} (from {origin}) does not exist or is not a folder.\n{}",
             dir.display(),
-            missing_message()
+            missing_message(Dataset::Mnist)
         )));
     }
     Ok(dir)
 }
 
-fn missing_message() -> String {
-    let names: Vec<String> = STANDARD_FILES
-        .iter()
-        .map(|(stem, sha)| format!("  {stem}[.gz]  sha256 {sha}"))
-        .collect();
+fn missing_message(dataset: Dataset) -> String {
+    if dataset != Dataset::Mnist {
+        return format!(
+            "No {} data: set data.dir in the spec to the folder holding its four files. \
+             They are checked against these {} sums:\n{}",
+            dataset.title(),
+            dataset.files()[0].checksum.algorithm(),
+            file_list(dataset)
+        );
+    }
     format!(
         "No MNIST data: set {ENV_VAR} to the folder holding the four standard files \
          (or set data.dir in the spec). Get them from the MNIST database \
          (LeCun, Cortes, Burges) or any mirror; gzipped or not, they are checked \
          against these SHA-256 sums of the decompressed files:\n{}",
-        names.join("\n")
+        file_list(dataset)
     )
+}
+
+fn file_list(dataset: Dataset) -> String {
+    let names: Vec<String> = dataset
+        .files()
+        .iter()
+        .map(|f| match f.checksum {
+            Checksum::DecompressedSha256(sum) => format!("  {}[.gz]  sha256 {sum}", f.stem),
+            Checksum::GzipMd5(sum) => format!("  {}.gz  md5 {sum}", f.stem),
+        })
+        .collect();
+    names.join("\n")
 }
 
 /// The path of a standard file in `dir`: `stem.gz` if present, else `stem`.
 pub fn file_path(dir: &Path, stem: &str) -> Result<PathBuf, DataError> {
+    dataset_file_path(Dataset::Mnist, dir, stem)
+}
+
+fn dataset_file_path(dataset: Dataset, dir: &Path, stem: &str) -> Result<PathBuf, DataError> {
     let gz = dir.join(format!("{stem}.gz"));
     let raw = dir.join(stem);
     if gz.is_file() {
@@ -91,26 +155,44 @@ pub fn file_path(dir: &Path, stem: &str) -> Result<PathBuf, DataError> {
         Ok(raw)
     } else {
         Err(DataError::NotFound(format!(
-            "{} has neither {stem}.gz nor {stem}; it needs the four standard MNIST files.\n{}",
+            "{} has neither {stem}.gz nor {stem}; it needs the four standard {} files.\n{}",
             dir.display(),
-            missing_message()
+            dataset.title(),
+            missing_message(dataset)
         )))
     }
 }
 
-/// Loads the four standard files from `dir`. A checksum that differs from
-/// the standard one is logged as a warning (a modified data set may be
-/// intended), and recorded either way.
+/// Loads the four standard MNIST files from `dir`: [`load_dataset`] for
+/// [`Dataset::Mnist`].
 pub fn load(dir: &Path) -> Result<Mnist, DataError> {
+    load_dataset(Dataset::Mnist, dir)
+}
+
+/// Loads the four files of `dataset` from `dir` (each `stem.gz` or `stem`).
+/// A file that differs from the published one is logged as a warning (a
+/// modified data set may be intended); the SHA-256 of its decompressed bytes
+/// is recorded either way. (An ungzipped Fashion-MNIST or KMNIST file cannot
+/// be compared: their published sums are of the `.gz` files.)
+pub fn load_dataset(dataset: Dataset, dir: &Path) -> Result<Mnist, DataError> {
     let mut files = Vec::new();
     let mut read = |index: usize| -> Result<SourceFile, DataError> {
-        let (stem, expected) = STANDARD_FILES[index];
-        let file = SourceFile::read(&file_path(dir, stem)?)?;
-        if file.sha256 != expected {
+        let remote = &dataset.files()[index];
+        let file = SourceFile::read(&dataset_file_path(dataset, dir, remote.stem)?)?;
+        let actual = match remote.checksum {
+            Checksum::DecompressedSha256(_) => Some(file.sha256.clone()),
+            Checksum::GzipMd5(_) if file.path.extension().is_some_and(|e| e == "gz") => {
+                Some(remote.checksum.compute(&file.path)?)
+            }
+            Checksum::GzipMd5(_) => None,
+        };
+        let expected = remote.checksum.expected();
+        if let Some(actual) = actual.filter(|a| a != expected) {
             tracing::warn!(
-                "{} differs from the standard MNIST file (sha256 {}, expected {expected})",
+                "{} differs from the standard {} file ({} {actual}, expected {expected})",
                 file.path.display(),
-                file.sha256
+                dataset.title(),
+                remote.checksum.algorithm(),
             );
         }
         files.push(FileRecord {
@@ -148,6 +230,7 @@ mod tests {
             cols: 2,
             pixels: (0..12).collect(),
             labels: None,
+            max_value: ImageSet::BYTE_MAX,
         };
         for (stem, _) in STANDARD_FILES {
             let bytes = if stem.contains("images") {

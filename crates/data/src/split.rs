@@ -60,6 +60,7 @@ mod tests {
             cols: 1,
             pixels: (0..n).collect(),
             labels: Some((0..n).collect()),
+            max_value: ImageSet::BYTE_MAX,
         }
     }
 

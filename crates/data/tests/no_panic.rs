@@ -49,6 +49,7 @@ fn idx_decoding_never_panics() {
         cols: 3,
         pixels: (0..27).collect(),
         labels: None,
+        max_value: ImageSet::BYTE_MAX,
     };
     let seeds = [idx::encode_images(&set), idx::encode_labels(&[1, 2, 3])];
     let mut rng = ChaCha8Rng::seed_from_u64(1);

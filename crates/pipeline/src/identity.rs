@@ -67,6 +67,7 @@ mod tests {
             cols: 28,
             pixels: vec![0; 784 * 4],
             labels: Some(vec![0, 1, 2, 3]),
+            max_value: ImageSet::BYTE_MAX,
         };
         Dataset {
             split: Split::new(set, None, 1).unwrap(),
