@@ -8,6 +8,7 @@
 
 mod bench;
 mod compare;
+mod fetch;
 mod gc;
 mod list;
 mod progress;
@@ -40,6 +41,8 @@ enum Command {
     List(list::ListArgs),
     /// Two archives side by side: settings and metrics with the change.
     Compare(compare::CompareArgs),
+    /// Download and verify a data set (mnist, fashion-mnist, kmnist) into the cache.
+    Fetch(fetch::FetchArgs),
     /// Remove older archives of an experiment, keeping the newest.
     Gc(gc::GcArgs),
     /// Write a Slurm job array (one shard per task) and a dependent report job.
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::List(args) => list::list(args),
         Command::Compare(args) => compare::compare(args),
         Command::Gc(args) => gc::gc(args),
+        Command::Fetch(args) => fetch::fetch(args),
         Command::Slurm(args) => slurm::slurm(args),
         Command::Bench(args) => bench::bench(args),
     };

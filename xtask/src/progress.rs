@@ -69,11 +69,15 @@ impl Bar for TerminalBar {
 
 impl Progress for TerminalBars {
     fn bar(&self, name: &str, total: u64, unit: &str) -> Box<dyn Bar> {
-        let style = ProgressStyle::with_template(&format!(
-            "{{prefix:>14}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{msg}} ({{elapsed}}, eta {{eta}})"
-        ))
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let template = match unit {
+            "bytes" => "{prefix:>14} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ({elapsed}, eta {eta})".to_string(),
+            _ => format!(
+                "{{prefix:>14}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{msg}} ({{elapsed}}, eta {{eta}})"
+            ),
+        };
+        let style = ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
         let bar = bars().add(ProgressBar::new(total).with_style(style));
         bar.set_prefix(name.to_string());
         Box::new(TerminalBar(bar))

@@ -183,6 +183,37 @@ fn completed_runs_are_reused_resumed_reproduced_listed_and_compared() {
     assert!(diff.contains("train.epochs: 2 -> 1"), "{diff}");
     assert!(diff.contains("ops.train.lr=0.002: only in A"), "{diff}");
     assert!(diff.contains("test MSE") && diff.contains('%'), "{diff}");
+    assert!(
+        listing.contains(" kB") || listing.contains(" MB"),
+        "sizes: {listing}"
+    );
+
+    // gc: a dry run removes nothing; then all but the newest archive go,
+    // and the reused runs of b (links to a's files) stay whole.
+    let gc = |extra: &[&str]| {
+        let mut args = vec!["gc", "ops", "--keep", "1", "--results-dir"];
+        args.push(results.to_str().unwrap());
+        args.extend_from_slice(extra);
+        String::from_utf8_lossy(&xtask_out(&args).stdout).into_owned()
+    };
+    let before_gc = archives(&results, "ops");
+    let dry = gc(&["--dry-run"]);
+    assert!(
+        dry.contains("would remove") && dry.contains("dry run: 3 archive(s)"),
+        "{dry}"
+    );
+    assert_eq!(archives(&results, "ops"), before_gc);
+    let done = gc(&[]);
+    assert!(done.contains("removed 3 archive(s), freed"), "{done}");
+    let left = archives(&results, "ops");
+    assert_eq!(left, vec![before_gc.last().unwrap().clone()]);
+    assert_files_whole(&left[0]);
+    let missing = xtask()
+        .args(["gc", "nope", "--results-dir", results.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no such experiment folder"));
 }
 
 #[test]

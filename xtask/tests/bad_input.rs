@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-fn run(spec_text: &str, extra_env: Option<(&str, &str)>) -> (i32, String, tempfile::TempDir) {
+fn run(spec_text: &str, extra_env: &[(&str, &str)]) -> (i32, String, tempfile::TempDir) {
     let tmp = tempfile::tempdir().unwrap();
     let spec = tmp.path().join("bad.toml");
     std::fs::write(&spec, spec_text).unwrap();
@@ -14,8 +14,8 @@ fn run(spec_text: &str, extra_env: Option<(&str, &str)>) -> (i32, String, tempfi
         "--results-dir",
         tmp.path().join("results").to_str().unwrap(),
     ]);
-    if let Some((k, v)) = extra_env {
-        cmd.env(k, v);
+    for (k, v) in extra_env {
+        cmd.env(k, v.replace("TMP", tmp.path().to_str().unwrap()));
     }
     let out = cmd.output().unwrap();
     (
@@ -27,7 +27,7 @@ fn run(spec_text: &str, extra_env: Option<(&str, &str)>) -> (i32, String, tempfi
 
 #[test]
 fn spec_errors_exit_2_naming_file_and_key() {
-    let (code, stderr, tmp) = run("name = \"x\"\n[train]\nlr = -3.0\n", None);
+    let (code, stderr, tmp) = run("name = \"x\"\n[train]\nlr = -3.0\n", &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("bad.toml") && stderr.contains("train.lr"),
@@ -42,15 +42,37 @@ fn spec_errors_exit_2_naming_file_and_key() {
 
 #[test]
 fn missing_data_says_what_to_do() {
-    let (code, stderr, _tmp) = run("name = \"x\"\n[data]\ndir = \"/no/such/mnist\"\n", None);
+    let (code, stderr, _tmp) = run("name = \"x\"\n[data]\ndir = \"/no/such/mnist\"\n", &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("/no/such/mnist") && stderr.contains("MNIST_DIR"),
         "{stderr}"
     );
-    let (code, stderr, _tmp) = run("name = \"x\"\n", Some(("MNIST_DIR", "")));
-    assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("set MNIST_DIR"), "{stderr}");
+    // No folder anywhere: fetched on first use, here from a mirror that
+    // is down (and no public mirrors, so no internet is tried).
+    let (code, stderr, tmp) = run(
+        "name = \"x\"\n",
+        &[
+            ("MNIST_DIR", ""),
+            ("AELAB_DATA", "TMP/cache"),
+            ("AELAB_MIRROR", "http://127.0.0.1:9/mnist/"),
+            ("AELAB_PUBLIC_MIRRORS", "0"),
+        ],
+    );
+    assert_eq!(code, 1, "a failed download is not bad input: {stderr}");
+    for needle in [
+        "cannot download train-images-idx3-ubyte.gz",
+        "http://127.0.0.1:9/mnist/train-images-idx3-ubyte.gz",
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "MNIST_DIR",
+        "--mirror",
+    ] {
+        assert!(stderr.contains(needle), "{needle} in {stderr}");
+    }
+    assert!(
+        !tmp.path().join("results").exists(),
+        "no archive without data"
+    );
 }
 
 #[test]
@@ -66,7 +88,7 @@ fn csv_with_wrong_image_size_for_an_autoencoder_is_refused() {
         "name = \"x\"\n[data]\nsource = \"csv\"\ntrain = \"{}\"\nvalidation = 5\n",
         csv.display()
     );
-    let (code, stderr, _tmp) = run(&spec, None);
+    let (code, stderr, _tmp) = run(&spec, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("28x28") && stderr.contains("2x2") && stderr.contains("model.kind"),
@@ -96,14 +118,14 @@ fn data_that_does_not_fit_the_runs_is_refused_before_training() {
         let spec = format!(
             "name = \"x\"\n[data]\ndir = \"{dir}\"\nlimit = 1000\nvalidation = 200\n{extra}"
         );
-        let (code, stderr, tmp) = run(&spec, None);
+        let (code, stderr, tmp) = run(&spec, &[]);
         assert_eq!(code, 2, "{stderr}");
         assert!(stderr.contains(expected), "{stderr}");
         assert!(!tmp.path().join("results").exists());
     }
     let (code, stderr, _tmp) = run(
         &format!("name = \"x\"\n[data]\ndir = \"{dir}\"\nlimit = 70000\n"),
-        None,
+        &[],
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(

@@ -121,7 +121,7 @@ fn archive_is_complete_loss_falls_and_reruns_are_identical() {
             "test_psnr",
             "noisy_test_bce",
             "noisy_test_mse",
-            "knn5_latent_acc",
+            "latent_knn5_acc",
         ] {
             assert!(
                 summary[key].as_f64().is_some_and(f64::is_finite),
@@ -182,10 +182,10 @@ fn archive_is_complete_loss_falls_and_reruns_are_identical() {
             "test_bce",
             "test_mse",
             "noisy_test_mse",
-            "knn5_latent_acc",
+            "latent_knn5_acc",
             "tsne_knn5_acc",
-            "trust5_latent",
-            "trust5_tsne",
+            "latent_trust5",
+            "tsne_trust5",
             "per_class_test_mse",
             "denoising_curve",
         ] {

@@ -87,6 +87,7 @@ fn kill_9_at_any_moment_leaves_no_half_written_file_and_earlier_archives_untouch
     // plots, report writing.
     let mut interrupted = 0;
     for i in 1..=8 {
+        let existing = archives(&results, "small");
         let mut child = run_command(&spec, &results, &["--force"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -96,7 +97,16 @@ fn kill_9_at_any_moment_leaves_no_half_written_file_and_earlier_archives_untouch
         let finished = child.try_wait().unwrap().is_some();
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let killed = archives(&results, "small").pop().unwrap();
+        // The archive this process started, never an earlier one; a kill
+        // before the archive existed leaves none.
+        let started: Vec<_> = archives(&results, "small")
+            .into_iter()
+            .filter(|a| !existing.contains(a))
+            .collect();
+        assert!(started.len() <= 1, "one process, one archive: {started:?}");
+        let Some(killed) = started.into_iter().next() else {
+            continue;
+        };
         assert_files_whole(&killed);
         let status = json(&killed.join("manifest.json"))["status"].clone();
         if !finished && status == "running" {
@@ -177,6 +187,10 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
+/// Set to 1 to skip the full-disk test where no tmpfs can be mounted (it
+/// fails otherwise, so a CI that cannot run it cannot pass silently).
+const SKIP_FULL_DISK: &str = "AELAB_SKIP_FULL_DISK_TEST";
+
 #[test]
 fn a_full_disk_fails_clearly_and_leaves_nothing_that_looks_complete() {
     let tmp = tempfile::tempdir().unwrap();
@@ -185,13 +199,16 @@ fn a_full_disk_fails_clearly_and_leaves_nothing_that_looks_complete() {
     // Room for the spec, manifest and configs, not for the weights (~680 KB).
     let Some(_mount) = Mount::tmpfs(&disk, "size=256k") else {
         // Filling a disk needs a small file system to fill: mounting one
-        // takes root. CI runs as root and must run this test.
-        assert!(
-            !is_root() && std::env::var_os("CI").is_none(),
-            "root (and CI) must be able to mount a tmpfs for this test"
+        // takes root. Only an explicit choice skips it (docs/reliability.md).
+        if std::env::var_os(SKIP_FULL_DISK).is_some_and(|v| v == "1") {
+            eprintln!("NOT RUN: {SKIP_FULL_DISK}=1 and no tmpfs could be mounted");
+            return;
+        }
+        panic!(
+            "cannot mount a small tmpfs to fill (root: {}): this test needs root; \
+             set {SKIP_FULL_DISK}=1 to skip it knowingly",
+            is_root()
         );
-        eprintln!("NOT RUN: the full-disk test needs root to mount a small tmpfs");
-        return;
     };
     let out = run_spec(&spec, &disk);
     assert!(!out.status.success());

@@ -91,7 +91,7 @@ fn dry_run_only_set_and_jobs() {
     for chart in [
         "sweep-train-lr-test_mse.png",
         "sweep-train-lr-noisy_test_mse.png",
-        "sweep-train-lr-knn5_latent_acc.png",
+        "sweep-train-lr-latent_knn5_acc.png",
     ] {
         assert!(archive.join(chart).is_file(), "missing {chart}");
     }

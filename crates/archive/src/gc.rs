@@ -174,9 +174,9 @@ mod tests {
             ]
         );
         // a's weights live on in d: only its manifest is freed
-        let manifest_len = std::fs::metadata(a.join("manifest.json")).unwrap().len();
-        assert_eq!(plan.remove[0].1, manifest_len);
-        assert_eq!(plan.remove[1].1, manifest_len + 10_000);
+        let manifest_len = |dir: &Path| std::fs::metadata(dir.join("manifest.json")).unwrap().len();
+        assert_eq!(plan.remove[0].1, manifest_len(&a));
+        assert_eq!(plan.remove[1].1, manifest_len(&c) + 10_000);
 
         assert_eq!(execute_gc(&plan).unwrap(), plan.freed());
         assert!(!a.exists() && !c.exists());

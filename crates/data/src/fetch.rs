@@ -43,6 +43,10 @@ pub const DATA_ENV: &str = "AELAB_DATA";
 /// `http://`, `https://` and `file://` URLs work.
 pub const MIRROR_ENV: &str = "AELAB_MIRROR";
 
+/// Environment variable that, set to `0`, keeps downloads to the mirrors of
+/// [`MIRROR_ENV`] (an air-gapped site with its own mirror, or tests).
+pub const PUBLIC_MIRRORS_ENV: &str = "AELAB_PUBLIC_MIRRORS";
+
 /// The lock file in a data set's cache folder.
 pub const LOCK_FILE: &str = ".lock";
 
@@ -84,10 +88,12 @@ impl Default for FetchOptions {
 }
 
 impl FetchOptions {
-    /// The defaults, with the mirrors of [`MIRROR_ENV`] first.
+    /// The defaults, with the mirrors of [`MIRROR_ENV`] first, and no
+    /// public mirrors if [`PUBLIC_MIRRORS_ENV`] is `0`.
     pub fn from_env() -> Self {
         FetchOptions {
             mirrors: mirrors_from_env(),
+            public_mirrors: std::env::var(PUBLIC_MIRRORS_ENV).map_or(true, |v| v.trim() != "0"),
             ..FetchOptions::default()
         }
     }

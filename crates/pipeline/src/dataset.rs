@@ -1,13 +1,18 @@
-//! Loads an experiment's data once: finds the files, decodes them, records
-//! their checksums, splits them, and checks them against what the runs ask.
+//! Loads an experiment's data once: finds the files (downloading and
+//! verifying an IDX data set on first use), decodes them, records their
+//! checksums, splits them, and checks them against what the runs ask.
 
+use std::path::PathBuf;
+
+use aelab_data::fetch::FetchOptions;
 use aelab_data::mnist::{self, FileRecord};
 use aelab_data::split::Split;
-use aelab_data::{kaggle_csv, ImageSet, SourceFile};
+use aelab_data::{digits, kaggle_csv, ImageSet, SourceFile};
 use aelab_models::IMAGE_PIXELS;
 use aelab_spec::{DataSource, Experiment, ModelKind};
 
-use crate::{PipelineError, Result};
+use crate::fetching::download_bars;
+use crate::{NoProgress, PipelineError, Progress, Result};
 
 /// The split data as `[0, 1]` floats, and where it came from.
 pub struct Dataset {
@@ -31,24 +36,57 @@ impl Dataset {
     pub fn pixels(&self) -> usize {
         self.split.train.pixel_count()
     }
+
+    /// The digits the embedding views (t-SNE, trustworthiness, the PCA
+    /// view) show: the validation split, or the training digits when the
+    /// split has no validation digits; with their labels and the split's
+    /// name for captions.
+    pub fn embedding_digits(&self) -> Option<(&[f32], &[u8], &'static str)> {
+        let validation = self.split.validation.labels.as_deref();
+        match validation {
+            Some(labels) if !labels.is_empty() => Some((&self.validation, labels, "validation")),
+            _ => {
+                let labels = self.split.train.labels.as_deref()?;
+                (!labels.is_empty()).then_some((&self.train[..], labels, "training"))
+            }
+        }
+    }
 }
 
 /// Loads the data `experiment` names and checks every run against it.
 pub fn load(experiment: &Experiment) -> Result<Dataset> {
+    load_with(experiment, &NoProgress)
+}
+
+/// [`load`], drawing any download on `progress`.
+pub fn load_with(experiment: &Experiment, progress: &dyn Progress) -> Result<Dataset> {
     let config = &experiment.data;
     let (labelled, test, files, source) = match &config.source {
-        DataSource::Mnist { dir } => {
-            let dir = mnist::locate(dir.as_deref())?;
+        DataSource::Mnist { .. } | DataSource::FashionMnist { .. } | DataSource::Kmnist { .. } => {
+            let Some((dataset, dir)) = config.source.idx_dataset() else {
+                unreachable!("every IDX source names its data set")
+            };
+            let options = FetchOptions::from_env();
+            let dir = mnist::resolve(dataset, dir, &options, download_bars(progress))?;
             // Recorded absolute, so the archive says exactly what was read.
-            let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
-            let data = mnist::load(&dir)?;
+            let dir: PathBuf = std::fs::canonicalize(&dir).unwrap_or(dir);
+            let data = mnist::load_dataset(dataset, &dir)?;
             (
                 data.train,
                 Some(data.test),
                 data.files,
-                DataSource::Mnist { dir: Some(dir) },
+                config.source.with_dir(dir),
             )
         }
+        DataSource::Digits => (
+            digits::load()?,
+            None,
+            vec![FileRecord {
+                path: PathBuf::from(digits::FILE_NAME),
+                sha256: digits::SHA256.to_string(),
+            }],
+            DataSource::Digits,
+        ),
         DataSource::Csv { train, test } => {
             let (train_set, train_file) = read_csv(train)?;
             let mut files = vec![train_file];
@@ -64,8 +102,7 @@ pub fn load(experiment: &Experiment) -> Result<Dataset> {
                 return Err(PipelineError::Mismatch(format!(
                     "{}: data.train needs a `label` column (it is split into training and validation digits)",
                     train.display()
-                ))
-                .into());
+                )));
             }
             (train_set, test_set, files, config.source.clone())
         }
@@ -75,8 +112,7 @@ pub fn load(experiment: &Experiment) -> Result<Dataset> {
             return Err(PipelineError::Mismatch(format!(
                 "test images are {}x{} but training images are {}x{}",
                 test.rows, test.cols, labelled.rows, labelled.cols
-            ))
-            .into());
+            )));
         }
     }
     let split = Split::new(labelled, config.limit, config.validation)
@@ -154,17 +190,20 @@ fn check_runs(experiment: &Experiment, split: &Split) -> Result<()> {
                 ),
             );
         }
-        if run.eval.tsne.points > 0
-            && split.validation.len() <= (3.0 * run.eval.tsne.perplexity + 1.0) as usize
-        {
+        // t-SNE maps the validation digits, or the training digits of a
+        // split without validation digits.
+        let (embedded, which) = match split.validation.len() {
+            0 => (split.train.len(), "training"),
+            n => (n, "validation"),
+        };
+        if run.eval.tsne.points > 0 && embedded <= (3.0 * run.eval.tsne.perplexity + 1.0) as usize {
             return fail(
                 "eval.tsne.points",
                 format!(
-                    "t-SNE of the validation digits needs more than {} of them for perplexity {}, \
-                     the split has {}; raise data.validation or set points = 0",
+                    "t-SNE of the {which} digits needs more than {} of them for perplexity {}, \
+                     the split has {embedded}; lower the perplexity or set points = 0",
                     3.0 * run.eval.tsne.perplexity + 1.0,
                     run.eval.tsne.perplexity,
-                    split.validation.len()
                 ),
             );
         }

@@ -60,7 +60,13 @@ impl PipelineError {
     /// data files, an archive path, a request): exit code 2 rather than 1.
     pub fn is_bad_input(&self) -> bool {
         match self {
-            PipelineError::Spec(_) | PipelineError::Data(_) | PipelineError::Mismatch(_) => true,
+            PipelineError::Spec(_) | PipelineError::Mismatch(_) => true,
+            // A download that failed is the network's doing, not the user's.
+            PipelineError::Data(e) => !matches!(
+                e,
+                aelab_data::DataError::Download { .. }
+                    | aelab_data::DataError::CacheNotWritable { .. }
+            ),
             PipelineError::Archive(e) => e.is_bad_input(),
             _ => false,
         }

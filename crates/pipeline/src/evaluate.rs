@@ -41,6 +41,9 @@ pub struct Evaluation {
     /// Originals, reconstructions, noisy inputs and their reconstructions.
     pub grid: Vec<DigitRow>,
     pub grid_source: &'static str,
+    /// Which digits the embedding views show: `validation`, or `training`
+    /// for a split without validation digits.
+    pub embedded: &'static str,
     /// The worst-reconstructed test digits and their reconstructions.
     pub worst: Option<(Vec<DigitRow>, Vec<u8>)>,
     pub interpolations: Vec<DigitRow>,
@@ -82,6 +85,7 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
         denoising_curve: None,
         grid: Vec::new(),
         grid_source: "validation",
+        embedded: "validation",
         worst: None,
         interpolations: Vec::new(),
         latent_plane: None,
@@ -129,29 +133,30 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
         ));
     }
 
-    if let (Some(train_labels), Some(val_labels)) =
-        (&data.split.train.labels, &data.split.validation.labels)
-    {
-        if !val_labels.is_empty() {
-            let val_codes = model.encode(&data.validation);
+    if let Some((digits, labels, which)) = data.embedding_digits() {
+        evaluation.embedded = which;
+        let codes = model.encode(digits);
+        // Held-out codes against the training codes: only with validation
+        // digits (the training digits would find themselves).
+        if let (Some(train_labels), "validation") = (&data.split.train.labels, which) {
             evaluation.latent_knn5_acc = Some(knn_accuracy(
                 &model.encode(&data.train),
                 train_labels,
-                &val_codes,
-                val_labels,
+                &codes,
+                labels,
                 model.latent_dim(),
                 KNN_K,
             ));
-            if model.latent_dim() == 2 {
-                evaluation.latent_plane =
-                    Some(latent_views::latent_plane(model, &val_codes, val_labels));
-            }
-            embed(model, data, run, &val_codes, val_labels, &mut evaluation)?;
         }
+        if model.latent_dim() == 2 {
+            evaluation.latent_plane = Some(latent_views::latent_plane(model, &codes, labels));
+        }
+        embed(model, digits, pixels, run, &codes, labels, &mut evaluation)?;
     }
 
     let (source, grid_source) = match &data.test {
         Some(test) => (test, "test"),
+        None if data.validation.is_empty() => (&data.train, "training"),
         None => (&data.validation, "validation"),
     };
     evaluation.grid_source = grid_source;
@@ -186,24 +191,25 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
 }
 
 /// Trustworthiness of the codes and, when asked, the t-SNE map of the first
-/// validation digits; both against the pixels, sharing their distances.
+/// of `digits` (the validation digits, or the training digits of a split
+/// without them); both against the pixels, sharing their distances.
 fn embed(
     model: &dyn Reconstructor,
-    data: &Dataset,
+    digits: &[f32],
+    pixels: usize,
     run: &RunConfig,
-    val_codes: &[f32],
+    all_codes: &[f32],
     labels: &[u8],
     evaluation: &mut Evaluation,
 ) -> Result<()> {
-    let pixels = data.pixels();
     let latent = model.latent_dim();
     let n = match run.eval.tsne.points {
         0 => TRUST_POINTS,
         points => points,
     }
     .min(labels.len());
-    let images = &data.validation[..n * pixels];
-    let codes = &val_codes[..n * latent];
+    let images = &digits[..n * pixels];
+    let codes = &all_codes[..n * latent];
     let mut map = None;
     if run.eval.tsne.points > 0 {
         let started = Instant::now();
@@ -311,7 +317,7 @@ pub fn embedding_baseline(experiment: &Experiment, data: &Dataset) -> Result<Opt
         KNN_K,
     );
     let n = experiment.runs.first().map_or(0, |r| r.eval.tsne.points);
-    let n = if n == 0 { 5_000 } else { n }.min(val_labels.len());
+    let n = if n == 0 { TRUST_POINTS } else { n }.min(val_labels.len());
     let trust = trustworthiness(
         &data.validation[..n * pixels],
         pixels,

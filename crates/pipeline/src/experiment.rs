@@ -71,7 +71,7 @@ pub fn run_experiment(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let data = dataset::load(experiment)?;
+    let data = dataset::load_with(experiment, observe.progress)?;
     tracing::info!(
         "data: {} training, {} validation, {} test images of {}x{}",
         data.split.train.len(),

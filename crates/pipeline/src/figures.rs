@@ -22,7 +22,8 @@ const PCA_VIEW_POINTS: usize = 5_000;
 const SWEEP_METRICS: [&str; 4] = ["test_mse", "noisy_test_mse", "latent_knn5_acc", "val_bce"];
 
 /// The figures that span runs: validation loss of every run, and the PCA
-/// view of the validation digits.
+/// view of the validation digits (the training digits of a split without
+/// validation digits).
 pub fn experiment_figures(
     dir: &Path,
     data: &Dataset,
@@ -110,10 +111,10 @@ pub fn experiment_figures(
             caption: "Validation loss (BCE) per epoch of every trained run; denoising runs are validated on noisy inputs against clean targets".into(),
         });
     }
-    if let Some(labels) = &data.split.validation.labels {
+    if let Some((digits, labels, which)) = data.embedding_digits() {
         let n = labels.len().min(PCA_VIEW_POINTS);
         if n >= 3 {
-            let images = &data.validation[..n * data.pixels()];
+            let images = &digits[..n * data.pixels()];
             let pca = Pca::fit(images, data.pixels(), 2)?;
             let ratio = pca.explained_variance_ratio();
             let points: Vec<[f32; 2]> =
@@ -121,7 +122,7 @@ pub fn experiment_figures(
             embedding_scatter(
                 &dir.join("pca-digits.png"),
                 &format!(
-                    "PCA of {n} validation digits ({:.1}% of the variance)",
+                    "PCA of {n} {which} digits ({:.1}% of the variance)",
                     100.0 * (ratio[0] + ratio[1])
                 ),
                 (
@@ -134,7 +135,7 @@ pub fn experiment_figures(
             figures.push(Figure {
                 path: "pca-digits.png".into(),
                 caption: format!(
-                    "The raw pixels of {n} validation digits projected on their first two principal components, \
+                    "The raw pixels of {n} {which} digits projected on their first two principal components, \
                      coloured by label; explained variance ratio {:.4} and {:.4}",
                     ratio[0], ratio[1]
                 ),

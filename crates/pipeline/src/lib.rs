@@ -34,6 +34,7 @@ mod error;
 mod evaluate;
 mod execute;
 mod experiment;
+mod fetching;
 mod figures;
 mod identity;
 mod latent_views;
@@ -55,15 +56,17 @@ pub mod faults;
 use std::path::Path;
 use std::time::Instant;
 
-pub use aelab_archive::{human_bytes, ArchiveError, GcPlan, Summary};
+pub use aelab_archive::{human_bytes, ArchiveError, GcPlan, RunStatus, Summary};
+pub use aelab_data::fetch::Fetched;
 pub use aelab_spec::Experiment;
 pub use compare::{compare_archives, Presence, RunComparison};
-pub use dataset::{load as load_data, Dataset};
+pub use dataset::{load as load_data, load_with as load_data_with, Dataset};
 pub use error::{PipelineError, Result};
 pub use execute::execute;
 pub use experiment::{
     planned_runs, resumed_experiment, run_experiment, Destination, ExperimentOutcome, RunOptions,
 };
+pub use fetching::fetch_dataset;
 pub use listing::{list_archives, ArchiveListing};
 pub use progress::{Bar, NoProgress, Progress};
 pub use provenance::workspace_root;

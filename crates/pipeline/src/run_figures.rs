@@ -98,16 +98,18 @@ pub fn run_figures(
         figures.push(Figure {
             path: rel("manifold.png"),
             caption: format!(
-                "{}: decoded manifold; columns step z1 from {x0:.2} to {x1:.2}, rows z2 from {y1:.2} down to {y0:.2} (2nd to 98th percentiles of the validation codes)",
-                run.name
+                "{}: decoded manifold; columns step z1 from {x0:.2} to {x1:.2}, rows z2 from {y1:.2} down to {y0:.2} (2nd to 98th percentiles of the {} codes)",
+                run.name,
+                evaluation.embedded
             ),
         });
         embedding_scatter(
             &dir.join("codes.png"),
             &format!(
-                "{}: the 2-D codes of {} validation digits",
+                "{}: the 2-D codes of {} {} digits",
                 run.name,
-                plane.codes.len()
+                plane.codes.len(),
+                evaluation.embedded
             ),
             ("z1", "z2"),
             &plane.codes,
@@ -116,8 +118,8 @@ pub fn run_figures(
         figures.push(Figure {
             path: rel("codes.png"),
             caption: format!(
-                "{}: validation digits at their 2-D codes, coloured by label",
-                run.name
+                "{}: {} digits at their 2-D codes, coloured by label",
+                run.name, evaluation.embedded
             ),
         });
     }
@@ -137,9 +139,10 @@ pub fn run_figures(
         embedding_scatter(
             &dir.join("tsne.png"),
             &format!(
-                "{}: t-SNE of {} validation {input} ({KNN_K}-NN acc {:.3})",
+                "{}: t-SNE of {} {} {input} ({KNN_K}-NN acc {:.3})",
                 run.name,
                 map.points.len(),
+                evaluation.embedded,
                 map.knn5_acc
             ),
             ("t-SNE 1", "t-SNE 2"),
@@ -149,12 +152,13 @@ pub fn run_figures(
         figures.push(Figure {
             path: rel("tsne.png"),
             caption: format!(
-                "{}: t-SNE (perplexity {}) of the {} of {} validation digits, coloured by label; \
+                "{}: t-SNE (perplexity {}) of the {} of {} {} digits, coloured by label; \
                  leave-one-out {KNN_K}-NN accuracy {:.4}, trustworthiness {:.4} ({:.1} s)",
                 run.name,
                 run.eval.tsne.perplexity,
                 input,
                 map.points.len(),
+                evaluation.embedded,
                 map.knn5_acc,
                 map.trust5,
                 map.seconds

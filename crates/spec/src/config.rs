@@ -56,10 +56,21 @@ pub struct DataConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "source", rename_all = "lowercase")]
+#[serde(tag = "source", rename_all = "kebab-case")]
 pub enum DataSource {
-    /// The four MNIST IDX files in `dir` (or `$MNIST_DIR` when `None`).
+    /// The four MNIST IDX files in `dir` (else `$MNIST_DIR`, else the
+    /// download cache).
     Mnist {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dir: Option<PathBuf>,
+    },
+    /// Fashion-MNIST's four IDX files in `dir` (else the download cache).
+    FashionMnist {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dir: Option<PathBuf>,
+    },
+    /// KMNIST's four IDX files in `dir` (else the download cache).
+    Kmnist {
         #[serde(skip_serializing_if = "Option::is_none")]
         dir: Option<PathBuf>,
     },
@@ -69,6 +80,34 @@ pub enum DataSource {
         #[serde(skip_serializing_if = "Option::is_none")]
         test: Option<PathBuf>,
     },
+    /// scikit-learn's 8x8 digits, built in (1,797 images, no test set).
+    Digits,
+}
+
+impl DataSource {
+    /// For the IDX data sets: which one, and the folder the spec names.
+    pub fn idx_dataset(
+        &self,
+    ) -> Option<(aelab_data::catalogue::Dataset, Option<&std::path::Path>)> {
+        use aelab_data::catalogue::Dataset;
+        match self {
+            DataSource::Mnist { dir } => Some((Dataset::Mnist, dir.as_deref())),
+            DataSource::FashionMnist { dir } => Some((Dataset::FashionMnist, dir.as_deref())),
+            DataSource::Kmnist { dir } => Some((Dataset::Kmnist, dir.as_deref())),
+            DataSource::Csv { .. } | DataSource::Digits => None,
+        }
+    }
+
+    /// An IDX source with its folder set to `dir` (the folder actually
+    /// read, for the resolved config); other sources unchanged.
+    pub fn with_dir(&self, dir: PathBuf) -> DataSource {
+        match self {
+            DataSource::Mnist { .. } => DataSource::Mnist { dir: Some(dir) },
+            DataSource::FashionMnist { .. } => DataSource::FashionMnist { dir: Some(dir) },
+            DataSource::Kmnist { .. } => DataSource::Kmnist { dir: Some(dir) },
+            other => other.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -139,7 +139,7 @@ pub(crate) fn to_override(
     }
     serde_path_to_error::deserialize(toml::Value::Table(root)).map_err(|e| {
         let key = e.path().to_string();
-        let message = crate::validate::with_suggestion(&e.into_inner().to_string());
+        let message = crate::deserialize::with_suggestion(&e.into_inner().to_string());
         invalid(path, format!("{where_} {key}"), message)
     })
 }

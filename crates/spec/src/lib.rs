@@ -21,11 +21,14 @@
 //! assert_eq!(exp.runs[1].train.lr, 0.01); // SGD's default
 //! ```
 
+mod checker;
 mod config;
+mod deserialize;
 mod error;
 mod expand;
+mod parse;
 mod raw;
-mod validate;
+mod sections;
 
 pub use config::{
     DataConfig, DataSource, EngineName, EvalConfig, EvalNoise, Experiment, ModelConfig, ModelKind,

@@ -141,7 +141,10 @@ fn bad_specs_name_file_key_and_allowed_values() {
         ("name = \"x\"\n[[variant]]\nname = \"a\"\n[[variant]]\nname = \"a\"\n", "variant[1].name", "unique"),
         ("name = \"x\"\n[[variant]]\nname = \"a\"\nnoise = { kind = \"gaussian\", level = -0.1 }\n", "variant[0].noise.level", "greater than 0"),
         ("name = \"x\"\n[data]\nsource = \"csv\"\n", "data.train", "required"),
-        ("name = \"x\"\n[data]\nsource = \"kaggle\"\n", "data.source", "\"mnist\", \"csv\""),
+        ("name = \"x\"\n[data]\nsource = \"kaggle\"\n", "data.source", "\"mnist\", \"fashion-mnist\", \"kmnist\", \"digits\", \"csv\""),
+        ("name = \"x\"\n[data]\nsource = \"digits\"\ndir = \"/d\"\n", "data.dir", "built in"),
+        ("name = \"x\"\n[data]\nsource = \"kmnist\"\ntrain = \"a.csv\"\n", "data.train", "only for source = \"csv\""),
+        ("name = \"x\"\n[data]\nsource = \"csv\"\ntrain = \"a.csv\"\ndir = \"/d\"\n", "data.dir", "only for the IDX sources"),
         ("name = \"x\"\n[data]\ntrain = \"a.csv\"\n", "data.train", "only for source = \"csv\""),
         ("name = \"x\"\n[data]\nlimit = 0\n", "data.limit", "out of range"),
         ("name = \"x\"\n[eval]\ntsne = { points = 50, perplexity = 30.0 }\n", "eval.tsne.points", "too few"),
@@ -158,6 +161,29 @@ fn bad_specs_name_file_key_and_allowed_values() {
         );
         assert!(err.contains(what), "{text:?}: expected {what:?}: {err}");
     }
+}
+
+#[test]
+fn every_data_source_resolves_and_round_trips_in_config_toml() {
+    use aelab_spec::DataSource;
+    let source = |name: &str| {
+        let text = format!("name = \"x\"\n[data]\nsource = \"{name}\"\n[model]\nkind = \"pca\"\n");
+        Experiment::parse(Path::new("specs/test.toml"), &text).unwrap()
+    };
+    let fashion = source("fashion-mnist");
+    assert_eq!(fashion.data.source, DataSource::FashionMnist { dir: None });
+    assert!(fashion.runs[0]
+        .to_toml()
+        .contains("source = \"fashion-mnist\""));
+    assert_eq!(
+        source("kmnist").data.source,
+        DataSource::Kmnist { dir: None }
+    );
+    let digits = source("digits");
+    assert_eq!(digits.data.source, DataSource::Digits);
+    assert_eq!(digits.data.validation, 0, "1,797 digits: no default split");
+    assert!(digits.runs[0].to_toml().contains("source = \"digits\""));
+    assert_eq!(source("mnist").data.validation, 5_000);
 }
 
 #[test]

@@ -1,0 +1,251 @@
+//! From the spec's text to the checked [`Experiment`]: the variants and
+//! sweeps become runs, each checked by [`Checker`](crate::checker); the
+//! first failure names the file and the key.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::checker::Checker;
+use crate::config::*;
+use crate::deserialize::deserialize;
+use crate::expand;
+use crate::raw::{Overlay, RawSections};
+use crate::SpecError;
+
+/// The seed of a spec that names none.
+const DEFAULT_SEED: u64 = 42;
+
+impl Experiment {
+    /// Reads and validates the spec at `path`.
+    pub fn load(path: &Path) -> Result<Experiment, SpecError> {
+        Experiment::load_with(path, &[])
+    }
+
+    /// Reads the spec at `path` and applies `--set key=value` overrides.
+    pub fn load_with(path: &Path, overrides: &[String]) -> Result<Experiment, SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Experiment::parse_with(path, &text, overrides)
+    }
+
+    /// Validates spec `text`; `path` names it in errors and anchors its
+    /// relative paths.
+    pub fn parse(path: &Path, text: &str) -> Result<Experiment, SpecError> {
+        Experiment::parse_with(path, text, &[])
+    }
+
+    /// Validates spec `text` with `overrides` (`key=value`, dotted keys)
+    /// applied to every run, after variants and sweeps.
+    pub fn parse_with(
+        path: &Path,
+        text: &str,
+        overrides: &[String],
+    ) -> Result<Experiment, SpecError> {
+        let raw = deserialize(path, text)?;
+        let document: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| SpecError::Syntax {
+                    path: path.to_path_buf(),
+                    message: e.message().to_string(),
+                })?;
+        let assignments = overrides
+            .iter()
+            .map(|o| expand::parse_set(path, o))
+            .collect::<Result<Vec<_>, _>>()?;
+        let set = expand::to_override(path, "--set", &assignments)?;
+        let set_keys: Vec<String> = assignments.iter().map(|a| a.key.clone()).collect();
+        let set_key = |k: &str| {
+            if set_keys
+                .iter()
+                .any(|s| s == k || s.starts_with(&format!("{k}.")))
+            {
+                format!("--set {k}")
+            } else {
+                k.to_string()
+            }
+        };
+        let check = Checker {
+            path,
+            base_dir: path.parent().unwrap_or(Path::new("")),
+        };
+        let name = set.name.clone().unwrap_or_else(|| raw.name.clone());
+        check.name(&set_key("name"), &name)?;
+        let description = set.description.clone().or_else(|| raw.description.clone());
+        let base_seed = check
+            .seed(&set_key("seed"), set.seed.or(raw.seed))?
+            .unwrap_or(DEFAULT_SEED);
+        let data = check.data(
+            raw.data
+                .clone()
+                .overlay(set.data.clone())
+                .unwrap_or_default(),
+        )?;
+
+        // The units a sweep multiplies: the variants, or the base alone.
+        struct Unit {
+            name: String,
+            description: Option<String>,
+            seed: Option<i64>,
+            sections: RawSections,
+            at: Option<String>,
+            keys: Vec<String>,
+            sweep: Vec<(String, Vec<toml::Value>)>,
+            /// Swept keys from the variant's own `sweep` table.
+            own_sweep: Vec<String>,
+        }
+        let base_sweep = expand::sweep_axes(path, "sweep", raw.sweep.as_ref())?;
+        let mut units = Vec::new();
+        if raw.variant.is_empty() {
+            units.push(Unit {
+                name: name.clone(),
+                description: description.clone(),
+                seed: None,
+                sections: RawSections::default(),
+                at: None,
+                keys: Vec::new(),
+                sweep: base_sweep.clone(),
+                own_sweep: Vec::new(),
+            });
+        }
+        let mut seen = HashSet::new();
+        for (i, variant) in raw.variant.iter().enumerate() {
+            let key = format!("variant[{i}].name");
+            check.name(&key, &variant.name)?;
+            if !seen.insert(variant.name.as_str()) {
+                return Err(check.invalid(
+                    &key,
+                    format!(
+                        "`{}` names two variants; names must be unique",
+                        variant.name
+                    ),
+                ));
+            }
+            let at = format!("variant[{i}]");
+            let mut keys: Vec<String> = match document
+                .get("variant")
+                .and_then(|v| v.as_array())
+                .and_then(|a| a.get(i))
+            {
+                Some(toml::Value::Table(table)) => expand::flatten_toml(table)
+                    .into_iter()
+                    .map(|(k, _)| k)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            keys.retain(|k| k != "name" && k != "description" && !k.starts_with("sweep"));
+            let own = expand::sweep_axes(path, &format!("{at}.sweep"), variant.sweep.as_ref())?;
+            let own_sweep: Vec<String> = own.iter().map(|(k, _)| k.clone()).collect();
+            let mut sweep: Vec<(String, Vec<toml::Value>)> = base_sweep
+                .iter()
+                .filter(|(k, _)| !own_sweep.contains(k))
+                .cloned()
+                .collect();
+            sweep.extend(own);
+            units.push(Unit {
+                name: variant.name.clone(),
+                description: variant.description.clone().or_else(|| description.clone()),
+                seed: variant.seed,
+                sections: variant.sections(),
+                at: Some(at),
+                keys,
+                sweep,
+                own_sweep,
+            });
+        }
+        let total: usize = units
+            .iter()
+            .map(|u| expand::count(&u.sweep))
+            .fold(0, usize::saturating_add);
+        if total > expand::MAX_RUNS {
+            return Err(check.invalid(
+                "sweep",
+                format!(
+                    "the spec expands to {total} runs, more than the limit of {}; sweep fewer values",
+                    expand::MAX_RUNS
+                ),
+            ));
+        }
+
+        let base = raw.sections();
+        let mut runs = Vec::new();
+        let mut swept: Vec<String> = Vec::new();
+        for unit in &units {
+            for (k, _) in &unit.sweep {
+                if !swept.contains(k) {
+                    swept.push(k.clone());
+                }
+            }
+            let mut origins = expand::Origins::default();
+            if let Some(at) = &unit.at {
+                origins.set(unit.keys.iter().cloned(), at);
+                check.seed(&format!("{at}.seed"), unit.seed)?;
+            }
+            for point in expand::combinations(&unit.sweep) {
+                let run_name = format!("{}{}", unit.name, expand::suffix(&point));
+                let where_ = format!("sweep (run `{run_name}`)");
+                let swept_values = expand::to_override(path, &where_, &point)?;
+                if swept_values.name.is_some()
+                    || swept_values.description.is_some()
+                    || swept_values.data.is_some()
+                {
+                    return Err(check.invalid(
+                        &where_,
+                        "name, description and data cannot be swept: the runs of an experiment share their data".into(),
+                    ));
+                }
+                let mut origins = origins.clone();
+                for a in &point {
+                    let table = match (&unit.at, unit.own_sweep.contains(&a.key)) {
+                        (Some(at), true) => format!("{at}.sweep"),
+                        _ => "sweep".to_string(),
+                    };
+                    origins.set([a.key.clone()], &format!("{table} (run `{run_name}`)"));
+                }
+                origins.set(set_keys.iter().cloned(), "--set");
+                let seed_key = origins.key("seed");
+                let seed = check
+                    .seed(&seed_key, set.seed.or(swept_values.seed).or(unit.seed))?
+                    .unwrap_or(base_seed);
+                let sections = base
+                    .clone()
+                    .overlay(unit.sections.clone())
+                    .overlay(swept_values.sections())
+                    .overlay(set.sections());
+                let run_unit = RunUnit {
+                    experiment: name.clone(),
+                    name: run_name,
+                    description: unit.description.clone(),
+                    seed,
+                    variant: unit.name.clone(),
+                    sweep: point
+                        .iter()
+                        .map(|a| (a.key.clone(), expand::value_text(&a.value)))
+                        .collect(),
+                };
+                runs.push(check.run(run_unit, &data, sections, &origins)?);
+            }
+        }
+        Ok(Experiment {
+            name,
+            description,
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            data,
+            runs,
+            swept,
+            overrides: overrides.to_vec(),
+        })
+    }
+}
+
+/// Who a run is, before its settings are checked.
+pub(crate) struct RunUnit {
+    pub(crate) experiment: String,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) seed: u64,
+    pub(crate) variant: String,
+    pub(crate) sweep: Vec<(String, String)>,
+}

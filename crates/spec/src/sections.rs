@@ -1,0 +1,314 @@
+//! The sections of one run (`data`, `model`, `train`, `noise`, `eval`):
+//! defaults, ranges and the rules between fields.
+
+use aelab_data::noise::NoiseKind;
+use aelab_models::shapes::{HIDDEN_SIZES, LATENT_SIZES};
+
+use crate::checker::Checker;
+use crate::config::*;
+use crate::expand::Origins;
+use crate::parse::RunUnit;
+use crate::raw::{RawData, RawSections};
+use crate::SpecError;
+
+/// Defaults, from the notebook where it has one.
+const DEFAULT_VALIDATION: usize = 5_000;
+const DEFAULT_LATENT: usize = 30;
+const DEFAULT_HIDDEN: usize = 100;
+const DEFAULT_EPOCHS: usize = 30;
+const DEFAULT_BATCH_SIZE: usize = 32;
+const DEFAULT_SAMPLES: usize = 10;
+const DEFAULT_TSNE_POINTS: usize = 5_000;
+const DEFAULT_PERPLEXITY: f64 = 30.0;
+const DEFAULT_EVAL_NOISE: f64 = 0.5;
+
+/// Upper bounds that catch typos before they cost hours.
+const MAX_EPOCHS: i64 = 10_000;
+const MAX_BATCH_SIZE: i64 = 65_536;
+const MAX_LR: f64 = 1_000.0;
+const MAX_GAUSSIAN_STD: f64 = 10.0;
+const MAX_SAMPLES: i64 = 100;
+const MAX_TSNE_POINTS: i64 = 70_000;
+
+impl Checker<'_> {
+    pub(crate) fn data(&self, raw: RawData) -> Result<DataConfig, SpecError> {
+        let name = raw.source.as_deref().unwrap_or("mnist");
+        let only_csv = |s: &Self| -> Result<(), SpecError> {
+            for (key, set) in [
+                ("data.train", raw.train.is_some()),
+                ("data.test", raw.test.is_some()),
+            ] {
+                if set {
+                    return Err(s.invalid(
+                        key,
+                        format!("is only for source = \"csv\"; \"{name}\" does not read CSV files"),
+                    ));
+                }
+            }
+            Ok(())
+        };
+        let dir = raw.dir.as_deref().map(|d| self.path(d));
+        let source = match name {
+            "mnist" | "fashion-mnist" | "kmnist" => {
+                only_csv(self)?;
+                match name {
+                    "mnist" => DataSource::Mnist { dir },
+                    "fashion-mnist" => DataSource::FashionMnist { dir },
+                    _ => DataSource::Kmnist { dir },
+                }
+            }
+            "digits" => {
+                only_csv(self)?;
+                if raw.dir.is_some() {
+                    return Err(self.invalid(
+                        "data.dir",
+                        "is not for source = \"digits\": the 8x8 digits are built in".into(),
+                    ));
+                }
+                DataSource::Digits
+            }
+            "csv" => {
+                if raw.dir.is_some() {
+                    return Err(self.invalid(
+                        "data.dir",
+                        "is only for the IDX sources (\"mnist\", \"fashion-mnist\", \"kmnist\"); CSV uses data.train and data.test".into(),
+                    ));
+                }
+                let train = raw.train.as_deref().ok_or_else(|| {
+                    self.invalid(
+                        "data.train",
+                        "is required for source = \"csv\" (the labelled CSV file)".into(),
+                    )
+                })?;
+                DataSource::Csv {
+                    train: self.path(train),
+                    test: raw.test.as_deref().map(|t| self.path(t)),
+                }
+            }
+            other => {
+                return Err(self.invalid(
+                    "data.source",
+                    format!(
+                        "\"{other}\" is not one of \"mnist\", \"fashion-mnist\", \"kmnist\", \"digits\", \"csv\""
+                    ),
+                ))
+            }
+        };
+        // The 1,797 built-in digits have no room for the default 5,000.
+        let default_validation = match source {
+            DataSource::Digits => 0,
+            _ => DEFAULT_VALIDATION,
+        };
+        Ok(DataConfig {
+            source,
+            limit: self.int("data.limit", raw.limit, 1, i64::from(u32::MAX))?,
+            validation: self
+                .int("data.validation", raw.validation, 0, i64::from(u32::MAX))?
+                .unwrap_or(default_validation),
+        })
+    }
+
+    /// Validates one run: `s` is its merged sections, `origins` says where
+    /// each key it sets was written.
+    pub(crate) fn run(
+        &self,
+        unit: RunUnit,
+        data: &DataConfig,
+        s: RawSections,
+        origins: &Origins,
+    ) -> Result<RunConfig, SpecError> {
+        let key = |k: &str| origins.key(k);
+
+        let m = s.model.unwrap_or_default();
+        let kind = self.choice(
+            &key("model.kind"),
+            m.kind.as_deref(),
+            ModelKind::Autoencoder,
+            &[
+                ("autoencoder", ModelKind::Autoencoder),
+                ("pca", ModelKind::Pca),
+            ],
+        )?;
+        let latent_key = key("model.latent");
+        let latent = self
+            .int(&latent_key, m.latent, 1, 784 * 784)?
+            .unwrap_or(DEFAULT_LATENT);
+        if kind == ModelKind::Autoencoder && !LATENT_SIZES.contains(&latent) {
+            return Err(self.invalid(
+                &latent_key,
+                format!("{latent} is not a compiled autoencoder latent size; compiled: {LATENT_SIZES:?}"),
+            ));
+        }
+        let hidden_key = key("model.hidden");
+        let hidden = self
+            .int(&hidden_key, m.hidden, 1, 65_536)?
+            .unwrap_or(DEFAULT_HIDDEN);
+        if kind == ModelKind::Autoencoder && !HIDDEN_SIZES.contains(&hidden) {
+            return Err(self.invalid(
+                &hidden_key,
+                format!("{hidden} is not a compiled hidden size; compiled: {HIDDEN_SIZES:?}"),
+            ));
+        }
+
+        let t = s.train.unwrap_or_default();
+        let optimizer = self.choice(
+            &key("train.optimizer"),
+            t.optimizer.as_deref(),
+            OptimizerName::Adam,
+            &[("sgd", OptimizerName::Sgd), ("adam", OptimizerName::Adam)],
+        )?;
+        let default_lr = match optimizer {
+            OptimizerName::Sgd => 0.01,
+            OptimizerName::Adam => 0.001,
+        };
+        let train = TrainConfig {
+            epochs: self
+                .int(&key("train.epochs"), t.epochs, 1, MAX_EPOCHS)?
+                .unwrap_or(DEFAULT_EPOCHS),
+            batch_size: self
+                .int(&key("train.batch_size"), t.batch_size, 1, MAX_BATCH_SIZE)?
+                .unwrap_or(DEFAULT_BATCH_SIZE),
+            optimizer,
+            lr: self.real(&key("train.lr"), t.lr.unwrap_or(default_lr), 0.0, MAX_LR)?,
+            engine: self.choice(
+                &key("train.engine"),
+                t.engine.as_deref(),
+                EngineName::Fused,
+                &[("fused", EngineName::Fused), ("dfdx", EngineName::Dfdx)],
+            )?,
+        };
+
+        let n = s.noise.unwrap_or_default();
+        let noise_kind = self.noise_kind(&key("noise.kind"), n.kind.as_deref(), NoiseKind::None)?;
+        let level_key = key("noise.level");
+        let level = match noise_kind {
+            NoiseKind::None => 0.0,
+            kind => self.noise_level(&level_key, kind, n.level.unwrap_or(DEFAULT_EVAL_NOISE))?,
+        };
+        if kind == ModelKind::Pca && noise_kind != NoiseKind::None {
+            return Err(self.invalid(
+                &key("noise.kind"),
+                "training noise applies to autoencoders; a \"pca\" model needs kind = \"none\""
+                    .into(),
+            ));
+        }
+        let noise = NoiseConfig {
+            kind: noise_kind,
+            level,
+            resample: self.choice(
+                &key("noise.resample"),
+                n.resample.as_deref(),
+                ResampleName::Once,
+                &[("once", ResampleName::Once), ("epoch", ResampleName::Epoch)],
+            )?,
+        };
+
+        let e = s.eval.unwrap_or_default();
+        let ts = e.tsne.unwrap_or_default();
+        let points_key = key("eval.tsne.points");
+        let points = self
+            .int(&points_key, ts.points, 0, MAX_TSNE_POINTS)?
+            .unwrap_or(DEFAULT_TSNE_POINTS);
+        let perplexity = self.real(
+            &key("eval.tsne.perplexity"),
+            ts.perplexity.unwrap_or(DEFAULT_PERPLEXITY),
+            1.0,
+            100.0,
+        )?;
+        if points > 0 && (points as f64) <= 3.0 * perplexity + 1.0 {
+            return Err(self.invalid(
+                &points_key,
+                format!(
+                    "{points} points are too few for perplexity {perplexity}; t-SNE needs more than \
+                     3 * perplexity + 1 = {} (or 0 to skip t-SNE)",
+                    3.0 * perplexity + 1.0
+                ),
+            ));
+        }
+        let en = e.noise.unwrap_or_default();
+        let eval_kind = self.noise_kind(
+            &key("eval.noise.kind"),
+            en.kind.as_deref(),
+            NoiseKind::Gaussian,
+        )?;
+        let eval = EvalConfig {
+            samples: self
+                .int(&key("eval.samples"), e.samples, 1, MAX_SAMPLES)?
+                .unwrap_or(DEFAULT_SAMPLES),
+            tsne: TsneConfig {
+                points,
+                perplexity,
+                input: self.choice(
+                    &key("eval.tsne.input"),
+                    ts.input.as_deref(),
+                    TsneInput::Latent,
+                    &[
+                        ("latent", TsneInput::Latent),
+                        ("reconstruction", TsneInput::Reconstruction),
+                    ],
+                )?,
+            },
+            noise: EvalNoise {
+                kind: eval_kind,
+                level: match eval_kind {
+                    NoiseKind::None => 0.0,
+                    kind => self.noise_level(
+                        &key("eval.noise.level"),
+                        kind,
+                        en.level.unwrap_or(DEFAULT_EVAL_NOISE),
+                    )?,
+                },
+            },
+        };
+
+        Ok(RunConfig {
+            experiment: unit.experiment,
+            name: unit.name,
+            description: unit.description,
+            seed: unit.seed,
+            variant: unit.variant,
+            sweep: unit.sweep,
+            data: data.clone(),
+            model: ModelConfig {
+                kind,
+                latent,
+                hidden,
+            },
+            train,
+            noise,
+            eval,
+        })
+    }
+
+    fn noise_kind(
+        &self,
+        key: &str,
+        value: Option<&str>,
+        default: NoiseKind,
+    ) -> Result<NoiseKind, SpecError> {
+        let options: Vec<(&str, NoiseKind)> =
+            NoiseKind::ALL.iter().map(|k| (k.name(), *k)).collect();
+        self.choice(key, value, default, &options)
+    }
+
+    fn noise_level(&self, key: &str, kind: NoiseKind, level: f64) -> Result<f64, SpecError> {
+        let max = if kind == NoiseKind::Gaussian {
+            MAX_GAUSSIAN_STD
+        } else {
+            1.0
+        };
+        let what = if kind == NoiseKind::Gaussian {
+            "the standard deviation"
+        } else {
+            "the fraction of pixels hit"
+        };
+        self.real(key, level, 0.0, max).map_err(|e| match e {
+            SpecError::Invalid { path, key, message } => SpecError::Invalid {
+                path,
+                key,
+                message: format!("{message} ({what} for {} noise)", kind.name()),
+            },
+            other => other,
+        })
+    }
+}
