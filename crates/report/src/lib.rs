@@ -6,7 +6,9 @@
 //! much, and every figure.
 //!
 //! The crate writes only the files it is asked to, each atomically through
-//! `aelab-archive`; it computes no metrics of its own.
+//! `aelab-archive`; it computes no metrics of its own, only statistics over
+//! the ones it is given (the spread across seeds and Welch's t-test between
+//! groups of runs, in `statistics`).
 
 mod bar_plot;
 mod canvas;
@@ -20,6 +22,7 @@ mod line_plot;
 mod markdown;
 mod metrics;
 mod palette;
+mod statistics;
 mod written;
 
 pub use aelab_archive::Figure;
@@ -30,4 +33,7 @@ pub use embedding_plot::embedding_scatter;
 pub use error::ReportError;
 pub use line_plot::{line_chart, Series, XAxis};
 pub use metrics::{Better, Metric, METRICS};
+pub use statistics::{
+    format_p, spread, student_t_cdf, student_t_quantile, welch_t_test, Spread, Welch,
+};
 pub use written::write_report;
