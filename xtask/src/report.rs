@@ -12,6 +12,10 @@ use crate::progress;
 pub struct ReportArgs {
     /// The archive folder, e.g. results/dae/20261127-122543-b97afe.
     archive: PathBuf,
+    /// Give this run the full evaluation and its figures first (a large
+    /// sweep evaluates its runs lightly; repeatable).
+    #[arg(long, value_name = "NAME")]
+    run: Vec<String>,
     /// Only warnings and errors.
     #[arg(long, short)]
     quiet: bool,
@@ -19,7 +23,7 @@ pub struct ReportArgs {
 
 pub fn report(args: ReportArgs) -> Result<ExitCode> {
     progress::init(args.quiet);
-    let outcome = aelab_pipeline::rebuild_report(&args.archive)?;
+    let outcome = aelab_pipeline::rebuild_report(&args.archive, &args.run)?;
     if !outcome.pending.is_empty() {
         tracing::warn!("runs not finished yet: {}", outcome.pending.join(", "));
     }

@@ -3,6 +3,7 @@
 //! archive with a report. Also resumes an interrupted archive (`--resume`)
 //! and runs one shard of a cluster job (`--shard I/N --archive DIR`).
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -62,10 +63,14 @@ pub fn run(args: RunArgs, started: Instant) -> Result<ExitCode> {
     };
     select_runs(&mut experiment, &args.only)?;
     if args.dry_run {
-        println!("{}: {} run(s)", experiment.name, experiment.runs.len());
+        // A closed pipe (`| head`) ends the listing quietly.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}: {} run(s)", experiment.name, experiment.runs.len());
         for (name, varying) in planned_runs(&experiment) {
             let shown: Vec<String> = varying.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            println!("  {name}  {}", shown.join(" "));
+            if writeln!(out, "  {name}  {}", shown.join(" ")).is_err() {
+                break;
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }

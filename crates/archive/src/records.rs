@@ -18,6 +18,14 @@ use crate::{write_atomic, ArchiveError};
 /// The schema version this aelab writes (and the newest it reads).
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// `summary.json` fields renamed in schema 2: `(version 1 name, name now)`;
+/// the serde aliases on [`Summary`] read them.
+pub const RENAMED_FIELDS: [(&str, &str); 3] = [
+    ("knn5_latent_acc", "latent_knn5_acc"),
+    ("trust5_latent", "latent_trust5"),
+    ("trust5_tsne", "tsne_trust5"),
+];
+
 /// Records written before `schema_version` existed.
 fn schema_v1() -> u32 {
     1
@@ -129,6 +137,11 @@ pub struct Summary {
     /// Validation BCE after the last epoch (noisy inputs for a denoising run,
     /// clean targets, as the notebook validates).
     pub val_bce: Option<f64>,
+    /// Validation BCE of the final model on clean inputs, for every run: the
+    /// fair column to compare denoising and plain runs on, and the one
+    /// configurations are chosen by. `None` in archives before it existed.
+    #[serde(default)]
+    pub clean_val_bce: Option<f64>,
     pub test_bce: Option<f64>,
     pub test_mse: Option<f64>,
     pub test_psnr: Option<f64>,
@@ -156,6 +169,11 @@ pub struct Summary {
     pub tsne_seconds: Option<f64>,
     /// PCA runs: each component's share of the total variance.
     pub explained_variance_ratio: Option<Vec<f64>>,
+    /// How much of the evaluation the run got: `full`, or `light` (no
+    /// denoising curve, t-SNE, trustworthiness or figures); absent in
+    /// archives before it existed, which were all full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// See [`RunEntry::identity`].
     #[serde(default)]
     pub identity: String,
@@ -175,6 +193,7 @@ impl Default for Summary {
             error: None,
             epochs_completed: 0,
             val_bce: None,
+            clean_val_bce: None,
             test_bce: None,
             test_mse: None,
             test_psnr: None,
@@ -190,6 +209,7 @@ impl Default for Summary {
             train_seconds: None,
             tsne_seconds: None,
             explained_variance_ratio: None,
+            detail: None,
             identity: String::new(),
             figures: Vec::new(),
         }
@@ -209,6 +229,22 @@ impl Summary {
         let summary: Summary = read_json(path)?;
         check_schema(path, summary.schema_version)?;
         Ok(summary)
+    }
+
+    /// The fields the file at `path` actually holds, by their current
+    /// names: a field added after the file was written is not among them,
+    /// so comparisons across versions can leave it out.
+    pub fn fields_in(path: &Path) -> Result<Vec<String>, ArchiveError> {
+        let raw: serde_json::Map<String, serde_json::Value> = read_json(path)?;
+        Ok(raw
+            .keys()
+            .map(|k| {
+                RENAMED_FIELDS
+                    .iter()
+                    .find(|(old, _)| *old == k)
+                    .map_or(k.clone(), |(_, new)| new.to_string())
+            })
+            .collect())
     }
 }
 

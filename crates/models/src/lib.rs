@@ -28,6 +28,7 @@ mod error;
 mod reconstructor;
 mod selu;
 mod stacked_ae;
+mod stored;
 
 pub mod score;
 pub mod shapes;
@@ -37,3 +38,4 @@ pub use error::ModelError;
 pub use reconstructor::Reconstructor;
 pub use selu::{Selu, SELU_ALPHA, SELU_SCALE};
 pub use stacked_ae::{Decoder, Encoder, Net, StackedAe, StackedAutoencoder, IMAGE_PIXELS};
+pub use stored::load_autoencoder;

@@ -15,7 +15,7 @@ use aelab_reduce::{
     knn_accuracy, knn_leave_one_out_accuracy, trustworthiness, tsne, Pca, TsneParams,
 };
 use aelab_report::{Baseline, DigitRow};
-use aelab_spec::{Experiment, RunConfig, TsneInput};
+use aelab_spec::{EvalDetail, Experiment, RunConfig, TsneInput};
 use aelab_train::streams::{noise_lanes, Stream};
 
 use crate::dataset::Dataset;
@@ -31,6 +31,8 @@ const CURVE_LEVELS: usize = 11;
 const WORST: usize = 10;
 
 pub struct Evaluation {
+    /// The validation digits, clean in and out (every run, denoising or not).
+    pub clean_val: Option<Scores>,
     pub test: Option<Scores>,
     pub noisy_test: Option<Scores>,
     pub latent_knn5_acc: Option<f64>,
@@ -71,11 +73,21 @@ fn rows(data: &[f32], pixels: usize) -> Vec<Vec<f32>> {
     data.chunks(pixels).map(<[f32]>::to_vec).collect()
 }
 
-pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> Result<Evaluation> {
+/// Scores `model` on `data` as `run` asks, in `detail`: light skips the
+/// denoising curve, the worst digits, interpolations, the code plane,
+/// t-SNE, trustworthiness and the image grid.
+pub fn evaluate(
+    model: &dyn Reconstructor,
+    data: &Dataset,
+    run: &RunConfig,
+    detail: EvalDetail,
+) -> Result<Evaluation> {
+    let full = detail != EvalDetail::Light;
     let corruption = eval_corruption(run);
     let pixels = data.pixels();
     let test_labels = data.split.test.as_ref().and_then(|t| t.labels.as_ref());
     let mut evaluation = Evaluation {
+        clean_val: None,
         test: None,
         noisy_test: None,
         latent_knn5_acc: None,
@@ -91,7 +103,14 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
         latent_plane: None,
     };
 
+    if !data.validation.is_empty() {
+        evaluation.clean_val = Some(score(
+            &model.reconstruct(&data.validation),
+            &data.validation,
+        ));
+    }
     let mut noisy_test = None;
+    let mut test_errors = None;
     if let Some(test) = &data.test {
         let reconstructed = model.reconstruct(test);
         evaluation.test = Some(score(&reconstructed, test));
@@ -100,10 +119,15 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
             evaluation.noisy_test = Some(score(&model.reconstruct(&noisy), test));
             noisy_test = Some(noisy);
         }
-        evaluation.denoising_curve = Some(denoising_curve(model, test, run));
         let errors = per_image_mse(&reconstructed, test, pixels);
         if let Some(labels) = test_labels {
             evaluation.per_class_test_mse = Some(per_class(&errors, labels));
+        }
+        test_errors = Some((reconstructed, errors));
+    }
+    if let (Some(test), Some((reconstructed, errors)), true) = (&data.test, &test_errors, full) {
+        evaluation.denoising_curve = Some(denoising_curve(model, test, run));
+        if let Some(labels) = test_labels {
             evaluation.interpolations = latent_views::interpolations(model, test, labels, pixels);
         }
         let mut order: Vec<usize> = (0..errors.len()).collect();
@@ -148,10 +172,16 @@ pub fn evaluate(model: &dyn Reconstructor, data: &Dataset, run: &RunConfig) -> R
                 KNN_K,
             ));
         }
+        if !full {
+            return Ok(evaluation);
+        }
         if model.latent_dim() == 2 {
             evaluation.latent_plane = Some(latent_views::latent_plane(model, &codes, labels));
         }
         embed(model, digits, pixels, run, &codes, labels, &mut evaluation)?;
+    }
+    if !full {
+        return Ok(evaluation);
     }
 
     let (source, grid_source) = match &data.test {

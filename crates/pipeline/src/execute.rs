@@ -14,11 +14,11 @@ use aelab_models::score::score;
 use aelab_models::Reconstructor;
 use aelab_reduce::Pca;
 use aelab_report::{line_chart, Figure, Series, XAxis};
-use aelab_spec::{ModelKind, RunConfig};
+use aelab_spec::{EvalDetail, ModelKind, RunConfig};
 use aelab_train::{EpochRecord, FitStatus};
 
 use crate::dataset::Dataset;
-use crate::evaluate::evaluate;
+use crate::evaluate::{evaluate, Evaluation};
 use crate::identity::{resolved, run_identity};
 use crate::run_figures::run_figures;
 use crate::train_run::{median, train_autoencoder};
@@ -90,8 +90,10 @@ pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path, observe: Observe) ->
         explained_variance_ratio,
         ..Summary::default()
     };
+    let full = run.eval.detail != EvalDetail::Light;
+    summary.detail = Some(if full { "full" } else { "light" }.to_string());
     let mut figures = Vec::new();
-    if run.model.kind == ModelKind::Autoencoder {
+    if run.model.kind == ModelKind::Autoencoder && full {
         figures.push(loss_figure(run, &history, dir)?);
     }
     if let FitStatus::Diverged { epoch, step } = status {
@@ -109,7 +111,20 @@ pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path, observe: Observe) ->
     write_atomic_with(&dir.join("weights.safetensors"), |tmp| {
         model.save_weights(tmp)
     })?;
-    let evaluation = evaluate(model.as_ref(), data, run)?;
+    let evaluation = evaluate(model.as_ref(), data, run, run.eval.detail)?;
+    record_evaluation(&mut summary, &evaluation);
+    if full {
+        figures.extend(run_figures(run, data, dir, &evaluation, &mut summary)?);
+    }
+    summary.figures = figures;
+    summary.write(&dir.join("summary.json"))?;
+    Ok(summary)
+}
+
+/// Copies `evaluation`'s numbers into `summary` (the t-SNE map's are
+/// recorded with its figure).
+pub(crate) fn record_evaluation(summary: &mut Summary, evaluation: &Evaluation) {
+    summary.clean_val_bce = evaluation.clean_val.map(|s| s.bce);
     summary.test_bce = evaluation.test.map(|s| s.bce);
     summary.test_mse = evaluation.test.map(|s| s.mse);
     summary.test_psnr = evaluation.test.map(|s| s.psnr());
@@ -119,29 +134,25 @@ pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path, observe: Observe) ->
     summary.latent_trust5 = evaluation.latent_trust5;
     summary.per_class_test_mse = evaluation.per_class_test_mse.clone();
     summary.denoising_curve = evaluation.denoising_curve.clone();
-    figures.extend(run_figures(run, data, dir, &evaluation, &mut summary)?);
-    summary.figures = figures;
-    summary.write(&dir.join("summary.json"))?;
-    Ok(summary)
 }
 
 /// `loss.png`: training and validation loss per epoch.
-fn loss_figure(run: &RunConfig, history: &[EpochRecord], dir: &Path) -> Result<Figure> {
+pub(crate) fn loss_figure(run: &RunConfig, history: &[EpochRecord], dir: &Path) -> Result<Figure> {
     let series = [
-        Series {
-            label: "train".into(),
-            points: history
+        Series::new(
+            "train",
+            history
                 .iter()
                 .map(|r| (r.epoch as f64, r.train_loss))
                 .collect(),
-        },
-        Series {
-            label: "validation".into(),
-            points: history
+        ),
+        Series::new(
+            "validation",
+            history
                 .iter()
                 .filter_map(|r| r.val_loss.map(|v| (r.epoch as f64, v)))
                 .collect(),
-        },
+        ),
     ];
     line_chart(
         &dir.join("loss.png"),

@@ -115,7 +115,7 @@ pub fn run_experiment(
             None
         }
         None => {
-            build_report(&archive, experiment, &data)?;
+            build_report(&archive, experiment, &data, &[])?;
             let report = archive.dir.join("report.html");
             tracing::info!("report: {}", report.display());
             Some(report)

@@ -1,29 +1,31 @@
-//! The figures that span runs: validation loss of every run, test MSE per
-//! digit class, the denoising curves, the PCA view of the digits, and for a
-//! sweep each metric against the swept value.
+//! The figures that span runs: validation loss per configuration (mean
+//! over seeds with a band of one standard deviation), test MSE per digit
+//! class, the denoising curves, the PCA view of the digits, and for a sweep
+//! the charts of `sweep_charts.rs`. Experiments with many configurations
+//! show the best few by validation, and say so.
 
 use std::path::Path;
 
 use crate::Result;
-use aelab_archive::MetricsRow;
+use aelab_archive::{MetricsRow, Summary};
 use aelab_models::Reconstructor;
 use aelab_reduce::Pca;
 use aelab_report::{
-    embedding_scatter, grouped_bars, line_chart, Figure, RunReport, Series, XAxis, METRICS,
+    embedding_scatter, grouped_bars, line_chart, seed_groups, spread, Figure, RunReport, SeedGroup,
+    Series, XAxis,
 };
 use aelab_spec::Experiment;
 
 use crate::dataset::Dataset;
+use crate::sweep_charts::sweep_figures;
 
 /// Digits in the PCA view of the data.
 const PCA_VIEW_POINTS: usize = 5_000;
+/// Configurations a chart of lines or bars shows at most: the best by
+/// validation.
+const SHOWN_CONFIGURATIONS: usize = 10;
 
-/// The metrics a sweep is charted by (`summary.json` keys).
-const SWEEP_METRICS: [&str; 4] = ["test_mse", "noisy_test_mse", "latent_knn5_acc", "val_bce"];
-
-/// The figures that span runs: validation loss of every run, and the PCA
-/// view of the validation digits (the training digits of a split without
-/// validation digits).
+/// The figures that span runs.
 pub fn experiment_figures(
     dir: &Path,
     data: &Dataset,
@@ -32,9 +34,43 @@ pub fn experiment_figures(
     experiment: &Experiment,
 ) -> Result<Vec<Figure>> {
     let mut figures = sweep_figures(dir, experiment, reports)?;
-    let per_class: Vec<(String, Vec<f64>)> = reports
+    let groups = seed_groups(reports);
+    let shown = best_by_validation(&groups, reports, SHOWN_CONFIGURATIONS);
+    let which = |what: &str| {
+        let of = if groups.len() > reports.len() / 2 {
+            "run"
+        } else {
+            "configuration (mean over its seeds)"
+        };
+        if shown.len() < groups.len() {
+            format!(
+                "{what}, the {} best of {} by validation BCE, one per {of}",
+                shown.len(),
+                groups.len()
+            )
+        } else {
+            format!("{what}, one per {of}")
+        }
+    };
+
+    let per_class: Vec<(String, Vec<f64>)> = shown
         .iter()
-        .filter_map(|r| Some((r.name.clone(), r.summary.per_class_test_mse.clone()?)))
+        .filter_map(|&g| {
+            let classes = mean_curve(&groups[g], reports, |s| {
+                let per_class = s.per_class_test_mse.as_ref()?;
+                Some(
+                    per_class
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &v)| (i as f64, v))
+                        .collect(),
+                )
+            })?;
+            Some((
+                groups[g].name.clone(),
+                classes.points.iter().map(|p| p.1).collect(),
+            ))
+        })
         .collect();
     if !per_class.is_empty() {
         let digits: Vec<String> = (0..10).map(|d| d.to_string()).collect();
@@ -47,21 +83,24 @@ pub fn experiment_figures(
         )?;
         figures.push(Figure {
             path: "per-class-mse.png".into(),
-            caption: "Test reconstruction MSE of each digit class, one bar per run: which digits each model finds hard".into(),
+            caption: format!(
+                "{}: which digits each model finds hard",
+                which("Test reconstruction MSE of each digit class")
+            ),
         });
     }
-    let curves: Vec<Series> = reports
+
+    let curves: Vec<Series> = shown
         .iter()
-        .filter_map(|r| {
-            Some(Series {
-                label: r.name.clone(),
-                points: r
-                    .summary
-                    .denoising_curve
-                    .as_ref()?
-                    .iter()
-                    .map(|p| (p[0], p[1]))
-                    .collect(),
+        .filter_map(|&g| {
+            mean_curve(&groups[g], reports, |s| {
+                Some(
+                    s.denoising_curve
+                        .as_ref()?
+                        .iter()
+                        .map(|p| (p[0], p[1]))
+                        .collect(),
+                )
             })
         })
         .collect();
@@ -82,33 +121,47 @@ pub fn experiment_figures(
         figures.push(Figure {
             path: "denoising.png".into(),
             caption: format!(
-                "Test MSE of every run with its test inputs corrupted by {kind} noise of increasing level and clean targets: where each model breaks"
+                "{} with the test inputs corrupted by {kind} noise of increasing level and clean targets: where each model breaks",
+                which("Test MSE")
             ),
         });
     }
-    let series: Vec<Series> = histories
+
+    let history = |name: &str| histories.iter().find(|(n, _)| n == name).map(|(_, h)| h);
+    let series: Vec<Series> = shown
         .iter()
-        .filter(|(_, h)| h.len() > 1)
-        .map(|(name, h)| Series {
-            label: name.clone(),
-            points: h
-                .iter()
-                .filter_map(|r| r.val_loss.map(|v| (r.epoch as f64, v)))
-                .collect(),
+        .filter_map(|&g| {
+            let curve = mean_curve_of_runs(&groups[g], reports, |r| {
+                let h = history(&r.name)?;
+                (h.len() > 1).then(|| {
+                    h.iter()
+                        .filter_map(|row| row.val_loss.map(|v| (row.epoch as f64, v)))
+                        .collect()
+                })
+            })?;
+            (!curve.points.is_empty()).then_some(curve)
         })
-        .filter(|s| !s.points.is_empty())
         .collect();
     if !series.is_empty() {
+        let band = series.iter().any(|s| !s.spread.is_empty());
         line_chart(
             &dir.join("val-loss.png"),
-            "validation loss per epoch, all runs",
+            "validation loss per epoch",
             ("epoch", "validation BCE"),
             XAxis::Count,
             &series,
         )?;
         figures.push(Figure {
             path: "val-loss.png".into(),
-            caption: "Validation loss (BCE) per epoch of every trained run; denoising runs are validated on noisy inputs against clean targets".into(),
+            caption: format!(
+                "{}{}; denoising runs are validated on noisy inputs against clean targets",
+                which("Validation loss (BCE) per epoch"),
+                if band {
+                    "; the band is ± one standard deviation across seeds"
+                } else {
+                    ""
+                }
+            ),
         });
     }
     if let Some((digits, labels, which)) = data.embedding_digits() {
@@ -145,91 +198,83 @@ pub fn experiment_figures(
     Ok(figures)
 }
 
-/// For each swept key with numeric values: each metric against the value,
-/// one line per combination of the variant and the other swept values.
-fn sweep_figures(
-    dir: &Path,
-    experiment: &Experiment,
+/// Indices of up to `k` groups, best mean validation BCE (clean inputs,
+/// else as validated) first; groups without one keep their order after.
+pub(crate) fn best_by_validation(
+    groups: &[SeedGroup],
     reports: &[RunReport],
-) -> Result<Vec<Figure>> {
-    let mut figures = Vec::new();
-    for key in &experiment.swept {
-        let points: Vec<(usize, f64)> = experiment
-            .runs
+    k: usize,
+) -> Vec<usize> {
+    let score = |g: &SeedGroup| {
+        let values: Vec<f64> = g
+            .members
             .iter()
-            .enumerate()
-            .filter_map(|(i, run)| {
-                let value = run
-                    .sweep
-                    .iter()
-                    .find(|(k, _)| k == key)?
-                    .1
-                    .parse::<f64>()
-                    .ok()?;
-                Some((i, value))
-            })
+            .filter_map(|&i| validation_bce(&reports[i].summary))
             .collect();
-        let distinct = {
-            let mut v: Vec<f64> = points.iter().map(|p| p.1).collect();
-            v.sort_by(f64::total_cmp);
-            v.dedup();
-            v
-        };
-        if distinct.len() < 2 {
-            continue;
-        }
-        // Orders of magnitude apart (learning rates): chart the log.
-        let log = distinct[0] > 0.0 && distinct[distinct.len() - 1] / distinct[0] >= 100.0;
-        let x_label = if log {
-            format!("log10({key})")
-        } else {
-            key.clone()
-        };
-        for metric in METRICS.iter().filter(|m| SWEEP_METRICS.contains(&m.key)) {
-            let label = metric.label;
-            let mut series: Vec<Series> = Vec::new();
-            for &(i, x) in &points {
-                let run = &experiment.runs[i];
-                let Some(y) = (metric.value)(&reports[i].summary).filter(|v| v.is_finite()) else {
-                    continue;
-                };
-                let line: Vec<String> = std::iter::once(run.variant.clone())
-                    .chain(
-                        run.sweep
-                            .iter()
-                            .filter(|(k, _)| k != key)
-                            .map(|(k, v)| format!("{k}={v}")),
-                    )
-                    .collect();
-                let line = line.join(" ");
-                let x = if log { x.log10() } else { x };
-                match series.iter_mut().find(|s| s.label == line) {
-                    Some(s) => s.points.push((x, y)),
-                    None => series.push(Series {
-                        label: line,
-                        points: vec![(x, y)],
-                    }),
-                }
-            }
-            if series.is_empty() {
-                continue;
-            }
-            for s in &mut series {
-                s.points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            }
-            let file = format!("sweep-{}-{}.png", key.replace('.', "-"), metric.key);
-            line_chart(
-                &dir.join(&file),
-                &format!("{label} against {key}"),
-                (&x_label, label),
-                XAxis::Real,
-                &series,
-            )?;
-            figures.push(Figure {
-                path: file,
-                caption: format!("{label} of every run against the swept {key}, one line per variant and other swept values"),
-            });
+        spread(&values).map_or(f64::INFINITY, |s| s.mean)
+    };
+    let mut order: Vec<(usize, f64)> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i, score(g)))
+        .collect();
+    order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let mut chosen: Vec<usize> = order.into_iter().take(k).map(|(i, _)| i).collect();
+    chosen.sort_unstable();
+    chosen
+}
+
+/// The validation BCE a configuration is chosen by: on clean inputs, else
+/// (archives before it existed) as validated.
+pub(crate) fn validation_bce(summary: &Summary) -> Option<f64> {
+    summary
+        .clean_val_bce
+        .or(summary.val_bce)
+        .filter(|v| v.is_finite())
+}
+
+/// `group`'s curve from each run's summary: the mean at each x of the
+/// first run's curve, and the standard deviation across seeds.
+fn mean_curve(
+    group: &SeedGroup,
+    reports: &[RunReport],
+    curve: impl Fn(&Summary) -> Option<Vec<(f64, f64)>>,
+) -> Option<Series> {
+    mean_curve_of_runs(group, reports, |r| curve(&r.summary))
+}
+
+/// [`mean_curve`] from each run's report.
+fn mean_curve_of_runs(
+    group: &SeedGroup,
+    reports: &[RunReport],
+    curve: impl Fn(&RunReport) -> Option<Vec<(f64, f64)>>,
+) -> Option<Series> {
+    let curves: Vec<Vec<(f64, f64)>> = group
+        .members
+        .iter()
+        .filter_map(|&i| curve(&reports[i]))
+        .collect();
+    let first = curves.first()?;
+    let mut points = Vec::new();
+    let mut spreads = Vec::new();
+    for &(x, _) in first {
+        let ys: Vec<f64> = curves
+            .iter()
+            .filter_map(|c| c.iter().find(|p| p.0 == x).map(|p| p.1))
+            .collect();
+        if let Some(s) = spread(&ys) {
+            points.push((x, s.mean));
+            spreads.push(if s.n > 1 { s.sd } else { 0.0 });
         }
     }
-    Ok(figures)
+    let spread = if curves.len() > 1 {
+        spreads
+    } else {
+        Vec::new()
+    };
+    Some(Series {
+        label: group.name.clone(),
+        points,
+        spread,
+    })
 }

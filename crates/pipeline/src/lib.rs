@@ -30,6 +30,7 @@
 
 mod compare;
 mod dataset;
+mod detail;
 mod error;
 mod evaluate;
 mod execute;
@@ -48,6 +49,7 @@ mod run_figures;
 mod schedule;
 mod selection;
 mod slurm;
+mod sweep_charts;
 mod train_run;
 
 #[cfg(feature = "fault-injection")]
@@ -61,6 +63,7 @@ pub use aelab_data::fetch::Fetched;
 pub use aelab_spec::Experiment;
 pub use compare::{compare_archives, Presence, RunComparison};
 pub use dataset::{load as load_data, load_with as load_data_with, Dataset};
+pub use detail::DETAILED_CONFIGURATIONS;
 pub use error::{PipelineError, Result};
 pub use execute::execute;
 pub use experiment::{

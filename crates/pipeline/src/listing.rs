@@ -13,7 +13,8 @@ pub struct ArchiveListing {
     /// Runs finished (`ok` or `diverged`) and runs in all.
     pub finished: usize,
     pub runs: usize,
-    /// The run with the lowest final validation BCE, and that BCE.
+    /// The run with the lowest validation BCE (on clean inputs, else as
+    /// validated), and that BCE.
     pub best: Option<(String, f64)>,
     pub usage: DiskUsage,
 }
@@ -35,7 +36,7 @@ pub fn list_archives(results: &Path) -> Vec<ArchiveListing> {
                 .filter_map(|r| {
                     let s =
                         Summary::read(&dir.join("runs").join(&r.name).join("summary.json")).ok()?;
-                    Some((r.name.clone(), s.val_bce.filter(|v| v.is_finite())?))
+                    Some((r.name.clone(), crate::figures::validation_bce(&s)?))
                 })
                 .min_by(|a, b| a.1.total_cmp(&b.1));
             Some(ArchiveListing {

@@ -25,12 +25,13 @@ pub struct ReportOutcome {
 }
 
 /// Rebuilds the report of the archive `dir` from its run folders (after
-/// shards, or to refresh it).
-pub fn rebuild_report(dir: &Path) -> Result<ReportOutcome> {
+/// shards, or to refresh it), giving the runs named in `detail` the full
+/// evaluation and their figures first.
+pub fn rebuild_report(dir: &Path, detail: &[String]) -> Result<ReportOutcome> {
     let archive = ArchiveWriter::open(dir)?;
     let experiment = stored_experiment(&archive.dir)?;
     let data = dataset::load(&experiment)?;
-    build_report(&archive, &experiment, &data)?;
+    build_report(&archive, &experiment, &data, detail)?;
     let manifest = archive.manifest()?;
     Ok(ReportOutcome {
         report: archive.dir.join("report.html"),
@@ -61,13 +62,17 @@ pub fn stored_experiment(dir: &Path) -> Result<Experiment> {
     )?)
 }
 
-/// Writes `comparison.csv`, `report.md`, `report.html` and the figures that
-/// span runs from the archive's run folders, then updates the manifest.
+/// Gives the best configurations of a light sweep (and the runs named in
+/// `detail`) the full evaluation, then writes `comparison.csv`,
+/// `report.md`, `report.html`, each run's page and the figures that span
+/// runs from the archive's run folders, and updates the manifest.
 pub fn build_report(
     archive: &ArchiveWriter,
     experiment: &Experiment,
     data: &Dataset,
+    detail: &[String],
 ) -> Result<()> {
+    crate::detail::detail_best_and_asked(&archive.dir, experiment, data, detail)?;
     let runs: Vec<(RunReport, Vec<MetricsRow>)> = experiment
         .runs
         .iter()
@@ -97,6 +102,7 @@ fn stored_run(dir: &Path, run: &RunConfig) -> (RunReport, Vec<MetricsRow>) {
     let history = read_metrics_csv(&dir.join("metrics.csv")).unwrap_or_default();
     let report = RunReport {
         name: run.name.clone(),
+        group: run.group.clone(),
         settings: flatten_settings(run),
         figures: summary.figures.clone(),
         summary,

@@ -117,8 +117,15 @@ pub fn reproduce(target: &Path, tolerance: Option<f64>, observe: Observe) -> Res
     for run in &experiment.runs {
         let original = archive.join("runs").join(&run.name);
         let again = scratch.join(&run.name);
-        let outcome = execute(run, &data, &again, observe)
-            .and_then(|_| compare_runs(&original, &again, agreement));
+        let outcome = execute(run, &data, &again, observe).and_then(|rerun| {
+            // A light run the report then evaluated fully: the same again.
+            let detailed = Summary::read(&original.join("summary.json"))
+                .is_ok_and(|s| s.detail.as_deref() == Some("full"));
+            if detailed && rerun.detail.as_deref() == Some("light") {
+                crate::detail::detail_run(&again, run, &data)?;
+            }
+            compare_runs(&original, &again, agreement)
+        });
         match outcome {
             Ok(differences) => runs.push((run.name.clone(), differences)),
             Err(e) => {
@@ -182,13 +189,19 @@ pub fn compare_runs(a: &Path, b: &Path, agreement: Agreement) -> Result<Vec<Stri
         serde_json::to_value(summary).map_err(|e| PipelineError::Other(e.to_string()))
     };
     let (sa, sb) = (normalised(a)?, normalised(b)?);
+    // Only fields both files hold: one added by a later version is not a
+    // difference in results.
+    let (ha, hb) = (
+        Summary::fields_in(&a.join("summary.json"))?,
+        Summary::fields_in(&b.join("summary.json"))?,
+    );
     if let (Value::Object(fa), Value::Object(fb)) = (&sa, &sb) {
         let mut keys: Vec<&String> = fa.keys().chain(fb.keys()).collect();
         keys.sort();
         keys.dedup();
         for key in keys
             .into_iter()
-            .filter(|k| !NOT_RESULTS.contains(&k.as_str()))
+            .filter(|k| !NOT_RESULTS.contains(&k.as_str()) && ha.contains(k) && hb.contains(k))
         {
             let (va, vb) = (
                 fa.get(key).unwrap_or(&Value::Null),

@@ -53,7 +53,7 @@ fn list_compare_and_report_work_on_a_version_1_archive() {
             .any(|(label, a, _, _)| label == "5-NN acc (codes)" && a != "–"));
     }
 
-    let outcome = rebuild_report(&archive).unwrap();
+    let outcome = rebuild_report(&archive, &[]).unwrap();
     assert_eq!(outcome.status, "complete");
     assert!(outcome.pending.is_empty());
     let html = std::fs::read_to_string(&outcome.report).unwrap();

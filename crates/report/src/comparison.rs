@@ -4,12 +4,15 @@
 
 use aelab_archive::{Figure, RunStatus, Summary};
 
+use crate::groups::{best_group, seed_groups, verdict, SeedGroup};
 use crate::metrics::{Better, Group, Metric, METRICS};
 
 /// One run as the report shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunReport {
     pub name: String,
+    /// The seed group: runs with the same group differ only in seed.
+    pub group: String,
     /// The resolved config as dotted keys and values, in a stable order.
     pub settings: Vec<(String, String)>,
     pub summary: Summary,
@@ -50,11 +53,18 @@ pub(crate) struct Comparison<'a> {
     /// Metrics with at least one value, and the index of their best run.
     pub metrics: Vec<(&'static Metric, Option<usize>)>,
     pub verdicts: Vec<String>,
-    /// One paragraph: who leads overall, on how many metrics.
+    /// One paragraph: which configuration validation chose, and who leads
+    /// on how many metrics.
     pub overview: String,
     /// The two runs compared side by side: the baseline (the first run) and
-    /// the run that wins most quality metrics among the others.
+    /// the first run of the configuration chosen on validation (or, if that
+    /// is the baseline's, of the runner-up).
     pub pair: Option<(usize, usize)>,
+    /// The seed groups (runs that differ only in seed), in run order.
+    pub groups: Vec<SeedGroup>,
+    /// Whether some group has more than one run: then tables show each
+    /// group's mean, standard deviation and 95% interval.
+    pub repeated: bool,
 }
 
 impl<'a> Comparison<'a> {
@@ -65,25 +75,47 @@ impl<'a> Comparison<'a> {
             .filter(|m| summaries.iter().any(|s| (m.value)(s).is_some()))
             .map(|m| (m, m.best(&summaries)))
             .collect();
+        let groups = seed_groups(&input.runs);
         let verdicts = metrics
             .iter()
-            .filter_map(|(m, _)| verdict(m, input))
+            .filter_map(|(m, _)| verdict(m, &groups, &input.runs))
             .collect();
-        let wins = wins(input, &metrics);
-        let pair = (input.runs.len() >= 2)
-            .then(|| {
-                (1..input.runs.len())
-                    .max_by_key(|&i| (wins[i], std::cmp::Reverse(i)))
-                    .map(|i| (0, i))
-            })
-            .flatten();
+        let chosen =
+            chooser(&metrics).and_then(|m| Some((m, best_group(m, &groups, &input.runs)?)));
+        let wins = wins(input, &metrics, &groups);
+        let pair = chosen.and_then(|(metric, g)| {
+            let baseline_group = groups.iter().position(|gr| gr.members.contains(&0))?;
+            let pick = if g != baseline_group {
+                g
+            } else {
+                // The runner-up on the same validation metric.
+                let mut others: Vec<usize> = (0..groups.len()).filter(|&i| i != g).collect();
+                others.sort_by(|&a, &b| {
+                    let mean = |i: usize| {
+                        crate::groups::group_spread(metric, &groups[i], &input.runs)
+                            .map_or(f64::NAN, |s| s.mean)
+                    };
+                    let order = mean(a).total_cmp(&mean(b));
+                    match metric.better {
+                        Better::Lower => order,
+                        Better::Higher => order.reverse(),
+                    }
+                });
+                *others.iter().find(|&&i| {
+                    crate::groups::group_spread(metric, &groups[i], &input.runs).is_some()
+                })?
+            };
+            Some((0, groups[pick].members[0]))
+        });
         Comparison {
             input,
             setting_keys: setting_keys(input),
-            overview: overview(input, &metrics, &wins),
+            overview: overview(input, &metrics, &wins, &groups, chosen),
             metrics,
             verdicts,
             pair,
+            repeated: groups.iter().any(|g| g.members.len() > 1),
+            groups,
         }
     }
 
@@ -130,6 +162,72 @@ impl<'a> Comparison<'a> {
             .collect()
     }
 
+    /// The configurations table of `metrics`: per seed group its name, its
+    /// number of runs and, per metric, `mean ± sd`, the t-based 95%
+    /// interval of the mean (empty for one run) and whether its mean is
+    /// the best.
+    pub fn group_rows(
+        &self,
+        metrics: &[&(&'static Metric, Option<usize>)],
+    ) -> Vec<(String, usize, Vec<(String, String, bool)>)> {
+        let best: Vec<Option<usize>> = metrics
+            .iter()
+            .map(|(m, _)| best_group(m, &self.groups, &self.input.runs))
+            .collect();
+        self.groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let cells = metrics
+                    .iter()
+                    .zip(&best)
+                    .map(|((m, _), best)| {
+                        match crate::groups::group_spread(m, group, &self.input.runs) {
+                            Some(s) => (
+                                crate::groups::mean_sd(m, &s),
+                                s.ci95.map_or(String::new(), |(lo, hi)| {
+                                    format!("[{}, {}]", m.format(Some(lo)), m.format(Some(hi)))
+                                }),
+                                *best == Some(g),
+                            ),
+                            None => ("–".to_string(), String::new(), false),
+                        }
+                    })
+                    .collect();
+                (group.name.clone(), group.members.len(), cells)
+            })
+            .collect()
+    }
+
+    /// `groups.csv`: per seed group, its runs and, per metric, the mean,
+    /// standard deviation and 95% interval of the mean.
+    pub fn groups_csv(&self) -> Result<Vec<u8>, String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["configuration".to_string(), "runs".to_string()];
+        for (m, _) in &self.metrics {
+            for part in ["mean", "sd", "ci95_low", "ci95_high"] {
+                header.push(format!("{}_{part}", m.key));
+            }
+        }
+        w.write_record(&header).map_err(|e| e.to_string())?;
+        for group in &self.groups {
+            let mut row = vec![group.name.clone(), group.members.len().to_string()];
+            for (m, _) in &self.metrics {
+                let s = crate::groups::group_spread(m, group, &self.input.runs);
+                let number = |v: Option<f64>| {
+                    v.filter(|v| v.is_finite())
+                        .map_or(String::new(), |v| v.to_string())
+                };
+                row.push(number(s.map(|s| s.mean)));
+                row.push(number(s.map(|s| s.sd)));
+                row.push(number(s.and_then(|s| s.ci95).map(|c| c.0)));
+                row.push(number(s.and_then(|s| s.ci95).map(|c| c.1)));
+            }
+            w.write_record(&row).map_err(|e| e.to_string())?;
+        }
+        w.into_inner().map_err(|e| e.to_string())
+    }
+
     pub fn setting(&self, run: &RunReport, key: &str) -> String {
         run.settings
             .iter()
@@ -160,27 +258,65 @@ impl<'a> Comparison<'a> {
     }
 }
 
-/// How many quality metrics each run is best at.
-fn wins(input: &ReportInput, metrics: &[(&'static Metric, Option<usize>)]) -> Vec<usize> {
-    let mut wins = vec![0; input.runs.len()];
-    for (m, best) in metrics {
-        if let (true, Some(i)) = (m.is_quality(), best) {
-            wins[*i] += 1;
+/// The metric configurations are chosen by: validation BCE on clean
+/// inputs, else (archives before it existed, PCA-only) validation BCE.
+fn chooser(metrics: &[(&'static Metric, Option<usize>)]) -> Option<&'static Metric> {
+    ["clean_val_bce", "val_bce"]
+        .iter()
+        .find_map(|key| metrics.iter().find(|(m, _)| m.key == *key))
+        .map(|(m, _)| *m)
+}
+
+/// How many quality metrics each group is best at (by mean), counting a
+/// metric that is a function of another (PSNR of MSE) once.
+fn wins(
+    input: &ReportInput,
+    metrics: &[(&'static Metric, Option<usize>)],
+    groups: &[SeedGroup],
+) -> Vec<usize> {
+    let mut wins = vec![0; groups.len()];
+    for (m, _) in metrics.iter().filter(|(m, _)| m.counts_as_win()) {
+        if let Some(g) = best_group(m, groups, &input.runs) {
+            wins[g] += 1;
         }
     }
     wins
 }
 
-/// "Of 3 runs, `dae-adam` is best on 6 of 10 quality metrics, `ae-adam` on
-/// 4." plus failures.
+/// "Chosen on validation: `ae-adam` (lowest val BCE (clean inputs), mean
+/// 0.0856 ± 0.0003 over 3 seeds). ... By wins: `ae-adam` is best on 6 of
+/// 10 quality metrics, `dae-adam` on 4." plus failures.
 fn overview(
     input: &ReportInput,
     metrics: &[(&'static Metric, Option<usize>)],
     wins: &[usize],
+    groups: &[SeedGroup],
+    chosen: Option<(&'static Metric, usize)>,
 ) -> String {
-    let quality = metrics
+    let runs = input.runs.len();
+    let mut text = if groups.len() < runs {
+        format!("{runs} runs in {} configurations.", groups.len())
+    } else {
+        format!("{runs} run(s).")
+    };
+    if let Some((metric, g)) = chosen {
+        if let Some(s) = crate::groups::group_spread(metric, &groups[g], &input.runs) {
+            let seeds = if s.n > 1 {
+                format!(", mean over {} seeds", s.n)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                " Chosen on validation: `{}` (best {}: {}{seeds}). Test metrics are reported, not chosen on.",
+                groups[g].name,
+                metric.label,
+                crate::groups::mean_sd(metric, &s)
+            ));
+        }
+    }
+    let counted = metrics
         .iter()
-        .filter(|(m, best)| m.is_quality() && best.is_some())
+        .filter(|(m, best)| m.counts_as_win() && best.is_some())
         .count();
     let mut ranked: Vec<(usize, usize)> = wins
         .iter()
@@ -189,17 +325,15 @@ fn overview(
         .filter(|&(_, w)| w > 0)
         .collect();
     ranked.sort_by_key(|&(i, w)| (std::cmp::Reverse(w), i));
-    let mut text = format!("{} run(s).", input.runs.len());
-    if let Some(&(first, w)) = ranked.first() {
-        text = format!(
-            "Of {} runs, `{}` is best on {w} of {quality} quality metrics",
-            input.runs.len(),
-            input.runs[first].name
-        );
+    if let (Some(&(first, w)), true) = (ranked.first(), groups.len() > 1) {
+        text.push_str(&format!(
+            " By wins: `{}` is best on {w} of {counted} quality metrics",
+            groups[first].name
+        ));
         for &(i, w) in &ranked[1..] {
-            text.push_str(&format!(", `{}` on {w}", input.runs[i].name));
+            text.push_str(&format!(", `{}` on {w}", groups[i].name));
         }
-        text.push('.');
+        text.push_str(" (PSNR counts with MSE).");
     }
     let troubled: Vec<String> = input
         .runs
@@ -260,48 +394,6 @@ fn setting_keys(input: &ReportInput) -> Vec<String> {
         .collect()
 }
 
-/// "test MSE: `dae` is best at 0.0183, 70.1% lower than `ae` (0.0612)".
-fn verdict(metric: &Metric, input: &ReportInput) -> Option<String> {
-    let mut ranked: Vec<(&str, f64)> = input
-        .runs
-        .iter()
-        .filter_map(|r| {
-            (metric.value)(&r.summary)
-                .filter(|v| v.is_finite())
-                .map(|v| (r.name.as_str(), v))
-        })
-        .collect();
-    ranked.sort_by(|a, b| match metric.better {
-        Better::Lower => a.1.total_cmp(&b.1),
-        Better::Higher => b.1.total_cmp(&a.1),
-    });
-    let (best, best_value) = *ranked.first()?;
-    let Some(&(second, second_value)) = ranked.get(1) else {
-        return Some(format!(
-            "{}: `{best}` {}",
-            metric.label,
-            metric.format(Some(best_value))
-        ));
-    };
-    let direction = match metric.better {
-        Better::Lower => "lower",
-        Better::Higher => "higher",
-    };
-    let lead = if second_value != 0.0 {
-        let percent = 100.0 * (best_value - second_value).abs() / second_value.abs();
-        let decimals = if percent < 1.0 { 2 } else { 1 };
-        format!("{percent:.decimals$}% {direction}")
-    } else {
-        direction.to_string()
-    };
-    Some(format!(
-        "{}: `{best}` is best at {}, {lead} than `{second}` ({})",
-        metric.label,
-        metric.format(Some(best_value)),
-        metric.format(Some(second_value)),
-    ))
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -309,6 +401,7 @@ pub(crate) mod tests {
     pub fn sample() -> ReportInput {
         let run = |name: &str, lr: &str, mse: f64, acc: Option<f64>| RunReport {
             name: name.into(),
+            group: name.into(),
             settings: vec![
                 ("name".into(), name.into()),
                 ("train.lr".into(), lr.into()),
@@ -318,6 +411,7 @@ pub(crate) mod tests {
                 run: name.into(),
                 status: Some(RunStatus::Ok),
                 test_mse: Some(mse),
+                clean_val_bce: Some(9.0 * mse + 0.0),
                 latent_knn5_acc: acc,
                 ..Summary::default()
             },
@@ -351,9 +445,8 @@ pub(crate) mod tests {
         let mse = c.metrics.iter().find(|(m, _)| m.key == "test_mse").unwrap();
         assert_eq!(mse.1, Some(1));
         assert!(
-            c.verdicts
-                .iter()
-                .any(|v| v == "test MSE: `dae` is best at 0.0100, 50.0% lower than `ae` (0.0200)"),
+            c.verdicts.iter().any(|v| v
+                == "test MSE: `dae` 0.0100 against `ae` 0.0200, 50.0% lower; n = 1: no estimate of the noise"),
             "{:?}",
             c.verdicts
         );
@@ -364,13 +457,16 @@ pub(crate) mod tests {
         let csv = String::from_utf8(c.csv().unwrap()).unwrap();
         assert_eq!(
             csv.lines().next().unwrap(),
-            "run,status,train.lr,test_mse,latent_knn5_acc"
+            "run,status,train.lr,clean_val_bce,test_mse,latent_knn5_acc"
         );
-        assert_eq!(csv.lines().nth(2).unwrap(), "dae,ok,0.001,0.01,");
+        assert_eq!(csv.lines().nth(2).unwrap(), "dae,ok,0.001,0.09,0.01,");
         assert_eq!(c.pair, Some((0, 1)));
+        assert!(!c.repeated);
         assert_eq!(
             c.overview,
-            "Of 2 runs, `ae` is best on 1 of 2 quality metrics, `dae` on 1."
+            "2 run(s). Chosen on validation: `dae` (best val BCE (clean inputs): 0.0900). \
+             Test metrics are reported, not chosen on. By wins: `dae` is best on 2 of 3 \
+             quality metrics, `ae` on 1 (PSNR counts with MSE)."
         );
     }
 }

@@ -1,7 +1,11 @@
-//! `report.html`: the comparison as one self-contained page: figures are
-//! embedded as data URIs, there are no network fetches, and the one inline
-//! script (click a column heading to sort) is optional; the page reads the
-//! same without it. Every string from a spec or data is escaped.
+//! `report.html`: the comparison as a self-contained page (figures embedded
+//! as data URIs, no network fetches; the one inline script, click a column
+//! heading to sort, is optional), and one such page per run
+//! (`runs/<run>/report.html`) with its settings, metrics and figures. The
+//! main page puts the summary and the best configurations first and folds
+//! long tables, so a 1,000-run sweep stays small and quick to open; runs'
+//! figures are inline only for small experiments. Pages are written as a
+//! stream. Every string from a spec or data is escaped.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -29,7 +33,15 @@ figcaption { font-size: .9rem; color: #555; }
 .pair { display: flex; gap: 1rem; flex-wrap: wrap; } .pair figure { flex: 1 1 420px; min-width: 0; }
 code { background: #f4f4f4; padding: 0 .2rem; border-radius: 3px; }
 .provenance { font-size: .85rem; color: #444; word-break: break-all; }
+details > summary { cursor: pointer; color: #1565c0; margin: .5rem 0; }
+td .ci { display: block; font-size: .75rem; color: #666; }
 ";
+
+/// Runs whose figures the main page shows inline; larger experiments link
+/// each run's own page instead.
+pub(crate) const INLINE_RUNS: usize = 12;
+/// Table rows shown before the rest is folded.
+const UNFOLDED_ROWS: usize = 30;
 
 /// Sorts a table by the clicked column (numbers numerically).
 const SORT_SCRIPT: &str = "
@@ -91,7 +103,7 @@ fn image_src(dir: &Path, relative: &str) -> String {
     }
 }
 
-fn figure(out: &mut String, dir: &Path, f: &Figure) {
+fn figure(out: &mut dyn Write, dir: &Path, f: &Figure) {
     let _ = writeln!(
         out,
         "<figure><img src=\"{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>",
@@ -102,7 +114,7 @@ fn figure(out: &mut String, dir: &Path, f: &Figure) {
 }
 
 fn metric_cells(
-    out: &mut String,
+    out: &mut dyn Write,
     metrics: &[&(&Metric, Option<usize>)],
     summary: &aelab_archive::Summary,
     row: usize,
@@ -117,25 +129,69 @@ fn metric_cells(
     }
 }
 
-pub(crate) fn render(c: &Comparison<'_>, dir: &Path) -> String {
-    let input = c.input;
-    let mut out = String::new();
+fn page_start(out: &mut dyn Write, title: &str) {
     let _ = writeln!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><style>{STYLE}</style></head><body>",
-        escape(&input.title)
+        escape(title)
     );
+}
+
+fn page_end(out: &mut dyn Write) {
+    let _ = writeln!(out, "<script>{SORT_SCRIPT}</script></body></html>");
+}
+
+/// Opens a table of `rows` rows, folded behind a `<details>` when long.
+fn table_start(out: &mut dyn Write, rows: usize, what: &str, header: &[String]) {
+    if rows > UNFOLDED_ROWS {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} ({rows} rows)</summary>",
+            escape(what)
+        );
+    }
+    let _ = write!(
+        out,
+        "<div class=\"table-wrap\"><table class=\"sortable\"><thead><tr>"
+    );
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", escape(h));
+    }
+    let _ = writeln!(out, "</tr></thead><tbody>");
+}
+
+fn table_end(out: &mut dyn Write, rows: usize) {
+    let _ = writeln!(out, "</tbody></table></div>");
+    if rows > UNFOLDED_ROWS {
+        let _ = writeln!(out, "</details>");
+    }
+}
+
+/// The link to run `name`'s own page, relative to the archive folder.
+fn run_page(name: &str) -> String {
+    format!("runs/{}/report.html", escape(name))
+}
+
+/// The main page into `out`; `dir` is the archive folder (figures are read
+/// from it).
+pub(crate) fn render(c: &Comparison<'_>, dir: &Path, out: &mut dyn Write) {
+    let input = c.input;
+    let inline_runs = input.runs.len() <= INLINE_RUNS;
+    page_start(out, &input.title);
     let _ = writeln!(out, "<h1>{}</h1>", escape(&input.title));
     if let Some(d) = &input.description {
         let _ = writeln!(out, "<p>{}</p>", escape(d));
     }
 
-    let mut toc = vec![
-        ("summary".to_string(), "Summary".to_string()),
-        ("runs".into(), "Runs and settings".into()),
-    ];
+    let mut toc = vec![("summary".to_string(), "Summary".to_string())];
+    if c.repeated {
+        toc.push((
+            "configurations".into(),
+            "Configurations (mean over seeds)".into(),
+        ));
+    }
     let groups: Vec<(Group, &str, &str)> = [
         (Group::Reconstruction, "reconstruction", "Reconstruction"),
         (Group::Embedding, "embedding", "Embedding quality"),
@@ -154,12 +210,15 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path) -> String {
     if !input.figures.is_empty() {
         toc.push(("figures".into(), "All runs together".into()));
     }
-    toc.extend(
-        input
-            .runs
-            .iter()
-            .map(|r| (format!("run-{}", r.name), format!("Run {}", r.name))),
-    );
+    toc.push(("runs".into(), "Runs and settings".into()));
+    if inline_runs {
+        toc.extend(
+            input
+                .runs
+                .iter()
+                .map(|r| (format!("run-{}", r.name), format!("Run {}", r.name))),
+        );
+    }
     toc.push(("provenance".into(), "Provenance".into()));
     let _ = writeln!(out, "<nav><ol>");
     for (id, title) in &toc {
@@ -180,39 +239,66 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path) -> String {
     for v in &c.verdicts {
         let _ = writeln!(out, "<li>{}</li>", inline_code(v));
     }
-    let _ = writeln!(out, "</ul>");
+    let _ = writeln!(
+        out,
+        "</ul><p>A winner is claimed only when Welch's t-test between the two best \
+         configurations (their runs differ only in seed) gives p &lt; 0.05; ± is one \
+         standard deviation across seeds. Configurations are chosen on validation \
+         metrics only; test metrics are reported, not chosen on.</p>"
+    );
 
-    let _ = writeln!(out, "<h2 id=\"runs\">Runs and settings</h2><p>Settings that differ between runs; each run's <code>config.toml</code> has all of them.</p><div class=\"table-wrap\"><table class=\"sortable\"><thead><tr><th>run</th><th>status</th>");
-    for k in &c.setting_keys {
-        let _ = write!(out, "<th>{}</th>", escape(k));
-    }
-    let _ = writeln!(out, "</tr></thead><tbody>");
-    for run in &input.runs {
-        let status = status_text(&run.summary);
-        let status_class = if status == "ok" { "" } else { " class=\"bad\"" };
-        let _ = write!(
+    if c.repeated {
+        let _ = writeln!(
             out,
-            "<tr><td><a href=\"#run-{0}\">{0}</a></td><td{status_class}>{1}</td>",
-            escape(&run.name),
-            escape(&status)
+            "<h2 id=\"configurations\">Configurations (mean over seeds)</h2>\
+             <p>Each row is a configuration whose runs differ only in seed: mean ± one \
+             standard deviation, and below it the t-based 95% interval of the mean.</p>"
         );
-        for k in &c.setting_keys {
-            let _ = write!(out, "<td>{}</td>", escape(&c.setting(run, k)));
+        for (group, _, title) in &groups {
+            let metrics: Vec<&(&Metric, Option<usize>)> = c.group(*group).collect();
+            let rows = c.group_rows(&metrics);
+            let mut header = vec!["configuration".to_string(), "runs".to_string()];
+            header.extend(metrics.iter().map(|(m, _)| m.label.to_string()));
+            let _ = writeln!(out, "<h3>{title}</h3>");
+            table_start(out, rows.len(), "every configuration", &header);
+            for (name, n, cells) in rows {
+                let _ = write!(out, "<tr><td>{}</td><td>{n}</td>", escape(&name));
+                for (value, ci, best) in cells {
+                    let class = if best { " class=\"best\"" } else { "" };
+                    let star = if best { " ★" } else { "" };
+                    let _ = write!(
+                        out,
+                        "<td{class}>{}{star}<span class=\"ci\">{}</span></td>",
+                        escape(&value),
+                        escape(&ci)
+                    );
+                }
+                let _ = writeln!(out, "</tr>");
+            }
+            table_end(out, c.groups.len());
         }
-        let _ = writeln!(out, "</tr>");
     }
-    let _ = writeln!(out, "</tbody></table></div>");
 
     for (group, id, title) in &groups {
         let metrics: Vec<&(&Metric, Option<usize>)> = c.group(*group).collect();
-        let _ = writeln!(out, "<h2 id=\"{id}\">{title}</h2><div class=\"table-wrap\"><table class=\"sortable\"><thead><tr><th>run</th>");
-        for (m, _) in &metrics {
-            let _ = write!(out, "<th>{}</th>", escape(m.label));
-        }
-        let _ = writeln!(out, "</tr></thead><tbody>");
+        let title = if c.repeated {
+            format!("{title}, every run")
+        } else {
+            title.to_string()
+        };
+        let _ = writeln!(out, "<h2 id=\"{id}\">{}</h2>", escape(&title));
+        let mut header = vec!["run".to_string()];
+        header.extend(metrics.iter().map(|(m, _)| m.label.to_string()));
+        let rows = input.runs.len() + usize::from(input.baseline.is_some());
+        table_start(out, rows, "every run", &header);
         for (i, run) in input.runs.iter().enumerate() {
-            let _ = write!(out, "<tr><td>{}</td>", escape(&run.name));
-            metric_cells(&mut out, &metrics, &run.summary, i);
+            let _ = write!(
+                out,
+                "<tr><td><a href=\"{}\">{}</a></td>",
+                run_page(&run.name),
+                escape(&run.name)
+            );
+            metric_cells(out, &metrics, &run.summary, i);
             let _ = writeln!(out, "</tr>");
         }
         if let (Group::Embedding, Some(b)) = (group, &input.baseline) {
@@ -231,16 +317,16 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path) -> String {
             }
             let _ = writeln!(out, "</tr>");
         }
-        let _ = writeln!(out, "</tbody></table></div>");
+        table_end(out, rows);
     }
-    let _ = writeln!(out, "<p>★ marks the best value of each metric. Lower is better for BCE, MSE and seconds; higher for PSNR, accuracy and trustworthiness. Click a column heading to sort.</p>");
+    let _ = writeln!(out, "<p>★ marks the best value of each metric. Lower is better for BCE, MSE and seconds; higher for PSNR, accuracy and trustworthiness. Click a column heading to sort; a run's name opens its own page.</p>");
 
     if let Some((a, b)) = c.pair {
         let (ra, rb) = (&input.runs[a], &input.runs[b]);
         let _ = writeln!(
             out,
             "<h2 id=\"pair\">Two runs side by side: <code>{}</code> against <code>{}</code></h2>\
-             <p>The first run is the baseline; the other is the run best on most quality metrics.</p>\
+             <p>The first run is the baseline; the other is the first run of the configuration chosen on validation.</p>\
              <div class=\"table-wrap\"><table><thead><tr><th>metric</th><th>{}</th><th>{}</th><th>change</th></tr></thead><tbody>",
             escape(&rb.name),
             escape(&ra.name),
@@ -266,8 +352,8 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path) -> String {
                 .find(|f| f.path.rsplit('/').next() == Some(name))
             {
                 let _ = writeln!(out, "<div class=\"pair\">");
-                figure(&mut out, dir, fa);
-                figure(&mut out, dir, fb);
+                figure(out, dir, fa);
+                figure(out, dir, fb);
                 let _ = writeln!(out, "</div>");
             }
         }
@@ -276,28 +362,105 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path) -> String {
     if !input.figures.is_empty() {
         let _ = writeln!(out, "<h2 id=\"figures\">All runs together</h2>");
         for f in &input.figures {
-            figure(&mut out, dir, f);
+            figure(out, dir, f);
         }
     }
+
+    let _ = writeln!(out, "<h2 id=\"runs\">Runs and settings</h2><p>Settings that differ between runs; each run's <code>config.toml</code> has all of them, and its name opens its own page.</p>");
+    let mut header = vec!["run".to_string(), "status".to_string()];
+    header.extend(c.setting_keys.iter().cloned());
+    table_start(out, input.runs.len(), "every run", &header);
     for run in &input.runs {
-        let _ = writeln!(
+        let status = status_text(&run.summary);
+        let status_class = if status == "ok" { "" } else { " class=\"bad\"" };
+        let _ = write!(
             out,
-            "<h2 id=\"run-{0}\">Run <code>{0}</code></h2>",
-            escape(&run.name)
+            "<tr><td><a href=\"{}\">{}</a></td><td{status_class}>{}</td>",
+            run_page(&run.name),
+            escape(&run.name),
+            escape(&status)
         );
-        if let Some(ratio) = &run.summary.explained_variance_ratio {
-            let total: f64 = ratio.iter().sum();
+        for k in &c.setting_keys {
+            let _ = write!(out, "<td>{}</td>", escape(&c.setting(run, k)));
+        }
+        let _ = writeln!(out, "</tr>");
+    }
+    table_end(out, input.runs.len());
+
+    if inline_runs {
+        for run in &input.runs {
             let _ = writeln!(
                 out,
-                "<p>Explained variance: {:.1}% of the total with {} components.</p>",
-                100.0 * total,
-                ratio.len()
+                "<h2 id=\"run-{0}\">Run <code>{0}</code></h2>",
+                escape(&run.name)
             );
-        }
-        for f in &run.figures {
-            figure(&mut out, dir, f);
+            run_details(out, dir, run);
         }
     }
+    provenance(out, input);
+    page_end(out);
+}
+
+/// A run's own page into `out`: its status, settings, metrics and figures.
+pub(crate) fn render_run(c: &Comparison<'_>, index: usize, dir: &Path, out: &mut dyn Write) {
+    let input = c.input;
+    let run = &input.runs[index];
+    page_start(out, &format!("{}: run {}", input.title, run.name));
+    let _ = writeln!(
+        out,
+        "<p><a href=\"../../report.html\">← {}</a></p><h1>Run <code>{}</code></h1><p>{}</p>",
+        escape(&input.title),
+        escape(&run.name),
+        escape(&status_text(&run.summary))
+    );
+    let _ = writeln!(
+        out,
+        "<h2>Settings</h2><div class=\"table-wrap\"><table><tbody>"
+    );
+    for (k, v) in &run.settings {
+        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", escape(k), escape(v));
+    }
+    let _ = writeln!(
+        out,
+        "</tbody></table></div><h2>Metrics</h2><div class=\"table-wrap\"><table><tbody>"
+    );
+    for (m, _) in &c.metrics {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            escape(m.label),
+            escape(&m.format((m.value)(&run.summary)))
+        );
+    }
+    let _ = writeln!(out, "</tbody></table></div><h2>Figures</h2>");
+    run_details(out, dir, run);
+    provenance(out, input);
+    page_end(out);
+}
+
+/// A run's explained variance (PCA) and figures.
+fn run_details(out: &mut dyn Write, dir: &Path, run: &crate::RunReport) {
+    if let Some(ratio) = &run.summary.explained_variance_ratio {
+        let total: f64 = ratio.iter().sum();
+        let shares: Vec<String> = ratio.iter().take(10).map(|r| format!("{r:.4}")).collect();
+        let _ = writeln!(
+            out,
+            "<p>Explained variance: {:.1}% of the total with {} components (ratio {}{}).</p>",
+            100.0 * total,
+            ratio.len(),
+            shares.join(", "),
+            if ratio.len() > 10 { ", ..." } else { "" }
+        );
+    }
+    if run.figures.is_empty() {
+        let _ = writeln!(out, "<p>No figures were drawn for this run.</p>");
+    }
+    for f in &run.figures {
+        figure(out, dir, f);
+    }
+}
+
+fn provenance(out: &mut dyn Write, input: &crate::ReportInput) {
     let _ = writeln!(
         out,
         "<h2 id=\"provenance\">Provenance</h2><ul class=\"provenance\">"
@@ -305,8 +468,7 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path) -> String {
     for (k, v) in &input.provenance {
         let _ = writeln!(out, "<li>{}: <code>{}</code></li>", escape(k), escape(v));
     }
-    let _ = writeln!(out, "</ul><script>{SORT_SCRIPT}</script></body></html>");
-    out
+    let _ = writeln!(out, "</ul>");
 }
 
 #[cfg(test)]
@@ -320,7 +482,8 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("runs/ae")).unwrap();
         std::fs::write(dir.path().join("runs/ae/loss.png"), b"\x89PNG fake").unwrap();
         let input = sample();
-        let html = render(&Comparison::new(&input), dir.path());
+        let mut html = String::new();
+        render(&Comparison::new(&input), dir.path(), &mut html);
         assert!(
             !html.contains("<script>alert"),
             "spec text must not become markup"
@@ -329,6 +492,12 @@ mod tests {
         assert!(html.contains("AE &amp; DAE"));
         assert!(html.contains("alt=\"Loss &lt;per&gt; epoch\""));
         assert!(html.contains("<td class=\"best\">0.0100 ★</td>"));
+        assert!(html.contains("<a href=\"runs/dae/report.html\">dae</a>"));
+        let mut page = String::new();
+        render_run(&Comparison::new(&input), 0, dir.path(), &mut page);
+        assert!(page.contains("<h1>Run <code>ae</code></h1>"));
+        assert!(page.contains("src=\"data:image/png;base64,iVBORyBmYWtl\""));
+        assert!(page.contains("href=\"../../report.html\""));
         assert!(
             html.contains("src=\"data:image/png;base64,iVBORyBmYWtl\""),
             "present images are embedded"

@@ -17,12 +17,14 @@ mod digit_grid;
 mod embedding_plot;
 mod error;
 mod fonts;
+mod groups;
 mod html;
 mod line_plot;
 mod markdown;
 mod metrics;
 mod palette;
 mod statistics;
+mod sweep_plots;
 mod written;
 
 pub use aelab_archive::Figure;
@@ -31,9 +33,11 @@ pub use comparison::{Baseline, ReportInput, RunReport};
 pub use digit_grid::{digit_grid, DigitRow};
 pub use embedding_plot::embedding_scatter;
 pub use error::ReportError;
-pub use line_plot::{line_chart, Series, XAxis};
+pub use groups::{seed_groups, SeedGroup};
+pub use line_plot::{line_chart, line_chart_with_spread, Series, SpreadStyle, XAxis};
 pub use metrics::{Better, Metric, METRICS};
 pub use statistics::{
     format_p, spread, student_t_cdf, student_t_quantile, welch_t_test, Spread, Welch,
 };
+pub use sweep_plots::{geometric, parallel_coordinates, pareto_scatter};
 pub use written::write_report;

@@ -1,4 +1,7 @@
-//! Line charts: loss per epoch, metrics against a swept or evaluated value.
+//! Line charts: loss per epoch, metrics against a swept or evaluated value;
+//! a line may carry its spread across seeds (± one standard deviation),
+//! drawn as a shaded band or as error bars, and the x axis may be
+//! logarithmic (learning rates swept geometrically).
 
 use std::path::Path;
 
@@ -7,11 +10,25 @@ use plotters::prelude::*;
 use crate::canvas::draw_png;
 use crate::{fonts, palette, ReportError};
 
-/// A named line of `(x, y)` points.
-#[derive(Debug, Clone, PartialEq)]
+/// A named line of `(x, y)` points, with an optional spread per point.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
     pub label: String,
     pub points: Vec<(f64, f64)>,
+    /// `± spread[i]` around `points[i]` (one standard deviation across
+    /// seeds); empty for none.
+    pub spread: Vec<f64>,
+}
+
+impl Series {
+    /// A line without spread.
+    pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
+        Series {
+            label: label.into(),
+            points,
+            spread: Vec::new(),
+        }
+    }
 }
 
 /// How the x axis is labelled.
@@ -19,12 +36,25 @@ pub struct Series {
 pub enum XAxis {
     /// Whole numbers starting at 1 (epochs).
     Count,
-    /// Real values (noise levels, learning rates).
+    /// Real values (noise levels).
     Real,
+    /// Positive real values on a logarithmic scale (learning rates swept
+    /// geometrically).
+    Log,
+}
+
+/// How a series' spread is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpreadStyle {
+    /// A shaded band (curves over epochs).
+    Band,
+    /// Error bars at each point (values at swept settings).
+    Bars,
 }
 
 /// Draws `series` as lines with markers into a PNG at `path`;
-/// `axes` are the x and y descriptions.
+/// `axes` are the x and y descriptions. Spreads are drawn as `spread`
+/// says; a log axis leaves out points at x <= 0.
 pub fn line_chart(
     path: &Path,
     title: &str,
@@ -32,47 +62,103 @@ pub fn line_chart(
     x_axis: XAxis,
     series: &[Series],
 ) -> Result<(), ReportError> {
-    let points = series
+    line_chart_with_spread(path, title, axes, x_axis, series, SpreadStyle::Band)
+}
+
+/// [`line_chart`] with the spread drawn in `style`.
+pub fn line_chart_with_spread(
+    path: &Path,
+    title: &str,
+    axes: (&str, &str),
+    x_axis: XAxis,
+    series: &[Series],
+    style: SpreadStyle,
+) -> Result<(), ReportError> {
+    // Each series' finite points with their spread (0 where none).
+    let lines: Vec<Vec<(f64, f64, f64)>> = series
         .iter()
-        .flat_map(|s| s.points.iter())
-        .filter(|p| p.1.is_finite());
+        .map(|s| {
+            s.points
+                .iter()
+                .enumerate()
+                .map(|(i, &(x, y))| (x, y, s.spread.get(i).copied().unwrap_or(0.0)))
+                .filter(|&(x, y, e)| {
+                    y.is_finite() && e.is_finite() && (x_axis != XAxis::Log || x > 0.0)
+                })
+                .collect()
+        })
+        .collect();
     let (mut x_min, mut x_max) = (f64::INFINITY, f64::NEG_INFINITY);
     let (mut y_min, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY);
-    for &(x, y) in points {
+    for &(x, y, e) in lines.iter().flatten() {
         x_min = x_min.min(x);
         x_max = x_max.max(x);
-        y_min = y_min.min(y);
-        y_max = y_max.max(y);
+        y_min = y_min.min(y - e);
+        y_max = y_max.max(y + e);
     }
     if !y_min.is_finite() {
-        (x_min, x_max, y_min, y_max) = (0.0, 1.0, 0.0, 1.0);
+        (x_min, x_max, y_min, y_max) = match x_axis {
+            XAxis::Log => (1.0, 10.0, 0.0, 1.0),
+            _ => (0.0, 1.0, 0.0, 1.0),
+        };
     }
     let pad = ((y_max - y_min) * 0.08).max(1e-4);
-    let x_range = match x_axis {
-        XAxis::Count => 0.5..x_max.max(1.0) + 0.5,
-        XAxis::Real => {
-            let pad = ((x_max - x_min) * 0.04).max(1e-6);
-            (x_min - pad)..(x_max + pad)
-        }
-    };
+    let y_range = (y_min - pad)..(y_max + pad);
+    let legend_series: Vec<Series> = lines
+        .iter()
+        .map(|l| Series::new("", l.iter().map(|&(x, y, _)| (x, y)).collect()))
+        .collect();
+    let caption = (fonts::FAMILY, 24);
     draw_png(path, (900, 540), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (fonts::FAMILY, 24))
-            .margin(16)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_range.clone(), (y_min - pad)..(y_max + pad))
+        let builder = |root| {
+            let mut b = ChartBuilder::on(root);
+            b.caption(title, caption)
+                .margin(16)
+                .x_label_area_size(50)
+                .y_label_area_size(80);
+            b
+        };
+        if x_axis == XAxis::Log {
+            let (lo, hi) = (x_min / 1.15, x_max * 1.15);
+            let mut chart = builder(root)
+                .build_cartesian_2d((lo..hi).log_scale(), y_range.clone())
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .x_desc(axes.0)
+                .y_desc(axes.1)
+                .label_style((fonts::FAMILY, 15))
+                .axis_desc_style((fonts::FAMILY, 17))
+                .x_label_formatter(&|x| format_log_tick(*x))
+                .y_label_formatter(&|y| format!("{y:.4}"))
+                .light_line_style(WHITE.mix(0.0))
+                .draw()
+                .map_err(|e| e.to_string())?;
+            draw_lines(&mut chart, series, &lines, style)?;
+            let corner = emptier_top_corner(&legend_series, (lo.ln(), hi.ln()), y_max + pad, true);
+            legend_at(&mut chart, corner)?;
+            return Ok(());
+        }
+        let x_range = match x_axis {
+            XAxis::Count => 0.5..x_max.max(1.0) + 0.5,
+            _ => {
+                let pad = ((x_max - x_min) * 0.04).max(1e-6);
+                (x_min - pad)..(x_max + pad)
+            }
+        };
+        let mut chart = builder(root)
+            .build_cartesian_2d(x_range.clone(), y_range.clone())
             .map_err(|e| e.to_string())?;
         // Enough decimals to tell the ticks apart: 2 for a span of 1.
         let real_decimals =
             (-(x_max - x_min).max(1e-12).log10()).ceil().clamp(0.0, 6.0) as usize + 2;
         let x_format = |x: &f64| match x_axis {
             XAxis::Count => format!("{x:.0}"),
-            XAxis::Real => format!("{x:.real_decimals$}"),
+            _ => format!("{x:.real_decimals$}"),
         };
         let x_labels = match x_axis {
             XAxis::Count => x_max.clamp(1.0, 15.0) as usize,
-            XAxis::Real => 11,
+            _ => 11,
         };
         chart
             .configure_mesh()
@@ -86,44 +172,93 @@ pub fn line_chart(
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (i, s) in series.iter().enumerate() {
-            let color = palette::color(i);
-            let finite: Vec<(f64, f64)> = s
-                .points
-                .iter()
-                .copied()
-                .filter(|p| p.1.is_finite())
-                .collect();
-            chart
-                .draw_series(LineSeries::new(finite.clone(), color.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(&s.label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
-                });
-            chart
-                .draw_series(finite.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                .map_err(|e| e.to_string())?;
-        }
-        legend_at(
-            &mut chart,
-            emptier_top_corner(series, (x_range.start, x_range.end), y_max + pad),
-        )?;
+        draw_lines(&mut chart, series, &lines, style)?;
+        let corner = emptier_top_corner(
+            &legend_series,
+            (x_range.start, x_range.end),
+            y_max + pad,
+            false,
+        );
+        legend_at(&mut chart, corner)?;
         Ok(())
     })
 }
 
+/// `0.001`, `0.0025`, `1.5`, `300`: a log axis' tick without trailing zeros.
+fn format_log_tick(x: f64) -> String {
+    let text = format!("{x:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text.is_empty() {
+        "0".into()
+    } else {
+        text.to_string()
+    }
+}
+
+/// Each line with its markers and its spread.
+fn draw_lines<'a, DB: DrawingBackend + 'a, X>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    series: &[Series],
+    lines: &[Vec<(f64, f64, f64)>],
+    style: SpreadStyle,
+) -> Result<(), String>
+where
+    X: Ranged<ValueType = f64>,
+    DB::ErrorType: 'static,
+{
+    for (i, (s, line)) in series.iter().zip(lines).enumerate() {
+        let color = palette::color(i);
+        let has_spread = line.iter().any(|&(_, _, e)| e > 0.0);
+        if has_spread && style == SpreadStyle::Band {
+            let mut outline: Vec<(f64, f64)> = line.iter().map(|&(x, y, e)| (x, y + e)).collect();
+            outline.extend(line.iter().rev().map(|&(x, y, e)| (x, y - e)));
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    color.mix(0.18).filled(),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
+        if has_spread && style == SpreadStyle::Bars {
+            chart
+                .draw_series(line.iter().map(|&(x, y, e)| {
+                    ErrorBar::new_vertical(x, y - e, y, y + e, color.stroke_width(2), 8)
+                }))
+                .map_err(|e| e.to_string())?;
+        }
+        let points: Vec<(f64, f64)> = line.iter().map(|&(x, y, _)| (x, y)).collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label(&s.label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+            });
+        chart
+            .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// The upper corner whose quarter of the plot holds fewer points, so the
-/// legend hides as little as it can (rising curves end top right).
-fn emptier_top_corner(series: &[Series], (x0, x1): (f64, f64), top: f64) -> SeriesLabelPosition {
+/// legend hides as little as it can (rising curves end top right); `log`
+/// when the x range is given as logarithms.
+fn emptier_top_corner(
+    series: &[Series],
+    (x0, x1): (f64, f64),
+    top: f64,
+    log: bool,
+) -> SeriesLabelPosition {
     let (mut left, mut right) = (0, 0);
     let points = series
         .iter()
         .flat_map(|s| s.points.iter())
-        .filter(|p| p.1.is_finite());
+        .filter(|p| p.1.is_finite())
+        .map(|&(x, y)| (if log { x.ln() } else { x }, y));
     let bottom = points.clone().map(|p| p.1).fold(f64::INFINITY, f64::min);
     let upper = bottom + (top - bottom) * 0.6;
-    for &(x, y) in points {
+    for (x, y) in points {
         if y >= upper {
             if x < x0 + (x1 - x0) * 0.4 {
                 left += 1;

@@ -30,6 +30,44 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
 
+    if c.repeated {
+        let _ = writeln!(
+            out,
+            "\n## Configurations (mean over seeds)\n\n\
+             Each configuration's runs differ only in seed: `mean ± sd` (one standard \
+             deviation across seeds) and, below it, the t-based 95% interval of the mean.\n"
+        );
+        for (group, title) in [
+            (Group::Reconstruction, "Reconstruction"),
+            (Group::Embedding, "Embedding quality"),
+        ] {
+            let metrics: Vec<&(&Metric, Option<usize>)> = c.group(group).collect();
+            if metrics.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n### {title}\n");
+            let mut header = vec!["configuration".to_string(), "runs".to_string()];
+            header.extend(metrics.iter().map(|(m, _)| m.label.to_string()));
+            table_head(&mut out, &header);
+            for (name, n, cells) in c.group_rows(&metrics) {
+                let mut row = vec![format!("`{name}`"), n.to_string()];
+                row.extend(cells.into_iter().map(|(value, ci, best)| {
+                    let value = if best {
+                        format!("**{value}** ★")
+                    } else {
+                        value
+                    };
+                    if ci.is_empty() {
+                        value
+                    } else {
+                        format!("{value}<br>{ci}")
+                    }
+                }));
+                let _ = writeln!(out, "| {} |", row.join(" | "));
+            }
+        }
+    }
+
     for (group, title) in [
         (Group::Reconstruction, "Reconstruction"),
         (Group::Embedding, "Embedding quality"),
@@ -38,6 +76,11 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
         if metrics.is_empty() {
             continue;
         }
+        let title = if c.repeated {
+            format!("{title}, every run")
+        } else {
+            title.to_string()
+        };
         let _ = writeln!(out, "\n## {title}\n");
         let mut header = vec!["run".to_string()];
         header.extend(metrics.iter().map(|(m, _)| m.label.to_string()));
@@ -66,7 +109,11 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
             let _ = writeln!(out, "| {} (baseline) | {} |", b.label, cells.join(" | "));
         }
     }
-    let _ = writeln!(out, "\n★ marks the best value of each metric.\n");
+    let _ = writeln!(
+        out,
+        "\n★ marks the best value of each metric. Configurations are chosen on validation \
+         metrics only; test metrics are reported, not chosen on.\n"
+    );
 
     if let Some((a, b)) = c.pair {
         let (ra, rb) = (&input.runs[a], &input.runs[b]);
@@ -138,7 +185,14 @@ mod tests {
         let input = sample();
         let md = render(&Comparison::new(&input));
         assert!(md.contains("| `dae` | ok | 0.001 |"), "{md}");
-        assert!(md.contains("| `dae` | **0.0100** ★ |"), "{md}");
+        assert!(
+            md.contains("| `dae` | **0.0900** ★ | **0.0100** ★ |"),
+            "{md}"
+        );
+        assert!(
+            !md.contains("Configurations (mean over seeds)"),
+            "one run each"
+        );
         assert!(md.contains("| PCA 30 (baseline) | 0.9500 |"), "{md}");
         assert!(
             md.contains("| test MSE | 0.0200 | 0.0100 | -50.0%, better |"),

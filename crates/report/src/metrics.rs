@@ -46,6 +46,13 @@ macro_rules! metric {
 /// Every compared metric, in table order.
 pub const METRICS: &[Metric] = &[
     metric!(val_bce, "val BCE", Lower, Reconstruction, 4),
+    metric!(
+        clean_val_bce,
+        "val BCE (clean inputs)",
+        Lower,
+        Reconstruction,
+        4
+    ),
     metric!(test_bce, "test BCE", Lower, Reconstruction, 4),
     metric!(test_mse, "test MSE", Lower, Reconstruction, 4),
     metric!(test_psnr, "test PSNR (dB)", Higher, Reconstruction, 2),
@@ -88,5 +95,19 @@ impl Metric {
     /// Whether this metric measures quality (seconds do not).
     pub fn is_quality(&self) -> bool {
         self.key != "seconds_per_epoch"
+    }
+
+    /// Whether a win on this metric counts in win tallies: quality metrics
+    /// that are not functions of another one (PSNR is 10 log10(1 / MSE),
+    /// so it counts once, with test MSE).
+    pub fn counts_as_win(&self) -> bool {
+        self.is_quality() && self.key != "test_psnr"
+    }
+
+    /// Whether the metric is measured on validation digits: the only ones
+    /// a configuration is chosen by (test digits are reported, never
+    /// chosen on).
+    pub fn is_validation(&self) -> bool {
+        self.key.contains("val_")
     }
 }

@@ -34,6 +34,11 @@ pub struct RunConfig {
     /// The variant (or experiment) this run expands, before any sweep.
     #[serde(skip)]
     pub variant: String,
+    /// The seed group: runs of one experiment with the same group differ
+    /// only in seed (`repeats`, or a sweep of `seed`). The variant and the
+    /// sweep point without the seed, e.g. `dae.noise.level=0.3`.
+    #[serde(skip)]
+    pub group: String,
     /// The sweep point of this run: key and value as in its name.
     #[serde(skip)]
     pub sweep: Vec<(String, String)>,
@@ -169,6 +174,8 @@ pub enum ResampleName {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct EvalConfig {
+    /// How much of the evaluation runs.
+    pub detail: EvalDetail,
     /// Test digits in the reconstruction grid.
     pub samples: usize,
     pub tsne: TsneConfig,
@@ -176,6 +183,26 @@ pub struct EvalConfig {
     /// same for every run, so AE and DAE are compared on the same inputs.
     pub noise: EvalNoise,
 }
+
+/// How much of the evaluation a run gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EvalDetail {
+    /// Everything: the denoising curve, t-SNE, trustworthiness, the
+    /// interpolations and every per-run figure.
+    Full,
+    /// The numbers that are cheap (validation and test scores, noisy-test
+    /// scores, per-class errors, 5-NN accuracy of the codes) and no per-run
+    /// figures: for large sweeps, where the best configurations get the
+    /// full evaluation afterwards.
+    Light,
+    /// `full` for experiments of up to [`AUTO_FULL_RUNS`] runs, else
+    /// `light`; resolved when the spec is read, so never in a run's config.
+    Auto,
+}
+
+/// The most runs an experiment may have for `detail = "auto"` to mean full.
+pub const AUTO_FULL_RUNS: usize = 12;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TsneConfig {

@@ -30,9 +30,11 @@ mod parse;
 mod raw;
 mod sections;
 
+pub use config::AUTO_FULL_RUNS;
 pub use config::{
-    DataConfig, DataSource, EngineName, EvalConfig, EvalNoise, Experiment, ModelConfig, ModelKind,
-    NoiseConfig, OptimizerName, ResampleName, RunConfig, TrainConfig, TsneConfig, TsneInput,
+    DataConfig, DataSource, EngineName, EvalConfig, EvalDetail, EvalNoise, Experiment, ModelConfig,
+    ModelKind, NoiseConfig, OptimizerName, ResampleName, RunConfig, TrainConfig, TsneConfig,
+    TsneInput,
 };
 pub use error::SpecError;
 pub use expand::{flatten_toml, MAX_RUNS};

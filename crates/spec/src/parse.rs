@@ -14,6 +14,8 @@ use crate::SpecError;
 
 /// The seed of a spec that names none.
 const DEFAULT_SEED: u64 = 42;
+/// The most runs per configuration that `repeats` may ask for.
+const MAX_REPEATS: i64 = 100;
 
 impl Experiment {
     /// Reads and validates the spec at `path`.
@@ -83,11 +85,21 @@ impl Experiment {
                 .unwrap_or_default(),
         )?;
 
+        let base_repeats = check
+            .int(
+                &set_key("repeats"),
+                set.repeats.or(raw.repeats),
+                1,
+                MAX_REPEATS,
+            )?
+            .unwrap_or(1);
+
         // The units a sweep multiplies: the variants, or the base alone.
         struct Unit {
             name: String,
             description: Option<String>,
             seed: Option<i64>,
+            repeats: usize,
             sections: RawSections,
             at: Option<String>,
             keys: Vec<String>,
@@ -102,6 +114,7 @@ impl Experiment {
                 name: name.clone(),
                 description: description.clone(),
                 seed: None,
+                repeats: base_repeats,
                 sections: RawSections::default(),
                 at: None,
                 keys: Vec::new(),
@@ -143,10 +156,17 @@ impl Experiment {
                 .cloned()
                 .collect();
             sweep.extend(own);
+            let repeats = match set.repeats {
+                Some(_) => base_repeats,
+                None => check
+                    .int(&format!("{at}.repeats"), variant.repeats, 1, MAX_REPEATS)?
+                    .unwrap_or(base_repeats),
+            };
             units.push(Unit {
                 name: variant.name.clone(),
                 description: variant.description.clone().or_else(|| description.clone()),
                 seed: variant.seed,
+                repeats,
                 sections: variant.sections(),
                 at: Some(at),
                 keys,
@@ -156,13 +176,13 @@ impl Experiment {
         }
         let total: usize = units
             .iter()
-            .map(|u| expand::count(&u.sweep))
+            .map(|u| expand::count(&u.sweep).saturating_mul(u.repeats))
             .fold(0, usize::saturating_add);
         if total > expand::MAX_RUNS {
             return Err(check.invalid(
                 "sweep",
                 format!(
-                    "the spec expands to {total} runs, more than the limit of {}; sweep fewer values",
+                    "the spec expands to {total} runs, more than the limit of {}; sweep fewer values or repeat less",
                     expand::MAX_RUNS
                 ),
             ));
@@ -183,6 +203,10 @@ impl Experiment {
                 check.seed(&format!("{at}.seed"), unit.seed)?;
             }
             for point in expand::combinations(&unit.sweep) {
+                // Runs that differ only in seed form a group, named without it.
+                let without_seed: Vec<expand::Assignment> =
+                    point.iter().filter(|a| a.key != "seed").cloned().collect();
+                let group = format!("{}{}", unit.name, expand::suffix(&without_seed));
                 let run_name = format!("{}{}", unit.name, expand::suffix(&point));
                 let where_ = format!("sweep (run `{run_name}`)");
                 let swept_values = expand::to_override(path, &where_, &point)?;
@@ -204,27 +228,61 @@ impl Experiment {
                     origins.set([a.key.clone()], &format!("{table} (run `{run_name}`)"));
                 }
                 origins.set(set_keys.iter().cloned(), "--set");
+                if swept_values.repeats.is_some() {
+                    return Err(check.invalid(
+                        &where_,
+                        "repeats cannot be swept; set it at the top of the spec or in a variant"
+                            .into(),
+                    ));
+                }
                 let seed_key = origins.key("seed");
                 let seed = check
                     .seed(&seed_key, set.seed.or(swept_values.seed).or(unit.seed))?
                     .unwrap_or(base_seed);
+                if unit.repeats > 1 && swept_values.seed.is_some() {
+                    return Err(check.invalid(
+                        &origins.key("repeats"),
+                        "repeats and a sweep of seed both choose the seeds; use one of them".into(),
+                    ));
+                }
                 let sections = base
                     .clone()
                     .overlay(unit.sections.clone())
                     .overlay(swept_values.sections())
                     .overlay(set.sections());
-                let run_unit = RunUnit {
-                    experiment: name.clone(),
-                    name: run_name,
-                    description: unit.description.clone(),
-                    seed,
-                    variant: unit.name.clone(),
-                    sweep: point
-                        .iter()
-                        .map(|a| (a.key.clone(), expand::value_text(&a.value)))
-                        .collect(),
-                };
-                runs.push(check.run(run_unit, &data, sections, &origins)?);
+                let sweep: Vec<(String, String)> = point
+                    .iter()
+                    .map(|a| (a.key.clone(), expand::value_text(&a.value)))
+                    .collect();
+                for repeat in 0..unit.repeats as u64 {
+                    let seed = seed.checked_add(repeat).ok_or_else(|| {
+                        check.invalid(&seed_key, format!("{seed} + {repeat} overflows"))
+                    })?;
+                    let repeat_name = match unit.repeats {
+                        1 => run_name.clone(),
+                        _ => format!("{run_name}.seed={seed}"),
+                    };
+                    let run_unit = RunUnit {
+                        experiment: name.clone(),
+                        name: repeat_name,
+                        description: unit.description.clone(),
+                        seed,
+                        variant: unit.name.clone(),
+                        group: group.clone(),
+                        sweep: sweep.clone(),
+                    };
+                    runs.push(check.run(run_unit, &data, sections.clone(), &origins)?);
+                }
+            }
+        }
+        let auto = if runs.len() <= AUTO_FULL_RUNS {
+            EvalDetail::Full
+        } else {
+            EvalDetail::Light
+        };
+        for run in &mut runs {
+            if run.eval.detail == EvalDetail::Auto {
+                run.eval.detail = auto;
             }
         }
         Ok(Experiment {
@@ -247,5 +305,6 @@ pub(crate) struct RunUnit {
     pub(crate) description: Option<String>,
     pub(crate) seed: u64,
     pub(crate) variant: String,
+    pub(crate) group: String,
     pub(crate) sweep: Vec<(String, String)>,
 }

@@ -12,6 +12,8 @@ pub(crate) struct RawSpec {
     pub name: String,
     pub description: Option<String>,
     pub seed: Option<i64>,
+    /// Runs per configuration that differ only in seed.
+    pub repeats: Option<i64>,
     pub data: Option<RawData>,
     pub model: Option<RawModel>,
     pub train: Option<RawTrain>,
@@ -40,6 +42,7 @@ pub(crate) struct RawVariant {
     pub name: String,
     pub description: Option<String>,
     pub seed: Option<i64>,
+    pub repeats: Option<i64>,
     pub model: Option<RawModel>,
     pub train: Option<RawTrain>,
     pub noise: Option<RawNoise>,
@@ -55,6 +58,7 @@ pub(crate) struct RawOverride {
     pub name: Option<String>,
     pub description: Option<String>,
     pub seed: Option<i64>,
+    pub repeats: Option<i64>,
     pub data: Option<RawData>,
     pub model: Option<RawModel>,
     pub train: Option<RawTrain>,
@@ -120,6 +124,7 @@ pub(crate) struct RawNoise {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawEval {
+    pub detail: Option<String>,
     pub samples: Option<i64>,
     pub tsne: Option<RawTsne>,
     pub noise: Option<RawEvalNoise>,
@@ -195,7 +200,7 @@ overlay_fields!(RawNoise {
     level,
     resample
 });
-overlay_fields!(RawEval { samples; nested tsne, noise });
+overlay_fields!(RawEval { detail, samples; nested tsne, noise });
 overlay_fields!(RawTsne {
     points,
     perplexity,

@@ -232,6 +232,16 @@ impl Checker<'_> {
             NoiseKind::Gaussian,
         )?;
         let eval = EvalConfig {
+            detail: self.choice(
+                &key("eval.detail"),
+                e.detail.as_deref(),
+                EvalDetail::Auto,
+                &[
+                    ("auto", EvalDetail::Auto),
+                    ("full", EvalDetail::Full),
+                    ("light", EvalDetail::Light),
+                ],
+            )?,
             samples: self
                 .int(&key("eval.samples"), e.samples, 1, MAX_SAMPLES)?
                 .unwrap_or(DEFAULT_SAMPLES),
@@ -267,6 +277,7 @@ impl Checker<'_> {
             description: unit.description,
             seed: unit.seed,
             variant: unit.variant,
+            group: unit.group,
             sweep: unit.sweep,
             data: data.clone(),
             model: ModelConfig {

@@ -366,3 +366,64 @@ fn set_overrides_every_run_and_is_checked_like_the_file() {
         .to_string();
     assert!(err.contains("key=value"), "{err}");
 }
+
+#[test]
+fn repeats_make_groups_of_runs_that_differ_only_in_seed() {
+    let exp = Experiment::parse(
+        Path::new("specs/test.toml"),
+        "name = \"x\"\nseed = 7\nrepeats = 3\n[[variant]]\nname = \"a\"\n[[variant]]\nname = \"b\"\nrepeats = 2\nsweep = { \"train.lr\" = [0.1, 0.2] }\n",
+    )
+    .unwrap();
+    let names: Vec<(&str, u64, &str)> = exp
+        .runs
+        .iter()
+        .map(|r| (r.name.as_str(), r.seed, r.group.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("a.seed=7", 7, "a"),
+            ("a.seed=8", 8, "a"),
+            ("a.seed=9", 9, "a"),
+            ("b.train.lr=0.1.seed=7", 7, "b.train.lr=0.1"),
+            ("b.train.lr=0.1.seed=8", 8, "b.train.lr=0.1"),
+            ("b.train.lr=0.2.seed=7", 7, "b.train.lr=0.2"),
+            ("b.train.lr=0.2.seed=8", 8, "b.train.lr=0.2"),
+        ]
+    );
+    // One repeat keeps today's names; a seed sweep groups the same way.
+    let swept = Experiment::parse(
+        Path::new("specs/test.toml"),
+        "name = \"x\"\n[sweep]\nseed = [1, 2]\n",
+    )
+    .unwrap();
+    let groups: Vec<(&str, &str)> = swept
+        .runs
+        .iter()
+        .map(|r| (r.name.as_str(), r.group.as_str()))
+        .collect();
+    assert_eq!(groups, vec![("x.seed=1", "x"), ("x.seed=2", "x")]);
+    let set = Experiment::parse_with(
+        Path::new("specs/test.toml"),
+        "name = \"x\"\n",
+        &["repeats=2".to_string()],
+    )
+    .unwrap();
+    assert_eq!(set.runs.len(), 2);
+}
+
+#[test]
+fn bad_repeats_name_the_key() {
+    for (text, key, what) in [
+        ("name = \"x\"\nrepeats = 0\n", "repeats", "1..=100"),
+        ("name = \"x\"\nrepeats = 101\n", "repeats", "1..=100"),
+        ("name = \"x\"\n[[variant]]\nname = \"a\"\nrepeats = -2\n", "variant[0].repeats", "1..=100"),
+        ("name = \"x\"\nrepeats = 2\n[sweep]\nseed = [1, 2]\n", "repeats", "use one of them"),
+        ("name = \"x\"\n[sweep]\nrepeats = [1, 2]\n", "sweep (run `x.repeats=1`)", "cannot be swept"),
+        ("name = \"x\"\nrepeats = 100\n[sweep]\n\"train.lr\" = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1]\n", "sweep", "repeat less"),
+    ] {
+        let err = error(text);
+        assert!(err.contains(&format!("key `{key}`")), "{text:?}: {err}");
+        assert!(err.contains(what), "{text:?}: {err}");
+    }
+}

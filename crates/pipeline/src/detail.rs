@@ -1,0 +1,129 @@
+//! The full evaluation of a run after the fact: a large sweep evaluates
+//! its runs lightly (`eval.detail = "light"`), then the report gives the
+//! best configurations by validation (and any run asked for with
+//! `cargo xtask report ARCHIVE --run NAME`) the full evaluation and their
+//! figures, from the weights the run saved, without training again.
+
+use std::path::Path;
+
+use aelab_archive::{read_metrics_csv, RunStatus, Summary};
+use aelab_models::{load_autoencoder, Reconstructor};
+use aelab_reduce::Pca;
+use aelab_spec::{EvalDetail, Experiment, ModelKind, RunConfig};
+use aelab_train::EpochRecord;
+
+use crate::dataset::Dataset;
+use crate::evaluate::evaluate;
+use crate::execute::{loss_figure, record_evaluation};
+use crate::figures::validation_bce;
+use crate::run_figures::run_figures;
+use crate::{PipelineError, Result};
+
+/// Configurations of a light sweep that get the full evaluation (their
+/// first finished run), best by validation first.
+pub const DETAILED_CONFIGURATIONS: usize = 3;
+
+/// Gives the full evaluation to the first finished run of the best
+/// [`DETAILED_CONFIGURATIONS`] configurations by validation BCE, and to
+/// the runs named in `asked`, where they had a light one.
+pub fn detail_best_and_asked(
+    archive: &Path,
+    experiment: &Experiment,
+    data: &Dataset,
+    asked: &[String],
+) -> Result<()> {
+    for name in asked {
+        if !experiment.runs.iter().any(|r| &r.name == name) {
+            let known: Vec<&str> = experiment.runs.iter().map(|r| r.name.as_str()).collect();
+            return Err(PipelineError::Mismatch(format!(
+                "--run {name}: no such run in {}; its runs: {}",
+                archive.display(),
+                known.join(", ")
+            )));
+        }
+    }
+    let summary_of = |run: &RunConfig| {
+        Summary::read(&archive.join("runs").join(&run.name).join("summary.json")).ok()
+    };
+    // Configurations (seed groups) by mean validation BCE.
+    let mut groups: Vec<(&str, Vec<&RunConfig>, Vec<f64>)> = Vec::new();
+    for run in &experiment.runs {
+        let Some(summary) = summary_of(run).filter(|s| s.status == Some(RunStatus::Ok)) else {
+            continue;
+        };
+        let score = validation_bce(&summary);
+        match groups.iter_mut().find(|(g, _, _)| *g == run.group) {
+            Some((_, runs, scores)) => {
+                runs.push(run);
+                scores.extend(score);
+            }
+            None => groups.push((&run.group, vec![run], score.into_iter().collect())),
+        }
+    }
+    let mean = |scores: &[f64]| {
+        if scores.is_empty() {
+            f64::INFINITY
+        } else {
+            scores.iter().sum::<f64>() / scores.len() as f64
+        }
+    };
+    groups.sort_by(|a, b| mean(&a.2).total_cmp(&mean(&b.2)));
+    let mut chosen: Vec<&RunConfig> = groups
+        .iter()
+        .take(DETAILED_CONFIGURATIONS)
+        .map(|(_, runs, _)| runs[0])
+        .collect();
+    chosen.extend(experiment.runs.iter().filter(|r| asked.contains(&r.name)));
+    for run in chosen {
+        let dir = archive.join("runs").join(&run.name);
+        if summary_of(run).and_then(|s| s.detail).as_deref() == Some("light") {
+            tracing::info!("full evaluation of {}", run.name);
+            detail_run(&dir, run, data)?;
+        }
+    }
+    Ok(())
+}
+
+/// Evaluates the finished run in `dir` fully from its weights, draws its
+/// figures and rewrites its `summary.json`; returns the new summary. A run
+/// that did not finish normally is left as it is.
+pub fn detail_run(dir: &Path, run: &RunConfig, data: &Dataset) -> Result<Summary> {
+    let mut summary = Summary::read(&dir.join("summary.json"))?;
+    if summary.status != Some(RunStatus::Ok) {
+        return Ok(summary);
+    }
+    let model = stored_model(dir, run, data)?;
+    let evaluation = evaluate(model.as_ref(), data, run, EvalDetail::Full)?;
+    record_evaluation(&mut summary, &evaluation);
+    let mut figures = Vec::new();
+    if run.model.kind == ModelKind::Autoencoder {
+        let history: Vec<EpochRecord> = read_metrics_csv(&dir.join("metrics.csv"))?
+            .into_iter()
+            .map(|r| EpochRecord {
+                epoch: r.epoch,
+                train_loss: r.train_loss,
+                val_loss: r.val_loss,
+                seconds: r.seconds,
+            })
+            .collect();
+        figures.push(loss_figure(run, &history, dir)?);
+    }
+    figures.extend(run_figures(run, data, dir, &evaluation, &mut summary)?);
+    summary.figures = figures;
+    summary.detail = Some("full".into());
+    summary.write(&dir.join("summary.json"))?;
+    Ok(summary)
+}
+
+/// The trained model of the run in `dir`: an autoencoder from its weights,
+/// PCA fitted again (deterministic, and cheaper than storing it).
+fn stored_model(dir: &Path, run: &RunConfig, data: &Dataset) -> Result<Box<dyn Reconstructor>> {
+    Ok(match run.model.kind {
+        ModelKind::Autoencoder => load_autoencoder(
+            run.model.latent,
+            run.model.hidden,
+            &dir.join("weights.safetensors"),
+        )?,
+        ModelKind::Pca => Box::new(Pca::fit(&data.train, data.pixels(), run.model.latent)?),
+    })
+}
