@@ -4,8 +4,9 @@
 //! against a measured one-core GEMM peak, the DAE noise redraw and its share
 //! of an epoch, evaluation throughput, t-SNE of 5,000 codes (seconds and
 //! the 5-NN accuracy of its map), PCA-30 of the 37,000 training digits, a
-//! 4-run sweep with 1 and 2 jobs, start-up to the first training step, and
-//! peak memory; optionally PyTorch and scikit-learn side by side in the
+//! 4-run sweep with 1 and 2 jobs, the cost per run of a sweep of small
+//! runs beyond training, start-up to the first training step, and peak
+//! memory; optionally PyTorch and scikit-learn side by side in the
 //! same invocation. Rows can be saved as JSON and checked against a saved
 //! baseline.
 
@@ -278,6 +279,14 @@ pub fn run_bench(
         parallel,
         "s",
         format!("--jobs 2 / --jobs 1 = {:.2}", parallel / sequential),
+    );
+
+    let overhead = machine::per_run_overhead()?;
+    push(
+        "sweep of small runs: seconds per run beyond training".into(),
+        overhead,
+        "s",
+        "1,000 digits, 1 epoch, light evaluation; 30-run minus 10-run sweep, one job".into(),
     );
 
     let startup = machine::startup_seconds(

@@ -79,6 +79,53 @@ pub fn sweep_seconds(jobs: usize) -> Result<f64, BenchError> {
     Ok(seconds)
 }
 
+/// A sweep of `runs` small runs (1,000 training digits, one epoch, no
+/// t-SNE), lightly evaluated as a large sweep is.
+fn small_sweep(runs: usize) -> String {
+    let seeds: Vec<String> = (1..=runs).map(|s| s.to_string()).collect();
+    format!(
+        "name = \"bench-small\"\n[data]\nlimit = 1200\nvalidation = 200\n[train]\nepochs = 1\n\
+         optimizer = \"adam\"\n[eval]\ndetail = \"light\"\ntsne = {{ points = 0 }}\n\
+         [sweep]\nseed = [{}]\n",
+        seeds.join(", ")
+    )
+}
+
+/// Seconds per run that a sweep of small runs spends beyond training
+/// (evaluation, figures, writing, the manifest): the difference between a
+/// 30-run and a 10-run sweep on one job, per extra run, less the extra
+/// runs' training time. The report (and the full evaluation of the best
+/// configurations) happens once per sweep and cancels out.
+pub fn per_run_overhead() -> Result<f64, BenchError> {
+    let timed = |runs: usize| -> Result<(f64, f64), BenchError> {
+        let tmp =
+            std::env::temp_dir().join(format!("aelab-bench-small-{}-{runs}", std::process::id()));
+        let experiment = Experiment::parse(&tmp.join("small.toml"), &small_sweep(runs))?;
+        let options = RunOptions {
+            destination: Destination::NewArchive {
+                results_dir: tmp.join("results"),
+            },
+            jobs: 1,
+            force: true,
+            shard: None,
+        };
+        let started = Instant::now();
+        let outcome = run_experiment(&experiment, &options, Observe::quiet());
+        let seconds = started.elapsed().as_secs_f64();
+        let _ = std::fs::remove_dir_all(&tmp);
+        let outcome = outcome?;
+        let training: f64 = outcome
+            .summaries
+            .iter()
+            .filter_map(|s| s.train_seconds)
+            .sum();
+        Ok((seconds, training))
+    };
+    let (small, small_training) = timed(10)?;
+    let (large, large_training) = timed(30)?;
+    Ok(((large - small) - (large_training - small_training)) / 20.0)
+}
+
 /// Seconds from spawning `xtask run` (1 epoch of the smoke spec's AE) to
 /// its first training step, as the run logs it.
 pub fn startup_seconds(xtask: &Path, smoke_spec: &Path) -> Result<f64, BenchError> {

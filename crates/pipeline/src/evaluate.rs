@@ -147,7 +147,7 @@ pub fn evaluate(
                 },
                 DigitRow {
                     label: "reconstruction".into(),
-                    images: pick(&reconstructed),
+                    images: pick(reconstructed),
                 },
             ],
             order

@@ -47,6 +47,9 @@ pub fn sweep_figures(
     Ok(figures)
 }
 
+/// A line's values: at each swept value, the metric of every seed.
+type SeedValues = Vec<(f64, Vec<f64>)>;
+
 /// Each metric against the numeric swept `key`.
 fn key_charts(
     dir: &Path,
@@ -86,8 +89,7 @@ fn key_charts(
     };
     let mut figures = Vec::new();
     for metric in METRICS.iter().filter(|m| SWEEP_METRICS.contains(&m.key)) {
-        // line -> x -> values over seeds
-        let mut lines: Vec<(String, Vec<(f64, Vec<f64>)>)> = Vec::new();
+        let mut lines: Vec<(String, SeedValues)> = Vec::new();
         for &(i, x) in &points {
             let Some(y) = (metric.value)(&reports[i].summary).filter(|v| v.is_finite()) else {
                 continue;

@@ -42,6 +42,23 @@ pub struct Baseline {
     pub latent_trust5: f64,
 }
 
+/// A row of the configurations table.
+pub(crate) struct GroupRow {
+    pub name: String,
+    /// Runs in the group (seeds).
+    pub runs: usize,
+    /// One cell per metric.
+    pub cells: Vec<GroupCell>,
+}
+
+/// A metric of one configuration: `mean ± sd`, the t-based 95% interval of
+/// the mean (empty for one run), and whether its mean is the best.
+pub(crate) struct GroupCell {
+    pub value: String,
+    pub interval: String,
+    pub best: bool,
+}
+
 /// Settings never listed as differences: they differ by construction.
 const IDENTITY_KEYS: [&str; 3] = ["name", "experiment", "description"];
 
@@ -162,14 +179,8 @@ impl<'a> Comparison<'a> {
             .collect()
     }
 
-    /// The configurations table of `metrics`: per seed group its name, its
-    /// number of runs and, per metric, `mean ± sd`, the t-based 95%
-    /// interval of the mean (empty for one run) and whether its mean is
-    /// the best.
-    pub fn group_rows(
-        &self,
-        metrics: &[&(&'static Metric, Option<usize>)],
-    ) -> Vec<(String, usize, Vec<(String, String, bool)>)> {
+    /// The configurations table of `metrics`, one row per seed group.
+    pub fn group_rows(&self, metrics: &[&(&'static Metric, Option<usize>)]) -> Vec<GroupRow> {
         let best: Vec<Option<usize>> = metrics
             .iter()
             .map(|(m, _)| best_group(m, &self.groups, &self.input.runs))
@@ -183,18 +194,26 @@ impl<'a> Comparison<'a> {
                     .zip(&best)
                     .map(|((m, _), best)| {
                         match crate::groups::group_spread(m, group, &self.input.runs) {
-                            Some(s) => (
-                                crate::groups::mean_sd(m, &s),
-                                s.ci95.map_or(String::new(), |(lo, hi)| {
+                            Some(s) => GroupCell {
+                                value: crate::groups::mean_sd(m, &s),
+                                interval: s.ci95.map_or(String::new(), |(lo, hi)| {
                                     format!("[{}, {}]", m.format(Some(lo)), m.format(Some(hi)))
                                 }),
-                                *best == Some(g),
-                            ),
-                            None => ("–".to_string(), String::new(), false),
+                                best: *best == Some(g),
+                            },
+                            None => GroupCell {
+                                value: "–".to_string(),
+                                interval: String::new(),
+                                best: false,
+                            },
                         }
                     })
                     .collect();
-                (group.name.clone(), group.members.len(), cells)
+                GroupRow {
+                    name: group.name.clone(),
+                    runs: group.members.len(),
+                    cells,
+                }
             })
             .collect()
     }
@@ -295,7 +314,8 @@ fn overview(
 ) -> String {
     let runs = input.runs.len();
     let mut text = if groups.len() < runs {
-        format!("{runs} runs in {} configurations.", groups.len())
+        let plural = if groups.len() == 1 { "" } else { "s" };
+        format!("{runs} runs in {} configuration{plural}.", groups.len())
     } else {
         format!("{runs} run(s).")
     };

@@ -261,16 +261,21 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path, out: &mut dyn Write) {
             header.extend(metrics.iter().map(|(m, _)| m.label.to_string()));
             let _ = writeln!(out, "<h3>{title}</h3>");
             table_start(out, rows.len(), "every configuration", &header);
-            for (name, n, cells) in rows {
-                let _ = write!(out, "<tr><td>{}</td><td>{n}</td>", escape(&name));
-                for (value, ci, best) in cells {
-                    let class = if best { " class=\"best\"" } else { "" };
-                    let star = if best { " ★" } else { "" };
+            for row in rows {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td>",
+                    escape(&row.name),
+                    row.runs
+                );
+                for cell in row.cells {
+                    let class = if cell.best { " class=\"best\"" } else { "" };
+                    let star = if cell.best { " ★" } else { "" };
                     let _ = write!(
                         out,
                         "<td{class}>{}{star}<span class=\"ci\">{}</span></td>",
-                        escape(&value),
-                        escape(&ci)
+                        escape(&cell.value),
+                        escape(&cell.interval)
                     );
                 }
                 let _ = writeln!(out, "</tr>");

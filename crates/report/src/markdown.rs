@@ -49,21 +49,21 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
             let mut header = vec!["configuration".to_string(), "runs".to_string()];
             header.extend(metrics.iter().map(|(m, _)| m.label.to_string()));
             table_head(&mut out, &header);
-            for (name, n, cells) in c.group_rows(&metrics) {
-                let mut row = vec![format!("`{name}`"), n.to_string()];
-                row.extend(cells.into_iter().map(|(value, ci, best)| {
-                    let value = if best {
-                        format!("**{value}** ★")
+            for row in c.group_rows(&metrics) {
+                let mut cells = vec![format!("`{}`", row.name), row.runs.to_string()];
+                cells.extend(row.cells.into_iter().map(|cell| {
+                    let value = if cell.best {
+                        format!("**{}** ★", cell.value)
                     } else {
-                        value
+                        cell.value
                     };
-                    if ci.is_empty() {
+                    if cell.interval.is_empty() {
                         value
                     } else {
-                        format!("{value}<br>{ci}")
+                        format!("{value}<br>{}", cell.interval)
                     }
                 }));
-                let _ = writeln!(out, "| {} |", row.join(" | "));
+                let _ = writeln!(out, "| {} |", cells.join(" | "));
             }
         }
     }

@@ -149,6 +149,7 @@ fn bad_specs_name_file_key_and_allowed_values() {
         ("name = \"x\"\n[data]\nlimit = 0\n", "data.limit", "out of range"),
         ("name = \"x\"\n[eval]\ntsne = { points = 50, perplexity = 30.0 }\n", "eval.tsne.points", "too few"),
         ("name = \"x\"\n[eval]\nsamples = 0\n", "eval.samples", "1..=100"),
+        ("name = \"x\"\n[eval]\ndetail = \"some\"\n", "eval.detail", "\"light\""),
         ("name = \"x\"\n[model]\nkind = \"pca\"\n[noise]\nkind = \"gaussian\"\n", "noise.kind", "autoencoders"),
         ("name = \"x\"\n[[variant]]\nname = \"a\"\ndata = { limit = 3 }\n", "variant[0].data", "unknown field"),
     ];
@@ -184,6 +185,22 @@ fn every_data_source_resolves_and_round_trips_in_config_toml() {
     assert_eq!(digits.data.validation, 0, "1,797 digits: no default split");
     assert!(digits.runs[0].to_toml().contains("source = \"digits\""));
     assert_eq!(source("mnist").data.validation, 5_000);
+}
+
+#[test]
+fn auto_detail_is_full_for_small_experiments_and_light_for_large_sweeps() {
+    use aelab_spec::EvalDetail;
+    let parse = |text: &str| Experiment::parse(Path::new("specs/test.toml"), text).unwrap();
+    let small = parse("name = \"x\"\nrepeats = 12\n");
+    assert!(small.runs.iter().all(|r| r.eval.detail == EvalDetail::Full));
+    let large = parse("name = \"x\"\nrepeats = 13\n");
+    assert!(large
+        .runs
+        .iter()
+        .all(|r| r.eval.detail == EvalDetail::Light));
+    assert!(large.runs[0].to_toml().contains("detail = \"light\""));
+    let asked = parse("name = \"x\"\nrepeats = 13\n[eval]\ndetail = \"full\"\n");
+    assert!(asked.runs.iter().all(|r| r.eval.detail == EvalDetail::Full));
 }
 
 #[test]
