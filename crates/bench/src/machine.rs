@@ -54,11 +54,13 @@ tsne = { points = 1000, perplexity = 30.0 }
 "train.lr" = [0.5, 1.0, 1.5, 2.0]
 "#;
 
-/// Wall-clock seconds of the sweep of [`SWEEP_SPEC`] with `jobs` runs at
-/// a time, report included (in this process, as `cargo xtask run` does it).
-pub fn sweep_seconds(jobs: usize) -> Result<f64, BenchError> {
-    let tmp = std::env::temp_dir().join(format!("aelab-bench-sweep-{}-{jobs}", std::process::id()));
-    let experiment = Experiment::parse(&tmp.join("bench-sweep.toml"), SWEEP_SPEC)?;
+/// Runs the spec `text` in this process into a temporary folder, `jobs`
+/// runs at a time; returns the wall-clock seconds (report included) and
+/// the summed training seconds of its runs.
+fn timed_sweep(label: &str, text: &str, jobs: usize) -> Result<(f64, f64), BenchError> {
+    let tmp =
+        std::env::temp_dir().join(format!("aelab-bench-{label}-{}-{jobs}", std::process::id()));
+    let experiment = Experiment::parse(&tmp.join(format!("{label}.toml")), text)?;
     let options = RunOptions {
         destination: Destination::NewArchive {
             results_dir: tmp.join("results"),
@@ -71,12 +73,24 @@ pub fn sweep_seconds(jobs: usize) -> Result<f64, BenchError> {
     let outcome = run_experiment(&experiment, &options, Observe::quiet());
     let seconds = started.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&tmp);
-    if outcome?.failed {
-        return Err(BenchError::Measurement(
-            "a run of the benchmark sweep failed".into(),
-        ));
+    let outcome = outcome?;
+    if outcome.failed {
+        return Err(BenchError::Measurement(format!(
+            "a run of the benchmark sweep {label} failed"
+        )));
     }
-    Ok(seconds)
+    let training = outcome
+        .summaries
+        .iter()
+        .filter_map(|s| s.train_seconds)
+        .sum();
+    Ok((seconds, training))
+}
+
+/// Wall-clock seconds of the sweep of [`SWEEP_SPEC`] with `jobs` runs at
+/// a time, report included (in this process, as `cargo xtask run` does it).
+pub fn sweep_seconds(jobs: usize) -> Result<f64, BenchError> {
+    Ok(timed_sweep("sweep", SWEEP_SPEC, jobs)?.0)
 }
 
 /// A sweep of `runs` small runs (1,000 training digits, one epoch, no
@@ -97,32 +111,8 @@ fn small_sweep(runs: usize) -> String {
 /// runs' training time. The report (and the full evaluation of the best
 /// configurations) happens once per sweep and cancels out.
 pub fn per_run_overhead() -> Result<f64, BenchError> {
-    let timed = |runs: usize| -> Result<(f64, f64), BenchError> {
-        let tmp =
-            std::env::temp_dir().join(format!("aelab-bench-small-{}-{runs}", std::process::id()));
-        let experiment = Experiment::parse(&tmp.join("small.toml"), &small_sweep(runs))?;
-        let options = RunOptions {
-            destination: Destination::NewArchive {
-                results_dir: tmp.join("results"),
-            },
-            jobs: 1,
-            force: true,
-            shard: None,
-        };
-        let started = Instant::now();
-        let outcome = run_experiment(&experiment, &options, Observe::quiet());
-        let seconds = started.elapsed().as_secs_f64();
-        let _ = std::fs::remove_dir_all(&tmp);
-        let outcome = outcome?;
-        let training: f64 = outcome
-            .summaries
-            .iter()
-            .filter_map(|s| s.train_seconds)
-            .sum();
-        Ok((seconds, training))
-    };
-    let (small, small_training) = timed(10)?;
-    let (large, large_training) = timed(30)?;
+    let (small, small_training) = timed_sweep("small", &small_sweep(10), 1)?;
+    let (large, large_training) = timed_sweep("small", &small_sweep(30), 1)?;
     Ok(((large - small) - (large_training - small_training)) / 20.0)
 }
 

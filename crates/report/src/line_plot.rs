@@ -109,6 +109,24 @@ pub fn line_chart_with_spread(
         .map(|l| Series::new("", l.iter().map(|&(x, y, _)| (x, y)).collect()))
         .collect();
     let caption = (fonts::FAMILY, 24);
+    // The axes, labels and grid every line chart draws, on either kind of
+    // x coordinate.
+    macro_rules! mesh {
+        ($chart:expr, $x_labels:expr, $x_format:expr) => {
+            $chart
+                .configure_mesh()
+                .x_desc(axes.0)
+                .y_desc(axes.1)
+                .label_style((fonts::FAMILY, 15))
+                .axis_desc_style((fonts::FAMILY, 17))
+                .x_labels($x_labels)
+                .x_label_formatter($x_format)
+                .y_label_formatter(&|y| format!("{y:.4}"))
+                .light_line_style(WHITE.mix(0.0))
+                .draw()
+                .map_err(|e| e.to_string())?
+        };
+    }
     draw_png(path, (900, 540), |root| {
         let builder = |root| {
             let mut b = ChartBuilder::on(root);
@@ -123,17 +141,7 @@ pub fn line_chart_with_spread(
             let mut chart = builder(root)
                 .build_cartesian_2d((lo..hi).log_scale(), y_range.clone())
                 .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .x_desc(axes.0)
-                .y_desc(axes.1)
-                .label_style((fonts::FAMILY, 15))
-                .axis_desc_style((fonts::FAMILY, 17))
-                .x_label_formatter(&|x| format_log_tick(*x))
-                .y_label_formatter(&|y| format!("{y:.4}"))
-                .light_line_style(WHITE.mix(0.0))
-                .draw()
-                .map_err(|e| e.to_string())?;
+            mesh!(chart, 10, &|x: &f64| format_log_tick(*x));
             draw_lines(&mut chart, series, &lines, style)?;
             let corner = emptier_top_corner(&legend_series, (lo.ln(), hi.ln()), y_max + pad, true);
             legend_at(&mut chart, corner)?;
@@ -160,18 +168,7 @@ pub fn line_chart_with_spread(
             XAxis::Count => x_max.clamp(1.0, 15.0) as usize,
             _ => 11,
         };
-        chart
-            .configure_mesh()
-            .x_desc(axes.0)
-            .y_desc(axes.1)
-            .label_style((fonts::FAMILY, 15))
-            .axis_desc_style((fonts::FAMILY, 17))
-            .x_labels(x_labels)
-            .x_label_formatter(&x_format)
-            .y_label_formatter(&|y| format!("{y:.4}"))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        mesh!(chart, x_labels, &x_format);
         draw_lines(&mut chart, series, &lines, style)?;
         let corner = emptier_top_corner(
             &legend_series,
