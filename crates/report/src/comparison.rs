@@ -42,6 +42,15 @@ pub struct Baseline {
     pub latent_trust5: f64,
 }
 
+/// One table of metrics.
+pub(crate) struct MetricTable<'c> {
+    pub group: Group,
+    /// The HTML anchor.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub metrics: Vec<&'c (&'static Metric, Option<usize>)>,
+}
+
 /// A row of the configurations table.
 pub(crate) struct GroupRow {
     pub name: String,
@@ -134,6 +143,25 @@ impl<'a> Comparison<'a> {
             repeated: groups.iter().any(|g| g.members.len() > 1),
             groups,
         }
+    }
+
+    /// The metric tables in page order (reconstruction, embedding quality),
+    /// each with an anchor, a title and the metrics some run has; tables
+    /// without any are left out.
+    pub fn tables(&self) -> Vec<MetricTable<'_>> {
+        [
+            (Group::Reconstruction, "reconstruction", "Reconstruction"),
+            (Group::Embedding, "embedding", "Embedding quality"),
+        ]
+        .into_iter()
+        .map(|(group, id, title)| MetricTable {
+            group,
+            id,
+            title,
+            metrics: self.group(group).collect(),
+        })
+        .filter(|t| !t.metrics.is_empty())
+        .collect()
     }
 
     /// Metrics of `group` that some run has.

@@ -192,17 +192,11 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path, out: &mut dyn Write) {
             "Configurations (mean over seeds)".into(),
         ));
     }
-    let groups: Vec<(Group, &str, &str)> = [
-        (Group::Reconstruction, "reconstruction", "Reconstruction"),
-        (Group::Embedding, "embedding", "Embedding quality"),
-    ]
-    .into_iter()
-    .filter(|(g, _, _)| c.group(*g).next().is_some())
-    .collect();
+    let tables = c.tables();
     toc.extend(
-        groups
+        tables
             .iter()
-            .map(|(_, id, t)| (id.to_string(), t.to_string())),
+            .map(|t| (t.id.to_string(), t.title.to_string())),
     );
     if c.pair.is_some() {
         toc.push(("pair".into(), "Two runs side by side".into()));
@@ -254,9 +248,9 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path, out: &mut dyn Write) {
              <p>Each row is a configuration whose runs differ only in seed: mean ± one \
              standard deviation, and below it the t-based 95% interval of the mean.</p>"
         );
-        for (group, _, title) in &groups {
-            let metrics: Vec<&(&Metric, Option<usize>)> = c.group(*group).collect();
-            let rows = c.group_rows(&metrics);
+        for table in &tables {
+            let (metrics, title) = (&table.metrics, table.title);
+            let rows = c.group_rows(metrics);
             let mut header = vec!["configuration".to_string(), "runs".to_string()];
             header.extend(metrics.iter().map(|(m, _)| m.label.to_string()));
             let _ = writeln!(out, "<h3>{title}</h3>");
@@ -284,8 +278,8 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path, out: &mut dyn Write) {
         }
     }
 
-    for (group, id, title) in &groups {
-        let metrics: Vec<&(&Metric, Option<usize>)> = c.group(*group).collect();
+    for table in &tables {
+        let (group, id, title, metrics) = (&table.group, table.id, table.title, &table.metrics);
         let title = if c.repeated {
             format!("{title}, every run")
         } else {
@@ -303,7 +297,7 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path, out: &mut dyn Write) {
                 run_page(&run.name),
                 escape(&run.name)
             );
-            metric_cells(out, &metrics, &run.summary, i);
+            metric_cells(out, metrics, &run.summary, i);
             let _ = writeln!(out, "</tr>");
         }
         if let (Group::Embedding, Some(b)) = (group, &input.baseline) {
@@ -312,7 +306,7 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path, out: &mut dyn Write) {
                 "<tr class=\"baseline\"><td>{} (baseline)</td>",
                 escape(&b.label)
             );
-            for (m, _) in &metrics {
+            for (m, _) in metrics.iter() {
                 let value = match m.key {
                     "latent_knn5_acc" => Some(b.latent_knn5_acc),
                     "latent_trust5" => Some(b.latent_trust5),

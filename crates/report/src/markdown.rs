@@ -6,7 +6,7 @@ use std::fmt::Write;
 use aelab_archive::Figure;
 
 use crate::comparison::{status_text, Comparison};
-use crate::metrics::{Group, Metric};
+use crate::metrics::Group;
 
 pub(crate) fn render(c: &Comparison<'_>) -> String {
     let input = c.input;
@@ -37,15 +37,9 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
              Each configuration's runs differ only in seed: `mean ± sd` (one standard \
              deviation across seeds) and, below it, the t-based 95% interval of the mean.\n"
         );
-        for (group, title) in [
-            (Group::Reconstruction, "Reconstruction"),
-            (Group::Embedding, "Embedding quality"),
-        ] {
-            let metrics: Vec<&(&Metric, Option<usize>)> = c.group(group).collect();
-            if metrics.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "\n### {title}\n");
+        for table in c.tables() {
+            let metrics = table.metrics;
+            let _ = writeln!(out, "\n### {}\n", table.title);
             let mut header = vec!["configuration".to_string(), "runs".to_string()];
             header.extend(metrics.iter().map(|(m, _)| m.label.to_string()));
             table_head(&mut out, &header);
@@ -68,18 +62,12 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
         }
     }
 
-    for (group, title) in [
-        (Group::Reconstruction, "Reconstruction"),
-        (Group::Embedding, "Embedding quality"),
-    ] {
-        let metrics: Vec<&(&Metric, Option<usize>)> = c.group(group).collect();
-        if metrics.is_empty() {
-            continue;
-        }
+    for table in c.tables() {
+        let (group, metrics) = (table.group, table.metrics);
         let title = if c.repeated {
-            format!("{title}, every run")
+            format!("{}, every run", table.title)
         } else {
-            title.to_string()
+            table.title.to_string()
         };
         let _ = writeln!(out, "\n## {title}\n");
         let mut header = vec!["run".to_string()];
