@@ -87,8 +87,32 @@ pub fn plan_gc(experiment_dir: &Path, keep: usize) -> Result<GcPlan, ArchiveErro
     Ok(plan)
 }
 
-/// Removes the archives `plan` names; returns the bytes freed.
+/// Removes the archives `plan` names, and what an interrupted earlier
+/// collection left half-deleted (hidden `.gc-*` folders beside them);
+/// returns the bytes freed.
 pub fn execute_gc(plan: &GcPlan) -> Result<u64, ArchiveError> {
+    let parents: std::collections::BTreeSet<PathBuf> = plan
+        .remove
+        .iter()
+        .map(|(d, _)| d)
+        .chain(plan.keep.iter().map(|(d, _)| d))
+        .filter_map(|d| d.parent().map(Path::to_path_buf))
+        .collect();
+    for parent in parents {
+        for leftover in std::fs::read_dir(&parent)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
+            if leftover.file_name().to_string_lossy().starts_with(".gc-") {
+                tracing::info!(
+                    "removing {}, left by an interrupted gc",
+                    leftover.path().display()
+                );
+                let _ = std::fs::remove_dir_all(leftover.path());
+            }
+        }
+    }
     for (dir, _) in &plan.remove {
         let fail = |e: std::io::Error| ArchiveError::Write {
             path: dir.clone(),

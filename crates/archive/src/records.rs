@@ -159,7 +159,9 @@ pub struct Summary {
     /// Trustworthiness (k = 5) of the t-SNE map against the pixels.
     #[serde(alias = "trust5_tsne")]
     pub tsne_trust5: Option<f64>,
-    /// Test MSE of each digit class 0-9.
+    /// Test MSE of each digit class 0-9; NaN (`null` in the file) for a
+    /// class the test set lacks.
+    #[serde(default, deserialize_with = "floats_or_null")]
     pub per_class_test_mse: Option<Vec<f64>>,
     /// `[noise level, test MSE]` with the test inputs corrupted by
     /// `eval.noise.kind` at each level, targets clean.
@@ -180,6 +182,13 @@ pub struct Summary {
     /// The run's figures, for rebuilding the report from the archive.
     #[serde(default)]
     pub figures: Vec<Figure>,
+}
+
+/// Reads a list of numbers in which `null` stands for NaN (serde_json
+/// writes NaN as `null`).
+fn floats_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<f64>>, D::Error> {
+    let values: Option<Vec<Option<f64>>> = Deserialize::deserialize(d)?;
+    Ok(values.map(|v| v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect()))
 }
 
 impl Default for Summary {
@@ -424,6 +433,21 @@ mod tests {
         assert_eq!(json["schema_version"], SCHEMA_VERSION);
         assert_eq!(json["latent_knn5_acc"], 0.9);
         assert!(json.get("knn5_latent_acc").is_none());
+    }
+
+    #[test]
+    fn a_class_without_test_digits_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        let summary = Summary {
+            per_class_test_mse: Some(vec![0.01, f64::NAN, 0.02]),
+            ..Summary::default()
+        };
+        summary.write(&path).unwrap();
+        let back = Summary::read(&path).unwrap().per_class_test_mse.unwrap();
+        assert_eq!(back[0], 0.01);
+        assert!(back[1].is_nan());
+        assert_eq!(back[2], 0.02);
     }
 
     #[test]

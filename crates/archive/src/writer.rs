@@ -40,6 +40,21 @@ impl ArchiveWriter {
         })?;
         let _lock = ManifestLock::take(dir)?;
         if dir.join("manifest.json").is_file() {
+            // Another shard started it: it must be this very experiment.
+            let existing = Manifest::read(&dir.join("manifest.json"))?;
+            let spec = std::fs::read_to_string(dir.join("experiment.toml")).unwrap_or_default();
+            if existing.experiment != manifest.experiment
+                || existing.overrides != manifest.overrides
+                || spec != spec_text
+            {
+                return Err(ArchiveError::NotAnArchive {
+                    path: dir.to_path_buf(),
+                    message: format!(
+                        "it holds another experiment or other --set overrides (`{}`, {:?}) than this shard's (`{}`, {:?}); shards of one archive share one spec",
+                        existing.experiment, existing.overrides, manifest.experiment, manifest.overrides
+                    ),
+                });
+            }
             return Ok(ArchiveWriter {
                 dir: dir.to_path_buf(),
             });
@@ -88,16 +103,16 @@ impl ArchiveWriter {
         })
     }
 
-    /// Marks the experiment `complete`, or `failed` if a run failed, or
-    /// leaves it `running` while runs are still pending (other shards).
+    /// Leaves the experiment `running` while runs are still pending (other
+    /// shards), then marks it `failed` if a run failed, else `complete`.
     pub fn finish(&self) -> Result<(), ArchiveError> {
         self.update(|m| {
             let failed = m.runs.iter().any(|r| r.status == RunStatus::Failed);
             let pending = m.runs.iter().any(|r| r.status == RunStatus::Pending);
-            m.status = if failed {
-                "failed"
-            } else if pending {
+            m.status = if pending {
                 "running"
+            } else if failed {
+                "failed"
             } else {
                 "complete"
             }

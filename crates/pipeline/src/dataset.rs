@@ -104,7 +104,15 @@ pub fn load_with(experiment: &Experiment, progress: &dyn Progress) -> Result<Dat
                     train.display()
                 )));
             }
-            (train_set, test_set, files, config.source.clone())
+            // Recorded absolute, like an IDX folder: a report or a
+            // reproduction from another folder finds the same files.
+            let absolute =
+                |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or(p.to_path_buf());
+            let source = DataSource::Csv {
+                train: absolute(train),
+                test: test.as_deref().map(absolute),
+            };
+            (train_set, test_set, files, source)
         }
     };
     if let Some(test) = &test {

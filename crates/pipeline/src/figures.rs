@@ -262,9 +262,17 @@ fn mean_curve_of_runs(
             .iter()
             .filter_map(|c| c.iter().find(|p| p.0 == x).map(|p| p.1))
             .collect();
-        if let Some(s) = spread(&ys) {
-            points.push((x, s.mean));
-            spreads.push(if s.n > 1 { s.sd } else { 0.0 });
+        // A point no run has (a digit class the test set lacks) stays,
+        // as NaN, so later points keep their x.
+        match spread(&ys) {
+            Some(s) => {
+                points.push((x, s.mean));
+                spreads.push(if s.n > 1 { s.sd } else { 0.0 });
+            }
+            None => {
+                points.push((x, f64::NAN));
+                spreads.push(0.0);
+            }
         }
     }
     let spread = if curves.len() > 1 {

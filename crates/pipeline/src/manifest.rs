@@ -17,7 +17,11 @@ pub fn new_manifest(experiment: &Experiment, data: &Dataset, jobs: usize) -> Man
         experiment: experiment.name.clone(),
         description: experiment.description.clone(),
         status: "running".into(),
-        spec: experiment.path.display().to_string(),
+        // Absolute, so relative paths in the spec resolve from anywhere.
+        spec: std::fs::canonicalize(&experiment.path)
+            .unwrap_or_else(|_| experiment.path.clone())
+            .display()
+            .to_string(),
         command: std::env::args().collect(),
         aelab_version: env!("CARGO_PKG_VERSION").into(),
         git: provenance::git(),

@@ -55,11 +55,13 @@ pub fn stored_experiment(dir: &Path) -> Result<Experiment> {
             path: dir.to_path_buf(),
             message: format!("cannot read experiment.toml: {e}"),
         })?;
-    Ok(Experiment::parse_with(
-        Path::new(&manifest.spec),
-        &text,
-        &manifest.overrides,
-    )?)
+    let mut experiment =
+        Experiment::parse_with(Path::new(&manifest.spec), &text, &manifest.overrides)?;
+    // The runs the archive holds (an `--only` run archives a subset).
+    experiment
+        .runs
+        .retain(|r| manifest.runs.iter().any(|m| m.name == r.name));
+    Ok(experiment)
 }
 
 /// Gives the best configurations of a light sweep (and the runs named in
@@ -84,7 +86,11 @@ pub fn build_report(
         .collect();
     let reports: Vec<RunReport> = runs.into_iter().map(|(r, _)| r).collect();
     let figures = experiment_figures(&archive.dir, data, &histories, &reports, experiment)?;
-    let baseline = embedding_baseline(experiment, data)?;
+    // The baseline is context, not a result: a report goes on without it.
+    let baseline = embedding_baseline(experiment, data).unwrap_or_else(|e| {
+        tracing::warn!("no PCA baseline in the report: {e}");
+        None
+    });
     write_report(
         &archive.dir,
         &report_input(experiment, archive, data, reports, figures, baseline)?,

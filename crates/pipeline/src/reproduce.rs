@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use aelab_archive::{read_metrics_csv, Manifest, Summary};
+use aelab_archive::{read_metrics_csv, Manifest, RunStatus, Summary};
 use serde_json::Value;
 
 use crate::report::stored_experiment;
@@ -113,10 +113,28 @@ pub fn reproduce(target: &Path, tolerance: Option<f64>, observe: Observe) -> Res
         }
     }
     let scratch = std::env::temp_dir().join(format!("aelab-reproduce-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
     let mut runs = Vec::new();
     for run in &experiment.runs {
         let original = archive.join("runs").join(&run.name);
         let again = scratch.join(&run.name);
+        let archived = Summary::read(&original.join("summary.json")).ok();
+        let finished = archived
+            .as_ref()
+            .and_then(|s| s.status)
+            .is_some_and(|s| matches!(s, RunStatus::Ok | RunStatus::Diverged));
+        if !finished {
+            let status = archived
+                .and_then(|s| s.status)
+                .map_or("unfinished", |s| s.name());
+            runs.push((
+                run.name.clone(),
+                vec![format!(
+                    "the archived run is {status}: there is no result to reproduce"
+                )],
+            ));
+            continue;
+        }
         let outcome = execute(run, &data, &again, observe).and_then(|rerun| {
             // A light run the report then evaluated fully: the same again.
             let detailed = Summary::read(&original.join("summary.json"))

@@ -325,7 +325,7 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path, out: &mut dyn Write) {
         let _ = writeln!(
             out,
             "<h2 id=\"pair\">Two runs side by side: <code>{}</code> against <code>{}</code></h2>\
-             <p>The first run is the baseline; the other is the first run of the configuration chosen on validation.</p>\
+             <p>The experiment's first run is the baseline (the first column, the left figures); the other is the first run of the configuration chosen on validation, or of the runner-up when that configuration is the baseline's.</p>\
              <div class=\"table-wrap\"><table><thead><tr><th>metric</th><th>{}</th><th>{}</th><th>change</th></tr></thead><tbody>",
             escape(&rb.name),
             escape(&ra.name),
