@@ -15,7 +15,6 @@ pub(crate) fn download_bars(progress: &dyn Progress) -> impl FnMut(FetchProgress
             if let Some((bar, _)) = current.take() {
                 bar.finish();
             }
-            tracing::info!("downloading {}", event.url);
             current = Some((
                 progress.bar(&event.file, event.total.unwrap_or(0), "bytes"),
                 0,
