@@ -12,10 +12,10 @@ use aelab_reduce::Pca;
 use aelab_spec::{EvalDetail, Experiment, ModelKind, RunConfig};
 use aelab_train::EpochRecord;
 
+use crate::choosing::{rank_by_validation, validation_bce};
 use crate::dataset::Dataset;
 use crate::evaluate::evaluate;
 use crate::execute::{loss_figure, record_evaluation};
-use crate::figures::validation_bce;
 use crate::run_figures::run_figures;
 use crate::{PipelineError, Result};
 
@@ -45,7 +45,7 @@ pub fn detail_best_and_asked(
     let summary_of = |run: &RunConfig| {
         Summary::read(&archive.join("runs").join(&run.name).join("summary.json")).ok()
     };
-    // Configurations (seed groups) by mean validation BCE.
+    // Configurations (seed groups) of finished runs, best by validation.
     let mut groups: Vec<(&str, Vec<&RunConfig>, Vec<f64>)> = Vec::new();
     for run in &experiment.runs {
         let Some(summary) = summary_of(run).filter(|s| s.status == Some(RunStatus::Ok)) else {
@@ -60,18 +60,11 @@ pub fn detail_best_and_asked(
             None => groups.push((&run.group, vec![run], score.into_iter().collect())),
         }
     }
-    let mean = |scores: &[f64]| {
-        if scores.is_empty() {
-            f64::INFINITY
-        } else {
-            scores.iter().sum::<f64>() / scores.len() as f64
-        }
-    };
-    groups.sort_by(|a, b| mean(&a.2).total_cmp(&mean(&b.2)));
-    let mut chosen: Vec<&RunConfig> = groups
-        .iter()
+    let scores: Vec<Vec<f64>> = groups.iter().map(|(_, _, s)| s.clone()).collect();
+    let mut chosen: Vec<&RunConfig> = rank_by_validation(&scores)
+        .into_iter()
         .take(DETAILED_CONFIGURATIONS)
-        .map(|(_, runs, _)| runs[0])
+        .map(|g| groups[g].1[0])
         .collect();
     chosen.extend(experiment.runs.iter().filter(|r| asked.contains(&r.name)));
     for run in chosen {

@@ -16,6 +16,7 @@ use aelab_report::{
 };
 use aelab_spec::Experiment;
 
+use crate::choosing::{rank_by_validation, validation_bce};
 use crate::dataset::Dataset;
 use crate::sweep_charts::sweep_figures;
 
@@ -198,39 +199,20 @@ pub fn experiment_figures(
     Ok(figures)
 }
 
-/// Indices of up to `k` groups, best mean validation BCE (clean inputs,
-/// else as validated) first; groups without one keep their order after.
-pub(crate) fn best_by_validation(
-    groups: &[SeedGroup],
-    reports: &[RunReport],
-    k: usize,
-) -> Vec<usize> {
-    let score = |g: &SeedGroup| {
-        let values: Vec<f64> = g
-            .members
-            .iter()
-            .filter_map(|&i| validation_bce(&reports[i].summary))
-            .collect();
-        spread(&values).map_or(f64::INFINITY, |s| s.mean)
-    };
-    let mut order: Vec<(usize, f64)> = groups
+/// Indices (in run order) of up to `k` groups, the best by validation.
+fn best_by_validation(groups: &[SeedGroup], reports: &[RunReport], k: usize) -> Vec<usize> {
+    let scores: Vec<Vec<f64>> = groups
         .iter()
-        .enumerate()
-        .map(|(i, g)| (i, score(g)))
+        .map(|g| {
+            g.members
+                .iter()
+                .filter_map(|&i| validation_bce(&reports[i].summary))
+                .collect()
+        })
         .collect();
-    order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    let mut chosen: Vec<usize> = order.into_iter().take(k).map(|(i, _)| i).collect();
+    let mut chosen: Vec<usize> = rank_by_validation(&scores).into_iter().take(k).collect();
     chosen.sort_unstable();
     chosen
-}
-
-/// The validation BCE a configuration is chosen by: on clean inputs, else
-/// (archives before it existed) as validated.
-pub(crate) fn validation_bce(summary: &Summary) -> Option<f64> {
-    summary
-        .clean_val_bce
-        .or(summary.val_bce)
-        .filter(|v| v.is_finite())
 }
 
 /// `group`'s curve from each run's summary: the mean at each x of the

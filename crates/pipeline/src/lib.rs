@@ -28,6 +28,7 @@
 //! nothing: progress goes to a [`Progress`] the caller supplies, log lines
 //! to `tracing`, and results come back as values.
 
+mod choosing;
 mod compare;
 mod dataset;
 mod detail;

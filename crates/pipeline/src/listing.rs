@@ -36,7 +36,7 @@ pub fn list_archives(results: &Path) -> Vec<ArchiveListing> {
                 .filter_map(|r| {
                     let s =
                         Summary::read(&dir.join("runs").join(&r.name).join("summary.json")).ok()?;
-                    Some((r.name.clone(), crate::figures::validation_bce(&s)?))
+                    Some((r.name.clone(), crate::choosing::validation_bce(&s)?))
                 })
                 .min_by(|a, b| a.1.total_cmp(&b.1));
             Some(ArchiveListing {

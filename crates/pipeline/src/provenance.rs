@@ -88,8 +88,14 @@ pub fn host() -> String {
 }
 
 /// The CPU model and the vector extensions that decide which kernels the
-/// matrix library runs, e.g. `AMD EPYC (avx2, fma, avx512f)`.
+/// matrix library runs, e.g. `AMD EPYC (avx2, fma, avx512f)`; read once
+/// per process (every run's identity asks for it).
 pub fn cpu() -> String {
+    static CPU: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CPU.get_or_init(read_cpu).clone()
+}
+
+fn read_cpu() -> String {
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {

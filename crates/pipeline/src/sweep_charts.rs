@@ -15,7 +15,7 @@ use aelab_report::{
 };
 use aelab_spec::Experiment;
 
-use crate::figures::validation_bce;
+use crate::choosing::validation_bce;
 use crate::Result;
 
 /// The metrics a sweep is charted by (`summary.json` keys).
