@@ -23,6 +23,7 @@
 //! assert_eq!(with_shape(30, 100, CodeWidth).unwrap(), 30);
 //! ```
 
+mod activation;
 mod dense;
 mod error;
 mod reconstructor;
@@ -30,9 +31,11 @@ mod selu;
 mod stacked_ae;
 mod stored;
 
+pub mod inference;
 pub mod score;
 pub mod shapes;
 
+pub use activation::{bias_selu_in_place, bias_sigmoid_in_place};
 pub use dense::DenseParams;
 pub use error::ModelError;
 pub use reconstructor::Reconstructor;

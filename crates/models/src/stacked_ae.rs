@@ -10,13 +10,11 @@ use dfdx::nn::{LoadFromSafetensors, SaveToSafetensors};
 use dfdx::prelude::*;
 use rand::Rng;
 
+use crate::inference::{forward, Output};
 use crate::{DenseParams, ModelError, Reconstructor, Selu};
 
 /// Pixels of one 28x28 MNIST image, the autoencoder's input and output width.
 pub const IMAGE_PIXELS: usize = 784;
-
-/// Rows per forward pass when encoding or decoding many images.
-const INFERENCE_BATCH: usize = 1000;
 
 /// Encoder architecture: two SELU layers down to the code.
 pub type Encoder<const LATENT: usize, const HIDDEN: usize> = (
@@ -107,17 +105,6 @@ fn glorot<const I: usize, const O: usize, R: Rng>(
     layer.bias.copy_from(&[0.0; O]);
 }
 
-fn map_rows<F>(input: &[f32], in_width: usize, out_width: usize, f: F) -> Vec<f32>
-where
-    F: Fn(&[f32]) -> Vec<f32>,
-{
-    let mut out = Vec::with_capacity(input.len() / in_width * out_width);
-    for chunk in input.chunks(INFERENCE_BATCH * in_width) {
-        out.extend(f(chunk));
-    }
-    out
-}
-
 impl<const LATENT: usize, const HIDDEN: usize> Reconstructor
     for StackedAutoencoder<LATENT, HIDDEN>
 {
@@ -126,25 +113,15 @@ impl<const LATENT: usize, const HIDDEN: usize> Reconstructor
     }
 
     fn encode(&self, images: &[f32]) -> Vec<f32> {
-        map_rows(images, IMAGE_PIXELS, LATENT, |chunk| {
-            self.net.0.forward(self.batch(chunk)).as_vec()
-        })
+        forward(&self.dense_layers()[..2], Output::Selu, images)
     }
 
     fn decode(&self, codes: &[f32]) -> Vec<f32> {
-        map_rows(codes, LATENT, IMAGE_PIXELS, |chunk| {
-            let rows = chunk.len() / LATENT;
-            let codes = self
-                .dev
-                .tensor_from_vec(chunk.to_vec(), (rows, Const::<LATENT>));
-            self.net.1.forward(codes).sigmoid().as_vec()
-        })
+        forward(&self.dense_layers()[2..], Output::Sigmoid, codes)
     }
 
     fn reconstruct(&self, images: &[f32]) -> Vec<f32> {
-        map_rows(images, IMAGE_PIXELS, IMAGE_PIXELS, |chunk| {
-            self.net.forward(self.batch(chunk)).sigmoid().as_vec()
-        })
+        forward(&self.dense_layers(), Output::Sigmoid, images)
     }
 
     fn save_weights(&self, path: &Path) -> Result<(), ModelError> {
@@ -208,6 +185,24 @@ mod tests {
             b.set_dense_layers(&swapped),
             Err(ModelError::LayerShape { .. })
         ));
+    }
+
+    #[test]
+    fn the_flat_forward_agrees_with_the_dfdx_modules() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let ae = StackedAutoencoder::<30, 100>::keras_init(&mut rng);
+        // 300 images: more than one block of rows
+        let images: Vec<f32> = (0..300 * IMAGE_PIXELS)
+            .map(|i| ((i * 31) % 256) as f32 / 255.0)
+            .collect();
+        let dfdx_out = ae.net.forward(ae.batch(&images)).sigmoid().as_vec();
+        let dfdx_codes = ae.net.0.forward(ae.batch(&images)).as_vec();
+        for (a, b) in ae.reconstruct(&images).iter().zip(&dfdx_out) {
+            assert!((a - b).abs() < 2e-6, "{a} vs {b}");
+        }
+        for (a, b) in ae.encode(&images).iter().zip(&dfdx_codes) {
+            assert!((a - b).abs() < 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+        }
     }
 
     #[test]

@@ -12,9 +12,9 @@ use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 use aelab_models::DenseParams;
 
 use super::adam::{AdamMoments, AdamStep};
-use super::elementwise::{
-    bias_selu_in_place, bias_sigmoid_bce_backward, column_sums, selu_backward,
-};
+use aelab_models::bias_selu_in_place;
+
+use super::elementwise::{bias_sigmoid_bce_backward, column_sums, selu_backward};
 use crate::OptimizerKind;
 
 /// The network's four layers, input side first.
