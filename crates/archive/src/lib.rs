@@ -31,7 +31,7 @@ pub use inventory::{all_archives, archive_folders, disk_usage, human_bytes, Disk
 pub use layout::{create_archive, ArchiveError};
 pub use records::{
     read_metrics_csv, write_metrics_csv, DataFile, Divergence, Figure, GitInfo, Manifest,
-    MetricsRow, RunEntry, RunStatus, Summary, RENAMED_FIELDS, SCHEMA_VERSION,
+    MetricsRow, RunEntry, RunStatus, Summary, CODE_NEAR_ZERO, RENAMED_FIELDS, SCHEMA_VERSION,
 };
 pub use run_cache::RunCache;
 pub use writer::ArchiveWriter;

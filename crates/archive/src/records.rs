@@ -20,6 +20,10 @@ pub const SCHEMA_VERSION: u32 = 2;
 
 /// `summary.json` fields renamed in schema 2: `(version 1 name, name now)`;
 /// the serde aliases on [`Summary`] read them.
+/// A code value below this in absolute value counts as near zero in
+/// [`Summary::code_near_zero`].
+pub const CODE_NEAR_ZERO: f64 = 0.01;
+
 pub const RENAMED_FIELDS: [(&str, &str); 3] = [
     ("knn5_latent_acc", "latent_knn5_acc"),
     ("trust5_latent", "latent_trust5"),
@@ -154,6 +158,14 @@ pub struct Summary {
     /// Trustworthiness (k = 5) of the validation codes against the pixels.
     #[serde(alias = "trust5_latent")]
     pub latent_trust5: Option<f64>,
+    /// Mean absolute value of the validation codes (how active the code
+    /// units are; an L1 penalty on the codes lowers it).
+    #[serde(default)]
+    pub code_mean_abs: Option<f64>,
+    /// Share of the validation codes' values below
+    /// [`CODE_NEAR_ZERO`] in absolute value.
+    #[serde(default)]
+    pub code_near_zero: Option<f64>,
     /// Leave-one-out 5-NN accuracy of the 2-D t-SNE map.
     pub tsne_knn5_acc: Option<f64>,
     /// Trustworthiness (k = 5) of the t-SNE map against the pixels.
@@ -209,6 +221,8 @@ impl Default for Summary {
             noisy_test_bce: None,
             noisy_test_mse: None,
             latent_knn5_acc: None,
+            code_mean_abs: None,
+            code_near_zero: None,
             latent_trust5: None,
             tsne_knn5_acc: None,
             tsne_trust5: None,

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use aelab_data::noise::{Corruption, NoiseKind};
+use aelab_models::Architecture;
 use aelab_pipeline::{fit_on_training_threads, load_data, median, workspace_root};
 use aelab_reduce::{knn_leave_one_out_accuracy, tsne, Pca, TsneParams};
 use aelab_spec::Experiment;
@@ -125,8 +126,7 @@ pub fn run_bench(
     let mut epoch_seconds = HashMap::new();
     for (mode, noise, optimizer, lr, batch, engine) in configs {
         let config = FitConfig {
-            latent: 30,
-            hidden: 100,
+            architecture: Architecture::notebook(784, 100, 30),
             epochs: options.epochs,
             batch_size: batch,
             optimizer,

@@ -7,8 +7,8 @@
 
 use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 
-use crate::activation::{bias_selu_in_place, bias_sigmoid_in_place};
-use crate::DenseParams;
+use crate::activation::{bias_activate_in_place, bias_sigmoid_in_place};
+use crate::{Activation, DenseParams};
 
 /// Rows per block: large enough for efficient products, small enough that
 /// a block's activations stay in cache.
@@ -17,16 +17,21 @@ const BLOCK_ROWS: usize = 256;
 /// What follows the last layer of a stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
-    /// SELU, as on every hidden layer (and the code).
-    Selu,
+    /// The activation, as on every hidden layer (and the code).
+    Activated,
     /// The sigmoid that turns logits into pixel probabilities.
     Sigmoid,
 }
 
-/// `input` (rows of `layers[0].inputs`) through `layers`, SELU after every
-/// layer but the last, which is followed by `output`. Layers must chain
-/// (each one's outputs are the next one's inputs).
-pub fn forward(layers: &[DenseParams], output: Output, input: &[f32]) -> Vec<f32> {
+/// `input` (rows of `layers[0].inputs`) through `layers`, `activation`
+/// after every layer but the last, which is followed by `output`. Layers
+/// must chain (each one's outputs are the next one's inputs).
+pub fn forward(
+    layers: &[DenseParams],
+    activation: Activation,
+    output: Output,
+    input: &[f32],
+) -> Vec<f32> {
     let (Some(first), Some(last)) = (layers.first(), layers.last()) else {
         return input.to_vec();
     };
@@ -61,8 +66,8 @@ pub fn forward(layers: &[DenseParams], output: Output, input: &[f32]) -> Vec<f32
                 View::rows(&layer.weight, layer.outputs, layer.inputs).t(),
                 ProductInto::Overwrite,
             );
-            if j + 1 < layers.len() || output == Output::Selu {
-                bias_selu_in_place(y, &layer.bias);
+            if j + 1 < layers.len() || output == Output::Activated {
+                bias_activate_in_place(activation, y, &layer.bias);
             } else {
                 bias_sigmoid_in_place(y, &layer.bias);
             }

@@ -24,21 +24,26 @@
 //! ```
 
 mod activation;
+mod architecture;
+mod autoencoder;
 mod dense;
 mod error;
 mod reconstructor;
 mod selu;
 mod stacked_ae;
-mod stored;
 
 pub mod inference;
 pub mod score;
 pub mod shapes;
 
-pub use activation::{bias_selu_in_place, bias_sigmoid_in_place};
+pub use activation::{
+    activation_backward, backward_needs_input, bias_activate_in_place, bias_selu_in_place,
+    bias_sigmoid_in_place, LEAKY_SLOPE,
+};
+pub use architecture::{Activation, Architecture, Init};
+pub use autoencoder::Autoencoder;
 pub use dense::DenseParams;
 pub use error::ModelError;
 pub use reconstructor::Reconstructor;
 pub use selu::{Selu, SELU_ALPHA, SELU_SCALE};
 pub use stacked_ae::{Decoder, Encoder, Net, StackedAe, StackedAutoencoder, IMAGE_PIXELS};
-pub use stored::load_autoencoder;

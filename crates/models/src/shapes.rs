@@ -8,6 +8,21 @@ pub const LATENT_SIZES: &[usize] = &[2, 10, 30, 64];
 /// Hidden-layer sizes an autoencoder can have.
 pub const HIDDEN_SIZES: &[usize] = &[100];
 
+/// Whether dfdx's compile-time modules can represent `architecture`
+/// (the notebook's family at a compiled size); otherwise why not.
+pub fn check_compiled(architecture: &crate::Architecture) -> Result<(), String> {
+    if architecture.is_compiled_notebook_shape() {
+        return Ok(());
+    }
+    Err(format!(
+        "the dfdx engine has the notebook's family only: {} pixels, layers = [{}, latent] with \
+         latent in {LATENT_SIZES:?}, activation \"selu\", init \"glorot_uniform\", untied, \
+         no sparsity; {architecture} needs train.engine = \"fused\"",
+        crate::IMAGE_PIXELS,
+        HIDDEN_SIZES[0],
+    ))
+}
+
 /// Code generic over an autoencoder's sizes, run by [`with_shape`].
 pub trait ShapeVisitor {
     type Output;

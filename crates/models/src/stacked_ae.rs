@@ -11,7 +11,7 @@ use dfdx::prelude::*;
 use rand::Rng;
 
 use crate::inference::{forward, Output};
-use crate::{DenseParams, ModelError, Reconstructor, Selu};
+use crate::{Activation, DenseParams, ModelError, Reconstructor, Selu};
 
 /// Pixels of one 28x28 MNIST image, the autoencoder's input and output width.
 pub const IMAGE_PIXELS: usize = 784;
@@ -113,15 +113,30 @@ impl<const LATENT: usize, const HIDDEN: usize> Reconstructor
     }
 
     fn encode(&self, images: &[f32]) -> Vec<f32> {
-        forward(&self.dense_layers()[..2], Output::Selu, images)
+        forward(
+            &self.dense_layers()[..2],
+            Activation::Selu,
+            Output::Activated,
+            images,
+        )
     }
 
     fn decode(&self, codes: &[f32]) -> Vec<f32> {
-        forward(&self.dense_layers()[2..], Output::Sigmoid, codes)
+        forward(
+            &self.dense_layers()[2..],
+            Activation::Selu,
+            Output::Sigmoid,
+            codes,
+        )
     }
 
     fn reconstruct(&self, images: &[f32]) -> Vec<f32> {
-        forward(&self.dense_layers(), Output::Sigmoid, images)
+        forward(
+            &self.dense_layers(),
+            Activation::Selu,
+            Output::Sigmoid,
+            images,
+        )
     }
 
     fn save_weights(&self, path: &Path) -> Result<(), ModelError> {

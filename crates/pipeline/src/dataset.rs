@@ -175,12 +175,12 @@ fn check_runs(experiment: &Experiment, split: &Split) -> Result<()> {
                     ),
                 );
             }
-            ModelKind::Pca if run.model.latent > rows * cols => {
+            ModelKind::Pca if run.model.latent() > rows * cols => {
                 return fail(
-                    "model.latent",
+                    "model.latent()",
                     format!(
                         "{} components for {} pixels; allowed: 1..={}",
-                        run.model.latent,
+                        run.model.latent(),
                         rows * cols,
                         rows * cols
                     ),

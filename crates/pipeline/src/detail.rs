@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use aelab_archive::{read_metrics_csv, RunStatus, Summary};
-use aelab_models::{load_autoencoder, Reconstructor};
+use aelab_models::{Autoencoder, Reconstructor};
 use aelab_reduce::Pca;
 use aelab_spec::{EvalDetail, Experiment, ModelKind, RunConfig};
 use aelab_train::EpochRecord;
@@ -112,11 +112,10 @@ pub fn detail_run(dir: &Path, run: &RunConfig, data: &Dataset) -> Result<Summary
 /// PCA fitted again (deterministic, and cheaper than storing it).
 fn stored_model(dir: &Path, run: &RunConfig, data: &Dataset) -> Result<Box<dyn Reconstructor>> {
     Ok(match run.model.kind {
-        ModelKind::Autoencoder => load_autoencoder(
-            run.model.latent,
-            run.model.hidden,
+        ModelKind::Autoencoder => Box::new(Autoencoder::load(
+            run.model.architecture(data.pixels()),
             &dir.join("weights.safetensors"),
-        )?,
-        ModelKind::Pca => Box::new(Pca::fit(&data.train, data.pixels(), run.model.latent)?),
+        )?),
+        ModelKind::Pca => Box::new(Pca::fit(&data.train, data.pixels(), run.model.latent())?),
     })
 }

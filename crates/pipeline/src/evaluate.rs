@@ -36,6 +36,8 @@ pub struct Evaluation {
     pub test: Option<Scores>,
     pub noisy_test: Option<Scores>,
     pub latent_knn5_acc: Option<f64>,
+    /// Mean absolute code value and the share of values near zero.
+    pub code_activity: Option<(f64, f64)>,
     pub latent_trust5: Option<f64>,
     pub tsne: Option<TsneMap>,
     pub per_class_test_mse: Option<Vec<f64>>,
@@ -91,6 +93,7 @@ pub fn evaluate(
         test: None,
         noisy_test: None,
         latent_knn5_acc: None,
+        code_activity: None,
         latent_trust5: None,
         tsne: None,
         per_class_test_mse: None,
@@ -160,6 +163,7 @@ pub fn evaluate(
     if let Some((digits, labels, which)) = data.embedding_digits() {
         evaluation.embedded = which;
         let codes = model.encode(digits);
+        evaluation.code_activity = code_activity(&codes);
         // Held-out codes against the training codes: only with validation
         // digits (the training digits would find themselves).
         if let (Some(train_labels), "validation") = (&data.split.train.labels, which) {
@@ -324,7 +328,7 @@ pub fn embedding_baseline(experiment: &Experiment, data: &Dataset) -> Result<Opt
     else {
         return Ok(None);
     };
-    let mut widths: Vec<usize> = experiment.runs.iter().map(|r| r.model.latent).collect();
+    let mut widths: Vec<usize> = experiment.runs.iter().map(|r| r.model.latent()).collect();
     widths.sort_unstable();
     let Some(&latent) = widths
         .iter()
@@ -359,4 +363,20 @@ pub fn embedding_baseline(experiment: &Experiment, data: &Dataset) -> Result<Opt
         latent_knn5_acc,
         latent_trust5: trust[0],
     }))
+}
+
+/// Mean `|code|` and the share of code values under
+/// [`aelab_archive::CODE_NEAR_ZERO`] in absolute value.
+fn code_activity(codes: &[f32]) -> Option<(f64, f64)> {
+    if codes.is_empty() {
+        return None;
+    }
+    let n = codes.len() as f64;
+    let mean_abs = codes.iter().map(|c| f64::from(c.abs())).sum::<f64>() / n;
+    let near_zero = codes
+        .iter()
+        .filter(|c| f64::from(c.abs()) < aelab_archive::CODE_NEAR_ZERO)
+        .count() as f64
+        / n;
+    Some((mean_abs, near_zero))
 }

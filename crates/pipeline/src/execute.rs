@@ -11,7 +11,7 @@ use aelab_archive::{
 };
 use aelab_data::noise::NoiseKind;
 use aelab_models::score::score;
-use aelab_models::Reconstructor;
+use aelab_models::{Activation, Architecture, Init, Reconstructor};
 use aelab_reduce::Pca;
 use aelab_report::{line_chart, Figure, Series, XAxis};
 use aelab_spec::{EvalDetail, ModelKind, RunConfig};
@@ -44,7 +44,7 @@ pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path, observe: Observe) ->
                 (outcome.model, outcome.history, outcome.status)
             }
             ModelKind::Pca => {
-                let pca = Pca::fit(&data.train, data.pixels(), run.model.latent)?;
+                let pca = Pca::fit(&data.train, data.pixels(), run.model.latent())?;
                 let record = EpochRecord {
                     epoch: 1,
                     train_loss: score(&pca.reconstruct(&data.train), &data.train).bce,
@@ -73,12 +73,8 @@ pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path, observe: Observe) ->
         run: run.name.clone(),
         status: Some(RunStatus::Ok),
         model: match run.model.kind {
-            ModelKind::Autoencoder => format!(
-                "autoencoder 784-{h}-{l}-{h}-784",
-                h = run.model.hidden,
-                l = run.model.latent
-            ),
-            ModelKind::Pca => format!("pca {}", run.model.latent),
+            ModelKind::Autoencoder => describe_autoencoder(&run.model.architecture(data.pixels())),
+            ModelKind::Pca => format!("pca {}", run.model.latent()),
         },
         epochs_completed: history.len(),
         val_bce: history.last().and_then(|r| r.val_loss),
@@ -132,6 +128,8 @@ pub(crate) fn record_evaluation(summary: &mut Summary, evaluation: &Evaluation) 
     summary.noisy_test_mse = evaluation.noisy_test.map(|s| s.mse);
     summary.latent_knn5_acc = evaluation.latent_knn5_acc;
     summary.latent_trust5 = evaluation.latent_trust5;
+    summary.code_mean_abs = evaluation.code_activity.map(|(mean_abs, _)| mean_abs);
+    summary.code_near_zero = evaluation.code_activity.map(|(_, near_zero)| near_zero);
     summary.per_class_test_mse = evaluation.per_class_test_mse.clone();
     summary.denoising_curve = evaluation.denoising_curve.clone();
 }
@@ -181,4 +179,28 @@ fn noisy_note(run: &RunConfig) -> String {
             run.noise.level
         )
     }
+}
+
+/// The summary's `model`: `autoencoder 784-100-30-100-784` for the
+/// notebook's, with what differs from it (activation, init, ties, penalty).
+fn describe_autoencoder(architecture: &Architecture) -> String {
+    let mut widths = vec![architecture.pixels];
+    widths.extend(&architecture.layers);
+    widths.extend(architecture.layers.iter().rev().skip(1));
+    widths.push(architecture.pixels);
+    let widths: Vec<String> = widths.iter().map(usize::to_string).collect();
+    let mut text = format!("autoencoder {}", widths.join("-"));
+    if architecture.activation != Activation::Selu {
+        text += &format!(", {}", architecture.activation);
+    }
+    if architecture.init != Init::GlorotUniform {
+        text += &format!(", {}", architecture.init.name());
+    }
+    if architecture.tied {
+        text += ", tied";
+    }
+    if architecture.sparsity > 0.0 {
+        text += &format!(", L1 {} on codes", architecture.sparsity);
+    }
+    text
 }

@@ -133,7 +133,7 @@ pub fn run_figures(
         }
         write_atomic(&dir.join("tsne.csv"), csv.as_bytes())?;
         let input = match run.eval.tsne.input {
-            TsneInput::Latent => format!("{}-d codes", run.model.latent),
+            TsneInput::Latent => format!("{}-d codes", run.model.latent()),
             TsneInput::Reconstruction => "reconstructions".to_string(),
         };
         embedding_scatter(

@@ -15,11 +15,10 @@ use crate::{Observe, PipelineError, Result};
 /// notebook's AE, this 2-core machine), with bit-identical losses.
 pub const TRAIN_THREADS: usize = 1;
 
-/// The training crate's config for `run`.
-pub fn fit_config(run: &RunConfig) -> FitConfig {
+/// The training crate's config for `run`, on images of `pixels` values.
+pub fn fit_config(run: &RunConfig, pixels: usize) -> FitConfig {
     FitConfig {
-        latent: run.model.latent,
-        hidden: run.model.hidden,
+        architecture: run.model.architecture(pixels),
         epochs: run.train.epochs,
         batch_size: run.train.batch_size,
         optimizer: match run.train.optimizer {
@@ -46,7 +45,7 @@ pub fn fit_config(run: &RunConfig) -> FitConfig {
 /// Trains `run`'s autoencoder on `data`, showing a bar of steps and
 /// logging each epoch.
 pub fn train_autoencoder(run: &RunConfig, data: &Dataset, observe: Observe) -> Result<FitOutcome> {
-    let config = fit_config(run);
+    let config = fit_config(run, data.pixels());
     let mut bar = None;
     let name = run.name.clone();
     let outcome = fit_on_training_threads(&config, data, &mut |event| match event {

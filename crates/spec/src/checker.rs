@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::deserialize::closest;
 use crate::SpecError;
 
 /// The longest experiment or variant name.
@@ -105,9 +106,12 @@ impl Checker<'_> {
             .map(|&(_, v)| v)
             .ok_or_else(|| {
                 let names: Vec<String> = options.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+                let suggestion = closest(value, options.iter().map(|(n, _)| *n))
+                    .map(|n| format!("; did you mean \"{n}\"?"))
+                    .unwrap_or_default();
                 self.invalid(
                     key,
-                    format!("\"{value}\" is not one of {}", names.join(", ")),
+                    format!("\"{value}\" is not one of {}{suggestion}", names.join(", ")),
                 )
             })
     }

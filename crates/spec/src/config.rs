@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use aelab_models::{Activation, Architecture, Init};
 use serde::Serialize;
 
 /// A validated experiment: shared data settings and one config per run.
@@ -115,11 +116,46 @@ impl DataSource {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The model of a run. For an autoencoder, `layers` are the encoder's
+/// widths (the last is the code; the decoder mirrors them); for PCA, the
+/// last is the number of components.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelConfig {
     pub kind: ModelKind,
-    pub latent: usize,
-    pub hidden: usize,
+    pub layers: Vec<usize>,
+    #[serde(serialize_with = "activation_name")]
+    pub activation: Activation,
+    #[serde(serialize_with = "init_name")]
+    pub init: Init,
+    pub tied: bool,
+    pub sparsity: f64,
+}
+
+impl ModelConfig {
+    /// The code's width (PCA's components).
+    pub fn latent(&self) -> usize {
+        self.layers.last().copied().unwrap_or(0)
+    }
+
+    /// The autoencoder this describes, for images of `pixels` values.
+    pub fn architecture(&self, pixels: usize) -> Architecture {
+        Architecture {
+            pixels,
+            layers: self.layers.clone(),
+            activation: self.activation,
+            init: self.init,
+            tied: self.tied,
+            sparsity: self.sparsity as f32,
+        }
+    }
+}
+
+fn activation_name<S: serde::Serializer>(a: &Activation, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(a.name())
+}
+
+fn init_name<S: serde::Serializer>(i: &Init, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(i.name())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

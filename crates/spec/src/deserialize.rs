@@ -43,18 +43,22 @@ pub(crate) fn with_suggestion(message: &str) -> String {
     let Some((unknown, known)) = rest.split_once('`') else {
         return message.to_string();
     };
-    let closest = known
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|candidate| (edit_distance(unknown, candidate), candidate))
-        .min();
-    match closest {
-        Some((distance, candidate)) if distance <= (unknown.len() / 3).max(2) => {
-            format!("{message}; did you mean `{candidate}`?")
-        }
-        _ => message.to_string(),
+    match closest(unknown, known.split('`').skip(1).step_by(2)) {
+        Some(candidate) => format!("{message}; did you mean `{candidate}`?"),
+        None => message.to_string(),
     }
+}
+
+/// The candidate closest to `unknown`, if it is a likely typo of it.
+pub(crate) fn closest<'a>(
+    unknown: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .map(|candidate| (edit_distance(unknown, candidate), candidate))
+        .min()
+        .filter(|(distance, _)| *distance <= (unknown.len() / 3).max(2))
+        .map(|(_, candidate)| candidate)
 }
 
 /// Levenshtein distance.

@@ -144,10 +144,13 @@ pub(crate) fn to_override(
     })
 }
 
-/// A value as it appears in a run name: `0.3`, `adam`, `true`.
+/// A value as it appears in a run name: `0.3`, `adam`, `true`, and a
+/// list as its items joined by `-` (`model.layers=256-64`), so that the
+/// name stays a plain folder name.
 pub(crate) fn value_text(value: &toml::Value) -> String {
     match value {
         toml::Value::String(s) => s.clone(),
+        toml::Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join("-"),
         other => other.to_string(),
     }
 }

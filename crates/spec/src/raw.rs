@@ -101,6 +101,11 @@ pub(crate) struct RawModel {
     pub kind: Option<String>,
     pub latent: Option<i64>,
     pub hidden: Option<i64>,
+    pub layers: Option<Vec<i64>>,
+    pub activation: Option<String>,
+    pub init: Option<String>,
+    pub tied: Option<bool>,
+    pub sparsity: Option<f64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -186,7 +191,12 @@ overlay_fields!(RawData {
 overlay_fields!(RawModel {
     kind,
     latent,
-    hidden
+    hidden,
+    layers,
+    activation,
+    init,
+    tied,
+    sparsity
 });
 overlay_fields!(RawTrain {
     epochs,

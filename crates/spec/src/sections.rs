@@ -2,19 +2,25 @@
 //! defaults, ranges and the rules between fields.
 
 use aelab_data::noise::NoiseKind;
-use aelab_models::shapes::{HIDDEN_SIZES, LATENT_SIZES};
+use aelab_models::{Activation, Init};
 
 use crate::checker::Checker;
 use crate::config::*;
 use crate::expand::Origins;
 use crate::parse::RunUnit;
-use crate::raw::{RawData, RawSections};
+use crate::raw::{RawData, RawModel, RawSections};
 use crate::SpecError;
 
 /// Defaults, from the notebook where it has one.
 const DEFAULT_VALIDATION: usize = 5_000;
 const DEFAULT_LATENT: usize = 30;
 const DEFAULT_HIDDEN: usize = 100;
+/// Most encoder layers an autoencoder may have.
+const MAX_LAYERS: usize = 8;
+/// Widest layer an autoencoder may have.
+const MAX_WIDTH: usize = 4_096;
+/// Largest L1 weight on the codes.
+const MAX_SPARSITY: f64 = 1_000.0;
 const DEFAULT_EPOCHS: usize = 30;
 const DEFAULT_BATCH_SIZE: usize = 32;
 const DEFAULT_SAMPLES: usize = 10;
@@ -129,25 +135,50 @@ impl Checker<'_> {
                 ("pca", ModelKind::Pca),
             ],
         )?;
-        let latent_key = key("model.latent");
-        let latent = self
-            .int(&latent_key, m.latent, 1, 784 * 784)?
-            .unwrap_or(DEFAULT_LATENT);
-        if kind == ModelKind::Autoencoder && !LATENT_SIZES.contains(&latent) {
-            return Err(self.invalid(
-                &latent_key,
-                format!("{latent} is not a compiled autoencoder latent size; compiled: {LATENT_SIZES:?}"),
-            ));
-        }
-        let hidden_key = key("model.hidden");
-        let hidden = self
-            .int(&hidden_key, m.hidden, 1, 65_536)?
-            .unwrap_or(DEFAULT_HIDDEN);
-        if kind == ModelKind::Autoencoder && !HIDDEN_SIZES.contains(&hidden) {
-            return Err(self.invalid(
-                &hidden_key,
-                format!("{hidden} is not a compiled hidden size; compiled: {HIDDEN_SIZES:?}"),
-            ));
+        let layers = self.layers(&key, kind, &m)?;
+        let activation = self.choice(
+            &key("model.activation"),
+            m.activation.as_deref(),
+            Activation::Selu,
+            &Activation::NAMES,
+        )?;
+        let init = self.choice(
+            &key("model.init"),
+            m.init.as_deref(),
+            Init::GlorotUniform,
+            &Init::NAMES,
+        )?;
+        let sparsity = match m.sparsity {
+            Some(v) if !(v.is_finite() && (0.0..=MAX_SPARSITY).contains(&v)) => {
+                return Err(self.invalid(
+                    &key("model.sparsity"),
+                    format!("{v} is out of range; allowed: 0 (no penalty) to {MAX_SPARSITY}"),
+                ))
+            }
+            Some(v) => v,
+            None => 0.0,
+        };
+        let model = ModelConfig {
+            kind,
+            layers,
+            activation,
+            init,
+            tied: m.tied.unwrap_or(false),
+            sparsity,
+        };
+        if kind == ModelKind::Pca {
+            let family_keys = [
+                ("model.activation", m.activation.is_some()),
+                ("model.init", m.init.is_some()),
+                ("model.tied", m.tied.is_some()),
+                ("model.sparsity", m.sparsity.is_some()),
+            ];
+            if let Some((name, _)) = family_keys.iter().find(|(_, set)| *set) {
+                return Err(self.invalid(
+                    &key(name),
+                    "applies to autoencoders; a \"pca\" model has only model.latent (its components)".into(),
+                ));
+            }
         }
 
         let t = s.train.unwrap_or_default();
@@ -177,6 +208,12 @@ impl Checker<'_> {
                 &[("fused", EngineName::Fused), ("dfdx", EngineName::Dfdx)],
             )?,
         };
+        if train.engine == EngineName::Dfdx && kind == ModelKind::Autoencoder {
+            let architecture = model.architecture(aelab_models::IMAGE_PIXELS);
+            if let Err(why) = aelab_models::shapes::check_compiled(&architecture) {
+                return Err(self.invalid(&key("train.engine"), why));
+            }
+        }
 
         let n = s.noise.unwrap_or_default();
         let noise_kind = self.noise_kind(&key("noise.kind"), n.kind.as_deref(), NoiseKind::None)?;
@@ -280,15 +317,69 @@ impl Checker<'_> {
             group: unit.group,
             sweep: unit.sweep,
             data: data.clone(),
-            model: ModelConfig {
-                kind,
-                latent,
-                hidden,
-            },
+            model,
             train,
             noise,
             eval,
         })
+    }
+
+    /// `model.layers`, or its shorthand `model.hidden` / `model.latent`
+    /// (never both); a PCA model's components are `model.latent`.
+    fn layers(
+        &self,
+        key: &dyn Fn(&str) -> String,
+        kind: ModelKind,
+        m: &RawModel,
+    ) -> Result<Vec<usize>, SpecError> {
+        let layers_key = key("model.layers");
+        let Some(widths) = &m.layers else {
+            let latent_key = key("model.latent");
+            let max_latent = match kind {
+                ModelKind::Autoencoder => MAX_WIDTH as i64,
+                ModelKind::Pca => 784 * 784,
+            };
+            let latent = self
+                .int(&latent_key, m.latent, 1, max_latent)?
+                .unwrap_or(DEFAULT_LATENT);
+            let hidden_key = key("model.hidden");
+            let hidden = self
+                .int(&hidden_key, m.hidden, 1, MAX_WIDTH as i64)?
+                .unwrap_or(DEFAULT_HIDDEN);
+            return Ok(vec![hidden, latent]);
+        };
+        if kind == ModelKind::Pca {
+            return Err(self.invalid(
+                &layers_key,
+                "applies to autoencoders; a \"pca\" model has only model.latent (its components)"
+                    .into(),
+            ));
+        }
+        if m.hidden.is_some() || m.latent.is_some() {
+            return Err(self.invalid(
+                &layers_key,
+                "is given together with model.hidden or model.latent, its shorthand; \
+                 write one of them (layers = [hidden, latent])"
+                    .into(),
+            ));
+        }
+        if widths.is_empty() || widths.len() > MAX_LAYERS {
+            return Err(self.invalid(
+                &layers_key,
+                format!(
+                    "has {} widths; allowed: 1 to {MAX_LAYERS} encoder widths, the last being the code, e.g. [100, 30]",
+                    widths.len()
+                ),
+            ));
+        }
+        widths
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| {
+                let item = format!("{layers_key}[{i}]");
+                Ok(self.int(&item, Some(w), 1, MAX_WIDTH as i64)?.unwrap_or(1))
+            })
+            .collect()
     }
 
     fn noise_kind(

@@ -63,7 +63,7 @@ fn issue_example_resolves_with_overrides_and_defaults() {
         (OptimizerName::Adam, 0.001, 30)
     );
     assert_eq!((dae.noise.kind.name(), dae.noise.level), ("gaussian", 0.5));
-    assert_eq!((pca.model.kind, pca.model.latent), (ModelKind::Pca, 30));
+    assert_eq!((pca.model.kind, pca.model.latent()), (ModelKind::Pca, 30));
     assert_eq!(exp.data.limit, Some(42000));
     assert!(matches!(exp.data.source, DataSource::Mnist { dir: None }));
     let toml = dae.to_toml();
@@ -129,8 +129,19 @@ fn bad_specs_name_file_key_and_allowed_values() {
         ("name = \"x\"\n[noise]\nkind = \"gaussian\"\nlevel = 11.0\n", "noise.level", "standard deviation"),
         ("name = \"x\"\n[noise]\nkind = \"masking\"\nlevel = 1.5\n", "noise.level", "fraction"),
         ("name = \"x\"\n[noise]\nkind = \"pink\"\n", "noise.kind", "\"salt-pepper\""),
-        ("name = \"x\"\n[model]\nlatent = 31\n", "model.latent", "[2, 10, 30, 64]"),
-        ("name = \"x\"\n[model]\nhidden = 99\n", "model.hidden", "[100]"),
+        ("name = \"x\"\n[model]\nlatent = 5000\n", "model.latent", "1..=4096"),
+        ("name = \"x\"\n[model]\nhidden = 0\n", "model.hidden", "1..=4096"),
+        ("name = \"x\"\n[model]\nactivation = \"rellu\"\n", "model.activation", "did you mean \"relu\"?"),
+        ("name = \"x\"\n[model]\ninit = \"glorot_uniforn\"\n", "model.init", "did you mean \"glorot_uniform\"?"),
+        ("name = \"x\"\n[model]\nlayers = []\n", "model.layers", "1 to 8 encoder widths"),
+        ("name = \"x\"\n[model]\nlayers = [1, 2, 3, 4, 5, 6, 7, 8, 9]\n", "model.layers", "1 to 8 encoder widths"),
+        ("name = \"x\"\n[model]\nlayers = [100, 0]\n", "model.layers[1]", "1..=4096"),
+        ("name = \"x\"\n[model]\nlayers = [5000, 30]\n", "model.layers[0]", "1..=4096"),
+        ("name = \"x\"\n[model]\nlayers = [100, 30]\nhidden = 100\n", "model.layers", "shorthand"),
+        ("name = \"x\"\n[model]\nsparsity = -1e-5\n", "model.sparsity", "0 (no penalty)"),
+        ("name = \"x\"\n[model]\nsparsity = nan\n", "model.sparsity", "0 (no penalty)"),
+        ("name = \"x\"\n[model]\nkind = \"pca\"\nactivation = \"relu\"\n", "model.activation", "autoencoders"),
+        ("name = \"x\"\n[model]\nactivation = \"relu\"\n[train]\nengine = \"dfdx\"\n", "train.engine", "train.engine = \"fused\""),
         ("name = \"x\"\n[model]\nkind = \"vae\"\n", "model.kind", "\"pca\""),
         ("name = \"\"\n", "name", "empty"),
         ("name = \"a/b\"\n", "name", "[A-Za-z0-9._-]+"),
@@ -443,4 +454,45 @@ fn bad_repeats_name_the_key() {
         assert!(err.contains(&format!("key `{key}`")), "{text:?}: {err}");
         assert!(err.contains(what), "{text:?}: {err}");
     }
+}
+
+#[test]
+fn the_family_keys_resolve_and_layers_sweep_into_plain_run_names() {
+    let exp = parse(
+        r#"
+        name = "family"
+        [model]
+        activation = "gelu"
+        init = "lecun_normal"
+        tied = true
+        sparsity = 1e-5
+        [sweep]
+        "model.layers" = [[100, 30], [500, 500, 2000, 10]]
+        "#,
+    )
+    .unwrap();
+    let names: Vec<&str> = exp.runs.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "family.model.layers=100-30",
+            "family.model.layers=500-500-2000-10"
+        ]
+    );
+    let deep = &exp.runs[1].model;
+    assert_eq!(
+        (deep.layers.as_slice(), deep.latent()),
+        (&[500, 500, 2000, 10][..], 10)
+    );
+    let architecture = deep.architecture(784);
+    assert_eq!(architecture.activation.name(), "gelu");
+    assert_eq!(architecture.init.name(), "lecun_normal");
+    assert!(architecture.tied && architecture.sparsity == 1e-5);
+    // the shorthand is the notebook's model, as before
+    let notebook = parse("name = \"n\"\n[model]\nlatent = 2\n").unwrap();
+    assert_eq!(notebook.runs[0].model.layers, [100, 2]);
+    assert!(notebook.runs[0]
+        .model
+        .architecture(784)
+        .is_compiled_notebook_shape());
 }

@@ -1,11 +1,15 @@
 //! The two ways a step can be computed, behind one interface for the loop
 //! in [`crate::fit`]: aelab's fused kernels (the default, see
-//! [`crate::fused`]) and dfdx's autodiff tape with its optimizers (the
+//! [`crate::fused`]), which run every member of the family, and dfdx's
+//! autodiff tape with its optimizers on dfdx's compile-time modules (the
 //! reference the fused kernels are tested against, and a baseline for the
-//! benchmark).
+//! benchmark), which run the notebook's family (see
+//! [`Architecture::is_compiled_notebook_shape`]).
 
-use aelab_models::{Net, StackedAutoencoder, IMAGE_PIXELS};
+use aelab_models::shapes::{check_compiled, with_shape, ShapeVisitor};
+use aelab_models::{Autoencoder, DenseParams, Net, StackedAutoencoder, IMAGE_PIXELS};
 use dfdx::prelude::*;
+use rand::SeedableRng;
 
 use crate::fused::FusedNet;
 use crate::optimizer::{OptimizerKind, StepOptimizer};
@@ -14,7 +18,7 @@ use crate::TrainError;
 /// Which code computes the gradient steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
-    /// aelab's fused forward/backward for this network on flat buffers.
+    /// aelab's fused forward/backward on flat buffers.
     #[default]
     Fused,
     /// dfdx's tape-based autodiff and its `Sgd` / `Adam` (`"dfdx"` in specs).
@@ -22,84 +26,135 @@ pub enum Engine {
 }
 
 /// An engine set up for one model.
-pub(crate) enum Stepper<const L: usize, const H: usize> {
+pub(crate) enum Stepper {
     Fused(Box<FusedNet>),
-    Dfdx(Box<DfdxTape<L, H>>),
+    Dfdx(Box<dyn DfdxStep>),
 }
 
-/// dfdx's optimizer and the gradients its tape fills.
-pub(crate) struct DfdxTape<const L: usize, const H: usize> {
+/// A dfdx module with its optimizer and tape, whatever its compiled shape.
+pub(crate) trait DfdxStep {
+    fn step(&mut self, input: &[f32], target: &[f32]) -> Result<f32, TrainError>;
+    fn export(&self) -> Vec<DenseParams>;
+}
+
+/// dfdx's module, its optimizer and the gradients its tape fills.
+struct DfdxTape<const L: usize, const H: usize> {
+    model: StackedAutoencoder<L, H>,
     optimizer: StepOptimizer<Net<L, H>>,
     grads: Gradients<f32, Cpu>,
 }
 
-impl<const L: usize, const H: usize> Stepper<L, H> {
+impl<const L: usize, const H: usize> DfdxStep for DfdxTape<L, H> {
+    fn step(&mut self, input: &[f32], target: &[f32]) -> Result<f32, TrainError> {
+        let DfdxTape {
+            model,
+            optimizer,
+            grads,
+        } = self;
+        let shape = (input.len() / IMAGE_PIXELS, Const::<IMAGE_PIXELS>);
+        let input = model.dev.tensor_from_vec(input.to_vec(), shape);
+        let target = model.dev.tensor_from_vec(target.to_vec(), shape);
+        let tape = std::mem::replace(grads, Gradients::leaky());
+        let logits = model.net.forward_mut(input.traced(tape));
+        let loss = binary_cross_entropy_with_logits_loss(logits, target);
+        let loss_value = loss.array();
+        if !loss_value.is_finite() {
+            // the tape (and the gradients in it) goes unused
+            *grads = model.net.alloc_grads();
+            return Ok(loss_value);
+        }
+        *grads = loss.backward();
+        optimizer.update(&mut model.net, grads)?;
+        model.net.zero_grads(grads);
+        Ok(loss_value)
+    }
+
+    fn export(&self) -> Vec<DenseParams> {
+        self.model.dense_layers().to_vec()
+    }
+}
+
+/// Builds a [`DfdxTape`] of the compiled shape, starting from `layers`.
+struct BuildTape<'a> {
+    layers: &'a [DenseParams],
+    optimizer: OptimizerKind,
+    lr: f64,
+}
+
+impl ShapeVisitor for BuildTape<'_> {
+    type Output = Result<Box<dyn DfdxStep>, TrainError>;
+
+    fn visit<const L: usize, const H: usize>(self) -> Self::Output {
+        // Any initialisation: every parameter is overwritten.
+        let mut model =
+            StackedAutoencoder::<L, H>::keras_init(&mut rand::rngs::StdRng::seed_from_u64(0));
+        let layers: [DenseParams; 4] = self.layers.to_vec().try_into().map_err(|_| {
+            TrainError::Data(format!("{} layers for a 4-layer module", self.layers.len()))
+        })?;
+        model.set_dense_layers(&layers)?;
+        Ok(Box::new(DfdxTape {
+            optimizer: StepOptimizer::new(&model.net, self.optimizer, self.lr),
+            grads: model.net.alloc_grads(),
+            model,
+        }))
+    }
+}
+
+impl Stepper {
+    /// `engine` set up to train `model` from its current parameters, in
+    /// batches of up to `max_rows` images.
     pub(crate) fn new(
         engine: Engine,
-        model: &StackedAutoencoder<L, H>,
+        model: &Autoencoder,
         optimizer: OptimizerKind,
         lr: f64,
         max_rows: usize,
-    ) -> Self {
+    ) -> Result<Self, TrainError> {
         match engine {
-            Engine::Fused => Stepper::Fused(Box::new(FusedNet::new(
-                model.dense_layers(),
+            Engine::Fused => Ok(Stepper::Fused(Box::new(FusedNet::new(
+                &model.architecture,
+                &model.layers,
                 optimizer,
                 lr,
                 max_rows,
-            ))),
-            Engine::Dfdx => Stepper::Dfdx(Box::new(DfdxTape {
-                optimizer: StepOptimizer::new(&model.net, optimizer, lr),
-                grads: model.net.alloc_grads(),
-            })),
+            )))),
+            Engine::Dfdx => {
+                let architecture = &model.architecture;
+                check_compiled(architecture).map_err(TrainError::Unsupported)?;
+                let build = BuildTape {
+                    layers: &model.layers,
+                    optimizer,
+                    lr,
+                };
+                let (hidden, latent) = (architecture.layers[0], architecture.layers[1]);
+                Ok(Stepper::Dfdx(with_shape(latent, hidden, build)??))
+            }
         }
     }
 
     /// One gradient step on a batch; returns its mean loss before the update.
     /// A loss that is not finite is returned without an update, so a
     /// diverged run keeps its last finite parameters.
-    pub(crate) fn step(
-        &mut self,
-        model: &mut StackedAutoencoder<L, H>,
-        input: &[f32],
-        target: &[f32],
-    ) -> Result<f32, TrainError> {
+    pub(crate) fn step(&mut self, input: &[f32], target: &[f32]) -> Result<f32, TrainError> {
         match self {
             Stepper::Fused(net) => Ok(net.step(input, target)),
-            Stepper::Dfdx(autodiff) => {
-                let DfdxTape { optimizer, grads } = &mut **autodiff;
-                let shape = (input.len() / IMAGE_PIXELS, Const::<IMAGE_PIXELS>);
-                let input = model.dev.tensor_from_vec(input.to_vec(), shape);
-                let target = model.dev.tensor_from_vec(target.to_vec(), shape);
-                let tape = std::mem::replace(grads, Gradients::leaky());
-                let logits = model.net.forward_mut(input.traced(tape));
-                let loss = binary_cross_entropy_with_logits_loss(logits, target);
-                let loss_value = loss.array();
-                if !loss_value.is_finite() {
-                    // the tape (and the gradients in it) goes unused
-                    *grads = model.net.alloc_grads();
-                    return Ok(loss_value);
-                }
-                *grads = loss.backward();
-                optimizer.update(&mut model.net, grads)?;
-                model.net.zero_grads(grads);
-                Ok(loss_value)
-            }
+            Stepper::Dfdx(tape) => tape.step(input, target),
         }
     }
 
     /// Brings `model` up to date with the engine's parameters.
-    pub(crate) fn sync(&self, model: &mut StackedAutoencoder<L, H>) -> Result<(), TrainError> {
-        match self {
-            Stepper::Fused(net) => Ok(model.set_dense_layers(net.layers())?),
-            Stepper::Dfdx(_) => Ok(()),
-        }
+    pub(crate) fn sync(&self, model: &mut Autoencoder) {
+        model.layers = match self {
+            Stepper::Fused(net) => net.export(),
+            Stepper::Dfdx(tape) => tape.export(),
+        };
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aelab_models::Architecture;
     use rand::{Rng, SeedableRng};
 
     /// Runs `steps` steps of `engine` from the same initial model and batches;
@@ -109,22 +164,22 @@ mod tests {
         optimizer: OptimizerKind,
         lr: f64,
         steps: usize,
-    ) -> (Vec<f32>, [aelab_models::DenseParams; 4]) {
+    ) -> (Vec<f32>, Vec<DenseParams>) {
         let mut init = rand::rngs::StdRng::seed_from_u64(11);
-        let mut model = StackedAutoencoder::<10, 100>::keras_init(&mut init);
+        let mut model = Autoencoder::new(Architecture::notebook(IMAGE_PIXELS, 100, 10), &mut init);
         let mut data = rand::rngs::StdRng::seed_from_u64(12);
         let rows = 24;
-        let mut stepper = Stepper::new(engine, &model, optimizer, lr, rows);
+        let mut stepper = Stepper::new(engine, &model, optimizer, lr, rows).unwrap();
         let mut losses = Vec::new();
         for step in 0..steps {
             // the last batch is shorter, as an epoch's last batch can be
             let n = if step + 1 == steps { rows - 5 } else { rows };
             let target: Vec<f32> = (0..n * IMAGE_PIXELS).map(|_| data.gen::<f32>()).collect();
             let input: Vec<f32> = target.iter().map(|t| (t * 0.8 + 0.1).min(1.0)).collect();
-            losses.push(stepper.step(&mut model, &input, &target).unwrap());
+            losses.push(stepper.step(&input, &target).unwrap());
         }
-        stepper.sync(&mut model).unwrap();
-        (losses, model.dense_layers())
+        stepper.sync(&mut model);
+        (losses, model.layers)
     }
 
     fn assert_close(optimizer: OptimizerKind, lr: f64, tolerance: f32) {
@@ -157,15 +212,16 @@ mod tests {
     fn a_non_finite_loss_leaves_the_parameters_alone() {
         for engine in [Engine::Fused, Engine::Dfdx] {
             let mut init = rand::rngs::StdRng::seed_from_u64(11);
-            let mut model = StackedAutoencoder::<10, 100>::keras_init(&mut init);
-            let before = model.dense_layers();
-            let mut stepper = Stepper::new(engine, &model, OptimizerKind::Sgd, 0.1, 4);
+            let mut model =
+                Autoencoder::new(Architecture::notebook(IMAGE_PIXELS, 100, 10), &mut init);
+            let before = model.layers.clone();
+            let mut stepper = Stepper::new(engine, &model, OptimizerKind::Sgd, 0.1, 4).unwrap();
             let mut input = vec![0.5f32; 4 * IMAGE_PIXELS];
             input[3] = f32::NAN;
-            let loss = stepper.step(&mut model, &input, &input).unwrap();
+            let loss = stepper.step(&input, &input).unwrap();
             assert!(loss.is_nan(), "{engine:?}: {loss}");
-            stepper.sync(&mut model).unwrap();
-            assert!(model.dense_layers() == before, "{engine:?} updated on NaN");
+            stepper.sync(&mut model);
+            assert!(model.layers == before, "{engine:?} updated on NaN");
         }
     }
 

@@ -10,4 +10,8 @@ pub enum TrainError {
 
     #[error("{0}")]
     Data(String),
+
+    /// The engine cannot train this architecture.
+    #[error("{0}")]
+    Unsupported(String),
 }

@@ -5,8 +5,7 @@ use std::time::Instant;
 
 use aelab_data::noise::Corruption;
 use aelab_models::score::score;
-use aelab_models::shapes::{with_shape, ShapeVisitor};
-use aelab_models::{Reconstructor, StackedAutoencoder, IMAGE_PIXELS};
+use aelab_models::{Architecture, Autoencoder, Reconstructor};
 use rand::seq::SliceRandom;
 
 use crate::engine::{Engine, Stepper};
@@ -24,10 +23,9 @@ pub enum Resample {
 }
 
 /// Everything that decides how a run trains.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FitConfig {
-    pub latent: usize,
-    pub hidden: usize,
+    pub architecture: Architecture,
     pub epochs: usize,
     pub batch_size: usize,
     pub optimizer: OptimizerKind,
@@ -38,7 +36,8 @@ pub struct FitConfig {
     pub engine: Engine,
 }
 
-/// Clean training and validation pixels, 784 per image, scaled to `[0, 1]`.
+/// Clean training and validation pixels (`architecture.pixels` per
+/// image), scaled to `[0, 1]`.
 #[derive(Debug, Clone, Copy)]
 pub struct FitData<'a> {
     pub train: &'a [f32],
@@ -104,126 +103,102 @@ pub fn fit(
     data: FitData<'_>,
     observer: &mut dyn FnMut(FitEvent),
 ) -> Result<FitOutcome, TrainError> {
-    if data.train.is_empty() || !data.train.len().is_multiple_of(IMAGE_PIXELS) {
+    let pixels = config.architecture.pixels;
+    if data.train.is_empty() || !data.train.len().is_multiple_of(pixels) {
         return Err(TrainError::Data(format!(
-            "training data must be whole {IMAGE_PIXELS}-pixel images, got {} values",
+            "training data must be whole {pixels}-pixel images, got {} values",
             data.train.len()
         )));
     }
-    with_shape(
-        config.latent,
-        config.hidden,
-        Fit {
-            config,
-            data,
-            observer,
-        },
-    )?
-}
+    let mut model = Autoencoder::new(
+        config.architecture.clone(),
+        &mut rng(config.seed, Stream::Init),
+    );
+    let examples = data.train.len() / pixels;
+    let batch_size = config.batch_size.min(examples);
+    let mut stepper = Stepper::new(
+        config.engine,
+        &model,
+        config.optimizer,
+        config.lr,
+        batch_size,
+    )?;
+    let steps_per_epoch = examples.div_ceil(batch_size);
+    let mut shuffle_rng = rng(config.seed, Stream::Shuffle);
+    let mut noise = noise_lanes(config.seed, Stream::TrainNoise);
+    let mut order: Vec<usize> = (0..examples).collect();
+    // A plain autoencoder's inputs are its targets: no copy, one gather.
+    let corrupted = !config.noise.is_none();
+    let mut train_inputs = if corrupted {
+        Cow::Owned(config.noise.apply_lanes(data.train, &mut noise))
+    } else {
+        Cow::Borrowed(data.train)
+    };
+    let validation_inputs = validation_inputs(config, data.validation);
 
-struct Fit<'a, 'o> {
-    config: &'a FitConfig,
-    data: FitData<'a>,
-    observer: &'o mut dyn FnMut(FitEvent),
-}
-
-impl ShapeVisitor for Fit<'_, '_> {
-    type Output = Result<FitOutcome, TrainError>;
-
-    fn visit<const LATENT: usize, const HIDDEN: usize>(self) -> Self::Output {
-        let Fit {
-            config,
-            data,
-            observer,
-        } = self;
-        let mut model =
-            StackedAutoencoder::<LATENT, HIDDEN>::keras_init(&mut rng(config.seed, Stream::Init));
-        let examples = data.train.len() / IMAGE_PIXELS;
-        let batch_size = config.batch_size.min(examples);
-        let mut stepper = Stepper::new(
-            config.engine,
-            &model,
-            config.optimizer,
-            config.lr,
-            batch_size,
-        );
-        let steps_per_epoch = examples.div_ceil(batch_size);
-        let mut shuffle_rng = rng(config.seed, Stream::Shuffle);
-        let mut noise = noise_lanes(config.seed, Stream::TrainNoise);
-        let mut order: Vec<usize> = (0..examples).collect();
-        // A plain autoencoder's inputs are its targets: no copy, one gather.
-        let corrupted = !config.noise.is_none();
-        let mut train_inputs = if corrupted {
-            Cow::Owned(config.noise.apply_lanes(data.train, &mut noise))
-        } else {
-            Cow::Borrowed(data.train)
-        };
-        let validation_inputs = validation_inputs(config, data.validation);
-
-        observer(FitEvent::Start {
-            epochs: config.epochs,
-            steps_per_epoch,
-        });
-        let mut history = Vec::with_capacity(config.epochs);
-        let mut input = Vec::with_capacity(batch_size * IMAGE_PIXELS);
-        let mut target = Vec::with_capacity(batch_size * IMAGE_PIXELS);
-        for epoch in 1..=config.epochs {
-            let started = Instant::now();
-            if config.resample == Resample::Epoch && epoch > 1 && corrupted {
-                config
-                    .noise
-                    .apply_lanes_into(data.train, train_inputs.to_mut(), &mut noise);
-            }
-            order.shuffle(&mut shuffle_rng);
-            let mut loss_sum = 0.0f64;
-            for (step, indices) in order.chunks(batch_size).enumerate() {
-                let rows = indices.len();
-                input.clear();
-                target.clear();
-                for &i in indices {
-                    let span = i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS;
-                    input.extend_from_slice(&train_inputs[span.clone()]);
-                    if corrupted {
-                        target.extend_from_slice(&data.train[span]);
-                    }
-                }
-                let target = if corrupted { &target } else { &input };
-                let loss_value = stepper.step(&mut model, &input, target)?;
-                if !loss_value.is_finite() {
-                    stepper.sync(&mut model)?;
-                    return Ok(diverged(model, history, epoch, step + 1));
-                }
-                loss_sum += f64::from(loss_value) * rows as f64;
-                observer(FitEvent::Step {
-                    epoch,
-                    step: step + 1,
-                });
-            }
-            stepper.sync(&mut model)?;
-            let val_loss = (!data.validation.is_empty())
-                .then(|| score(&model.reconstruct(&validation_inputs), data.validation).bce);
-            let record = EpochRecord {
-                epoch,
-                train_loss: loss_sum / examples as f64,
-                val_loss,
-                seconds: started.elapsed().as_secs_f64(),
-            };
-            history.push(record);
-            observer(FitEvent::Epoch(record));
-            if val_loss.is_some_and(|v| !v.is_finite()) {
-                return Ok(diverged(model, history, epoch, steps_per_epoch));
-            }
+    observer(FitEvent::Start {
+        epochs: config.epochs,
+        steps_per_epoch,
+    });
+    let mut history = Vec::with_capacity(config.epochs);
+    let mut input = Vec::with_capacity(batch_size * pixels);
+    let mut target = Vec::with_capacity(batch_size * pixels);
+    for epoch in 1..=config.epochs {
+        let started = Instant::now();
+        if config.resample == Resample::Epoch && epoch > 1 && corrupted {
+            config
+                .noise
+                .apply_lanes_into(data.train, train_inputs.to_mut(), &mut noise);
         }
-        Ok(FitOutcome {
-            status: FitStatus::Completed,
-            history,
-            model: Box::new(model),
-        })
+        order.shuffle(&mut shuffle_rng);
+        let mut loss_sum = 0.0f64;
+        for (step, indices) in order.chunks(batch_size).enumerate() {
+            let rows = indices.len();
+            input.clear();
+            target.clear();
+            for &i in indices {
+                let span = i * pixels..(i + 1) * pixels;
+                input.extend_from_slice(&train_inputs[span.clone()]);
+                if corrupted {
+                    target.extend_from_slice(&data.train[span]);
+                }
+            }
+            let target = if corrupted { &target } else { &input };
+            let loss_value = stepper.step(&input, target)?;
+            if !loss_value.is_finite() {
+                stepper.sync(&mut model);
+                return Ok(diverged(model, history, epoch, step + 1));
+            }
+            loss_sum += f64::from(loss_value) * rows as f64;
+            observer(FitEvent::Step {
+                epoch,
+                step: step + 1,
+            });
+        }
+        stepper.sync(&mut model);
+        let val_loss = (!data.validation.is_empty())
+            .then(|| score(&model.reconstruct(&validation_inputs), data.validation).bce);
+        let record = EpochRecord {
+            epoch,
+            train_loss: loss_sum / examples as f64,
+            val_loss,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        history.push(record);
+        observer(FitEvent::Epoch(record));
+        if val_loss.is_some_and(|v| !v.is_finite()) {
+            return Ok(diverged(model, history, epoch, steps_per_epoch));
+        }
     }
+    Ok(FitOutcome {
+        status: FitStatus::Completed,
+        history,
+        model: Box::new(model),
+    })
 }
 
-fn diverged<const L: usize, const H: usize>(
-    model: StackedAutoencoder<L, H>,
+fn diverged(
+    model: Autoencoder,
     history: Vec<EpochRecord>,
     epoch: usize,
     step: usize,
@@ -239,6 +214,7 @@ fn diverged<const L: usize, const H: usize>(
 mod tests {
     use super::*;
     use aelab_data::noise::NoiseKind;
+    use aelab_models::IMAGE_PIXELS;
     use rand::{Rng, SeedableRng};
 
     /// Blurry strokes: a few hundred synthetic 28x28 "digits".
@@ -260,8 +236,7 @@ mod tests {
 
     fn config(optimizer: OptimizerKind, lr: f64) -> FitConfig {
         FitConfig {
-            latent: 10,
-            hidden: 100,
+            architecture: Architecture::notebook(IMAGE_PIXELS, 100, 10),
             epochs: 3,
             batch_size: 16,
             optimizer,
@@ -334,19 +309,29 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_latent_is_an_error() {
+    fn the_dfdx_engine_refuses_what_it_cannot_build() {
         let train = synthetic(4, 4);
+        let mut cfg = config(OptimizerKind::Sgd, 0.1);
+        cfg.engine = Engine::Dfdx;
+        cfg.architecture.layers = vec![64, 3];
         let err = fit(
-            &FitConfig {
-                latent: 3,
-                ..config(OptimizerKind::Sgd, 0.1)
-            },
+            &cfg,
             FitData {
                 train: &train,
                 validation: &[],
             },
             &mut |_| {},
         );
-        assert!(matches!(err, Err(TrainError::Model(_))));
+        assert!(matches!(err, Err(TrainError::Unsupported(_))));
+        cfg.engine = Engine::Fused;
+        assert!(fit(
+            &cfg,
+            FitData {
+                train: &train,
+                validation: &[]
+            },
+            &mut |_| {}
+        )
+        .is_ok());
     }
 }

@@ -1,17 +1,13 @@
 //! The element-wise parts of a training step, written as branch-free loops
-//! over plain slices so the compiler vectorises them (bias plus SELU
-//! forward is `aelab_models::bias_selu_in_place`, shared with evaluation):
-//! SELU backward, bias plus sigmoid with binary cross-entropy on
-//! logits, and the column sums of bias gradients.
+//! over plain slices so the compiler vectorises them: bias plus sigmoid
+//! with binary cross-entropy on logits, the column sums of bias gradients,
+//! and the L1 penalty on codes. (Activations and their slopes are in
+//! `aelab_models`, shared with evaluation.)
 //!
 //! `exp` and `ln(1 + x)` are the only transcendental functions needed, and
 //! only on `(-inf, 0]` and `[0, 1]`, so both are `aelab_kernels::elementary`
 //! polynomials rather than calls into libm (which the compiler cannot
 //! vectorise).
-
-#[cfg(test)]
-use aelab_models::bias_selu_in_place;
-use aelab_models::{SELU_ALPHA, SELU_SCALE};
 
 use aelab_kernels::elementary::{exp_nonpositive, ln_1p_unit};
 use aelab_kernels::vectorised;
@@ -29,17 +25,26 @@ vectorised! {
 }
 
 vectorised! {
-    /// Turns `grad` (of a SELU's output) into the gradient of its input, using
-    /// only the output `activated`: the slope is `scale` above zero and
-    /// `scale * alpha * e^x = activated + scale * alpha` below.
-    pub(crate) fn selu_backward(grad: &mut [f32], activated: &[f32]) {
-        for (g, &y) in grad.iter_mut().zip(activated) {
-            let slope = if y > 0.0 {
-                SELU_SCALE
-            } else {
-                y + SELU_SCALE * SELU_ALPHA
-            };
-            *g *= slope;
+    /// `sum |v|`, in [`LANES`] lanes.
+    pub(crate) fn l1_norm(values: &[f32]) -> f32 {
+        let mut lanes = [0.0f32; LANES];
+        let whole = values.len() / LANES * LANES;
+        for chunk in values[..whole].chunks_exact(LANES) {
+            for lane in 0..LANES {
+                lanes[lane] += chunk[lane].abs();
+            }
+        }
+        lanes.iter().sum::<f32>() + values[whole..].iter().map(|v| v.abs()).sum::<f32>()
+    }
+}
+
+vectorised! {
+    /// Adds the gradient of `scale * sum |v|` to `grad`: `scale * sign(v)`
+    /// (0 at 0).
+    pub(crate) fn add_l1_gradient(grad: &mut [f32], values: &[f32], scale: f32) {
+        for (g, &v) in grad.iter_mut().zip(values) {
+            let sign = if v > 0.0 { 1.0 } else if v < 0.0 { -1.0 } else { 0.0 };
+            *g += scale * sign;
         }
     }
 }
@@ -132,26 +137,6 @@ mod tests {
             assert!((f64::from(grads[i]) - want_grad).abs() < 1e-7, "{z}");
         }
         assert!((f64::from(loss) - want_loss / n).abs() < 1e-6);
-    }
-
-    #[test]
-    fn selu_forward_and_backward() {
-        let xs = [-5.0f32, -0.5, -1e-3, 0.0, 1e-3, 2.0];
-        let mut ys = xs.map(|x| x - 0.5);
-        bias_selu_in_place(&mut ys, &[0.5]);
-        let mut grads = [1.0f32; 6];
-        selu_backward(&mut grads, &ys);
-        for i in 0..xs.len() {
-            let x = f64::from(xs[i]);
-            let (s, a) = (f64::from(SELU_SCALE), f64::from(SELU_ALPHA));
-            let (y, slope) = if x > 0.0 {
-                (s * x, s)
-            } else {
-                (s * a * (x.exp() - 1.0), s * a * x.exp())
-            };
-            assert!((f64::from(ys[i]) - y).abs() < 1e-6, "{x}");
-            assert!((f64::from(grads[i]) - slope).abs() < 1e-6, "{x}");
-        }
     }
 
     #[test]

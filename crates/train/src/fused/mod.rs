@@ -11,6 +11,8 @@
 
 mod adam;
 mod elementwise;
+#[cfg(test)]
+mod gradient_check;
 mod net;
 
 pub(crate) use net::FusedNet;

@@ -1,24 +1,30 @@
-//! One training step of the stacked autoencoder on flat buffers: forward
-//! through four dense layers (SELU, SELU, SELU, logits), sigmoid with binary
-//! cross-entropy, backward, and the optimizer update, with every buffer
-//! allocated once per run.
+//! One training step of any plain member of the stacked family on flat
+//! buffers: forward through `2 * depth` dense layers (the activation after
+//! each but the last), sigmoid with binary cross-entropy, an optional L1
+//! penalty on the codes, backward, and the optimizer update, with every
+//! buffer allocated once per run.
 //!
 //! What this saves over dfdx's tape (same arithmetic, different summation
-//! order): no tensor or tape entry per op, SELU and the loss in one pass
-//! each, no gradient for the input images, and for SGD no gradient buffers
-//! at all, since `W -= lr * delta^T x` is a single matrix product.
+//! order): no tensor or tape entry per op, the activation and the loss in
+//! one pass each, no gradient for the input images, and for SGD on untied
+//! weights no gradient buffers at all, since `W -= lr * delta^T x` is a
+//! single matrix product.
+//!
+//! Tied decoder layers have no weight of their own: they multiply by their
+//! encoder mirror's weight untransposed, and their weight gradient
+//! (`x^T delta`, already in the mirror's layout) is added to the mirror's,
+//! which is updated when the backward pass reaches the mirror (so every
+//! use of a weight in the backward pass sees it before its update).
 
 use aelab_kernels::{matmul, ProductInto, View, ViewMut};
-use aelab_models::DenseParams;
+use aelab_models::{
+    activation_backward, backward_needs_input, bias_activate_in_place, Activation, Architecture,
+    DenseParams,
+};
 
 use super::adam::{AdamMoments, AdamStep};
-use aelab_models::bias_selu_in_place;
-
-use super::elementwise::{bias_sigmoid_bce_backward, column_sums, selu_backward};
+use super::elementwise::{add_l1_gradient, bias_sigmoid_bce_backward, column_sums, l1_norm};
 use crate::OptimizerKind;
-
-/// The network's four layers, input side first.
-const LAYERS: usize = 4;
 
 /// Moments for Adam, and scratch for the weight gradient it is applying;
 /// SGD needs neither.
@@ -26,8 +32,8 @@ struct AdamState {
     lr: f64,
     step: i32,
     grad: Vec<f32>,
-    weight_moments: [AdamMoments; LAYERS],
-    bias_moments: [AdamMoments; LAYERS],
+    weight_moments: Vec<AdamMoments>,
+    bias_moments: Vec<AdamMoments>,
 }
 
 enum Update {
@@ -37,53 +43,145 @@ enum Update {
 
 /// The autoencoder's parameters, optimizer state and per-batch buffers.
 pub(crate) struct FusedNet {
-    layers: [DenseParams; LAYERS],
-    /// Each layer's output for the current batch, `[rows, outputs]`: SELU
+    activation: Activation,
+    /// L1 weight on the codes (0: no penalty).
+    sparsity: f32,
+    /// The layer whose output is the code.
+    code_layer: usize,
+    /// Parameters; a tied decoder layer's `weight` is empty.
+    layers: Vec<DenseParams>,
+    /// For each layer, the encoder layer whose weight it uses transposed.
+    tied_to: Vec<Option<usize>>,
+    /// Gradient buffers of tied encoder weights, summed over both uses
+    /// (empty for untied layers).
+    tied_grads: Vec<Vec<f32>>,
+    /// Each layer's output for the current batch, `[rows, outputs]`:
     /// activations, then the logits without the last layer's bias (which
     /// the loss adds as it reads them).
-    outputs: [Vec<f32>; LAYERS],
+    outputs: Vec<Vec<f32>>,
+    /// The activations' inputs, for activations whose slope needs them
+    /// (empty otherwise).
+    pre_activations: Vec<Vec<f32>>,
     /// Gradient of the mean loss with respect to each layer's
     /// pre-activation output, `[rows, outputs]`.
-    deltas: [Vec<f32>; LAYERS],
+    deltas: Vec<Vec<f32>>,
     /// Scratch for a layer's bias gradient (column sums of its delta).
     bias_sums: Vec<f32>,
+    /// Zeros as wide as the widest layer (a bias already added).
+    zero_bias: Vec<f32>,
     max_rows: usize,
     update: Update,
 }
 
 impl FusedNet {
-    /// A network starting from `layers` that takes batches of up to
-    /// `max_rows` images.
+    /// A network of `architecture` starting from `layers` (as
+    /// [`aelab_models::Autoencoder`] holds them) that takes batches of up
+    /// to `max_rows` images.
     pub(crate) fn new(
-        layers: [DenseParams; LAYERS],
+        architecture: &Architecture,
+        layers: &[DenseParams],
         optimizer: OptimizerKind,
         lr: f64,
         max_rows: usize,
     ) -> Self {
-        let batch_buffers = || std::array::from_fn(|j| vec![0.0; max_rows * layers[j].outputs]);
+        let tied_to = architecture.tied_to();
+        let layers: Vec<DenseParams> = layers
+            .iter()
+            .zip(&tied_to)
+            .map(|(layer, tie)| DenseParams {
+                weight: if tie.is_some() {
+                    Vec::new()
+                } else {
+                    layer.weight.clone()
+                },
+                ..layer.clone()
+            })
+            .collect();
+        let is_tied_owner = |j: usize| tied_to.contains(&Some(j));
+        let tied_grads = (0..layers.len())
+            .map(|j| {
+                if is_tied_owner(j) {
+                    vec![0.0; layers[j].weight.len()]
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let batch_buffers = || -> Vec<Vec<f32>> {
+            layers
+                .iter()
+                .map(|l| vec![0.0; max_rows * l.outputs])
+                .collect()
+        };
+        let needs_input = backward_needs_input(architecture.activation);
+        let pre_activations = layers
+            .iter()
+            .map(|l| {
+                if needs_input {
+                    vec![0.0; max_rows * l.outputs]
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
         let update = match optimizer {
             OptimizerKind::Sgd => Update::Sgd { lr: lr as f32 },
             OptimizerKind::Adam => Update::Adam(Box::new(AdamState {
                 lr,
                 step: 0,
                 grad: vec![0.0; layers.iter().map(|l| l.weight.len()).max().unwrap_or(0)],
-                weight_moments: std::array::from_fn(|j| AdamMoments::zeros(layers[j].weight.len())),
-                bias_moments: std::array::from_fn(|j| AdamMoments::zeros(layers[j].bias.len())),
+                weight_moments: layers
+                    .iter()
+                    .map(|l| AdamMoments::zeros(l.weight.len()))
+                    .collect(),
+                bias_moments: layers
+                    .iter()
+                    .map(|l| AdamMoments::zeros(l.bias.len()))
+                    .collect(),
             })),
         };
+        let widest = layers.iter().map(|l| l.outputs).max().unwrap_or(0);
         FusedNet {
+            activation: architecture.activation,
+            sparsity: architecture.sparsity,
+            code_layer: architecture.depth() - 1,
             outputs: batch_buffers(),
             deltas: batch_buffers(),
-            bias_sums: Vec::with_capacity(layers.iter().map(|l| l.outputs).max().unwrap_or(0)),
+            pre_activations,
+            bias_sums: Vec::with_capacity(widest),
+            zero_bias: vec![0.0; widest],
             max_rows,
             update,
+            tied_to,
+            tied_grads,
             layers,
         }
     }
 
-    /// The current parameters.
-    pub(crate) fn layers(&self) -> &[DenseParams; LAYERS] {
-        &self.layers
+    /// The current parameters, tied decoder weights written out as the
+    /// transposes they are.
+    pub(crate) fn export(&self) -> Vec<DenseParams> {
+        self.layers
+            .iter()
+            .zip(&self.tied_to)
+            .map(|(layer, tie)| match tie {
+                Some(mirror) => DenseParams {
+                    weight: transposed(&self.layers[*mirror]),
+                    ..layer.clone()
+                },
+                None => layer.clone(),
+            })
+            .collect()
+    }
+
+    /// Layer `j`'s weight as the right-hand side of its forward product:
+    /// `[inputs, outputs]`.
+    fn forward_weight(&self, j: usize) -> View<'_, f32> {
+        let layer = &self.layers[j];
+        match self.tied_to[j] {
+            Some(mirror) => View::rows(&self.layers[mirror].weight, layer.inputs, layer.outputs),
+            None => View::rows(&layer.weight, layer.outputs, layer.inputs).t(),
+        }
     }
 
     /// One gradient step on a batch (`input` and `target` hold the same
@@ -99,88 +197,188 @@ impl FusedNet {
             self.max_rows
         );
         self.forward(input, rows);
-        let last = LAYERS - 1;
+        let last = self.layers.len() - 1;
         let width = rows * self.layers[last].outputs;
-        let loss = bias_sigmoid_bce_backward(
+        let mut loss = bias_sigmoid_bce_backward(
             &self.outputs[last][..width],
             &self.layers[last].bias,
             target,
             &mut self.deltas[last][..width],
         );
+        if self.sparsity > 0.0 {
+            let codes =
+                &self.outputs[self.code_layer][..rows * self.layers[self.code_layer].outputs];
+            loss += self.sparsity * l1_norm(codes) / rows as f32;
+        }
         if !loss.is_finite() {
             return loss;
         }
         if let Update::Adam(adam) = &mut self.update {
             adam.step += 1;
         }
-        for j in (0..LAYERS).rev() {
+        for j in (0..self.layers.len()).rev() {
             self.backward_layer(j, input, rows);
         }
         loss
     }
 
     fn forward(&mut self, input: &[f32], rows: usize) {
-        for j in 0..LAYERS {
-            let layer = &self.layers[j];
-            let (done, rest) = self.outputs.split_at_mut(j);
+        let last = self.layers.len() - 1;
+        for j in 0..=last {
+            let (inputs, outputs) = (self.layers[j].inputs, self.layers[j].outputs);
+            let mut out = std::mem::take(&mut self.outputs[j]);
+            let y = &mut out[..rows * outputs];
             let x = match j {
                 0 => input,
-                _ => &done[j - 1][..rows * layer.inputs],
+                _ => &self.outputs[j - 1][..rows * inputs],
             };
-            let out = &mut rest[0][..rows * layer.outputs];
             matmul(
-                ViewMut::rows(out, rows, layer.outputs),
-                View::rows(x, rows, layer.inputs),
-                View::rows(&layer.weight, layer.outputs, layer.inputs).t(),
+                ViewMut::rows(y, rows, outputs),
+                View::rows(x, rows, inputs),
+                self.forward_weight(j),
                 ProductInto::Overwrite,
             );
-            if j + 1 < LAYERS {
-                bias_selu_in_place(out, &layer.bias);
+            if j < last {
+                let bias = &self.layers[j].bias;
+                if self.pre_activations[j].is_empty() {
+                    bias_activate_in_place(self.activation, y, bias);
+                } else {
+                    let pre = &mut self.pre_activations[j][..rows * outputs];
+                    add_bias_copy(pre, y, bias);
+                    y.copy_from_slice(pre);
+                    bias_activate_in_place(self.activation, y, &self.zero_bias[..outputs]);
+                }
+            }
+            self.outputs[j] = out;
+        }
+    }
+
+    /// Passes layer `j`'s delta down to layer `j - 1` (through its
+    /// activation, plus the code penalty's gradient at the code), then
+    /// updates layer `j`'s parameters (or adds to its tied mirror's
+    /// gradient); the order matters, as the first uses the weights before
+    /// the update.
+    fn backward_layer(&mut self, j: usize, input: &[f32], rows: usize) {
+        let (inputs, outputs) = (self.layers[j].inputs, self.layers[j].outputs);
+        let mut deltas = std::mem::take(&mut self.deltas);
+        let (below, rest) = deltas.split_at_mut(j);
+        let delta = &rest[0][..rows * outputs];
+        let x = match j {
+            0 => input,
+            _ => &self.outputs[j - 1][..rows * inputs],
+        };
+        if j > 0 {
+            let delta_below = &mut below[j - 1][..rows * inputs];
+            matmul(
+                ViewMut::rows(delta_below, rows, inputs),
+                View::rows(delta, rows, outputs),
+                self.forward_weight(j).t(),
+                ProductInto::Overwrite,
+            );
+            if j - 1 == self.code_layer && self.sparsity > 0.0 {
+                add_l1_gradient(delta_below, x, self.sparsity / rows as f32);
+            }
+            let saved = if self.pre_activations[j - 1].is_empty() {
+                x
+            } else {
+                &self.pre_activations[j - 1][..rows * inputs]
+            };
+            activation_backward(self.activation, delta_below, saved);
+        }
+        self.bias_sums.resize(outputs, 0.0);
+        column_sums(&mut self.bias_sums, delta);
+        let delta_t = View::rows(delta, rows, outputs).t();
+        let x_view = View::rows(x, rows, inputs);
+        if let Some(mirror) = self.tied_to[j] {
+            // `x^T delta` is `[inputs, outputs]`: the mirror's layout
+            let grad = ViewMut::rows(&mut self.tied_grads[mirror], inputs, outputs);
+            matmul(
+                grad,
+                x_view.t(),
+                View::rows(delta, rows, outputs),
+                ProductInto::Overwrite,
+            );
+            self.update_bias(j);
+        } else if !self.tied_grads[j].is_empty() {
+            let grad = ViewMut::rows(&mut self.tied_grads[j], outputs, inputs);
+            matmul(grad, delta_t, x_view, ProductInto::AddScaled(1.0));
+            let grad = std::mem::take(&mut self.tied_grads[j]);
+            self.update_weight(j, &grad);
+            self.tied_grads[j] = grad;
+            self.update_bias(j);
+        } else {
+            let layer = &mut self.layers[j];
+            match &mut self.update {
+                Update::Sgd { lr } => {
+                    let weight = ViewMut::rows(&mut layer.weight, outputs, inputs);
+                    matmul(weight, delta_t, x_view, ProductInto::AddScaled(-*lr));
+                }
+                Update::Adam(adam) => {
+                    let step = AdamStep::new(adam.lr, adam.step);
+                    let weight_grad = &mut adam.grad[..layer.weight.len()];
+                    let grad = ViewMut::rows(weight_grad, outputs, inputs);
+                    matmul(grad, delta_t, x_view, ProductInto::Overwrite);
+                    step.apply(&mut layer.weight, weight_grad, &mut adam.weight_moments[j]);
+                }
+            }
+            self.update_bias(j);
+        }
+        self.deltas = deltas;
+    }
+
+    /// Applies the optimizer to layer `j`'s weight with gradient `grad`.
+    fn update_weight(&mut self, j: usize, grad: &[f32]) {
+        let weight = &mut self.layers[j].weight;
+        match &mut self.update {
+            Update::Sgd { lr } => {
+                for (w, g) in weight.iter_mut().zip(grad) {
+                    *w -= *lr * g;
+                }
+            }
+            Update::Adam(adam) => {
+                let step = AdamStep::new(adam.lr, adam.step);
+                step.apply(weight, grad, &mut adam.weight_moments[j]);
             }
         }
     }
 
-    /// Passes layer `j`'s delta down to layer `j - 1` (through its SELU),
-    /// then updates layer `j`; the order matters, as the first uses the
-    /// weights before the update.
-    fn backward_layer(&mut self, j: usize, input: &[f32], rows: usize) {
-        let layer = &mut self.layers[j];
-        let (below, rest) = self.deltas.split_at_mut(j);
-        let delta = &rest[0][..rows * layer.outputs];
-        let x = match j {
-            0 => input,
-            _ => &self.outputs[j - 1][..rows * layer.inputs],
-        };
-        if j > 0 {
-            let delta_below = &mut below[j - 1][..rows * layer.inputs];
-            matmul(
-                ViewMut::rows(delta_below, rows, layer.inputs),
-                View::rows(delta, rows, layer.outputs),
-                View::rows(&layer.weight, layer.outputs, layer.inputs),
-                ProductInto::Overwrite,
-            );
-            selu_backward(delta_below, x);
-        }
-        let delta_t = View::rows(delta, rows, layer.outputs).t();
-        let x = View::rows(x, rows, layer.inputs);
-        self.bias_sums.resize(layer.outputs, 0.0);
-        column_sums(&mut self.bias_sums, delta);
+    /// Applies the optimizer to layer `j`'s bias with the gradient in
+    /// `bias_sums`.
+    fn update_bias(&mut self, j: usize) {
+        let bias = &mut self.layers[j].bias;
         match &mut self.update {
             Update::Sgd { lr } => {
-                let weight = ViewMut::rows(&mut layer.weight, layer.outputs, layer.inputs);
-                matmul(weight, delta_t, x, ProductInto::AddScaled(-*lr));
-                for (b, s) in layer.bias.iter_mut().zip(&self.bias_sums) {
+                for (b, s) in bias.iter_mut().zip(&self.bias_sums) {
                     *b -= *lr * s;
                 }
             }
             Update::Adam(adam) => {
                 let step = AdamStep::new(adam.lr, adam.step);
-                let weight_grad = &mut adam.grad[..layer.weight.len()];
-                let grad = ViewMut::rows(weight_grad, layer.outputs, layer.inputs);
-                matmul(grad, delta_t, x, ProductInto::Overwrite);
-                step.apply(&mut layer.weight, weight_grad, &mut adam.weight_moments[j]);
-                step.apply(&mut layer.bias, &self.bias_sums, &mut adam.bias_moments[j]);
+                step.apply(bias, &self.bias_sums, &mut adam.bias_moments[j]);
             }
         }
     }
+}
+
+/// `pre` (rows of `bias.len()`) becomes `values + bias`.
+fn add_bias_copy(pre: &mut [f32], values: &[f32], bias: &[f32]) {
+    for (p_row, v_row) in pre
+        .chunks_exact_mut(bias.len())
+        .zip(values.chunks_exact(bias.len()))
+    {
+        for ((p, v), b) in p_row.iter_mut().zip(v_row).zip(bias) {
+            *p = v + b;
+        }
+    }
+}
+
+/// `layer`'s weight transposed, `[inputs, outputs]` row-major.
+fn transposed(layer: &DenseParams) -> Vec<f32> {
+    let mut t = vec![0.0; layer.weight.len()];
+    for o in 0..layer.outputs {
+        for i in 0..layer.inputs {
+            t[i * layer.outputs + o] = layer.weight[o * layer.inputs + i];
+        }
+    }
+    t
 }

@@ -1,0 +1,304 @@
+//! [`Autoencoder`]: any member of the stacked family (see
+//! [`Architecture`]) as flat dense layers whose widths are known at run
+//! time. The fused training engine trains it; evaluation encodes and
+//! decodes through [`crate::inference`]; its weights go to and come back
+//! from a safetensors file.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::inference::{forward, Output};
+use crate::{Architecture, DenseParams, Init, ModelError, Reconstructor};
+
+/// A stacked autoencoder: `2 * depth` dense layers, encoder then decoder.
+/// Tied decoder layers hold the transpose of their encoder mirror's weight
+/// (kept equal by whoever trains it), so every layer can be used as is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autoencoder {
+    pub architecture: Architecture,
+    pub layers: Vec<DenseParams>,
+}
+
+/// Keras' correction of a normal truncated at two standard deviations to
+/// unit variance (`scipy.stats.truncnorm.std(-2, 2)`).
+const TRUNCATED_NORMAL_STD: f64 = 0.879_625_661_034_239_8;
+
+impl Autoencoder {
+    /// A new autoencoder with weights drawn from `rng` by the
+    /// architecture's scheme, layer by layer (each weight row-major
+    /// `[outputs, inputs]`), and zero biases. Tied decoder layers draw
+    /// nothing. For the notebook's model this draws exactly what
+    /// [`crate::StackedAutoencoder::keras_init`] draws.
+    pub fn new<R: Rng>(architecture: Architecture, rng: &mut R) -> Self {
+        let tied_to = architecture.tied_to();
+        let mut layers: Vec<DenseParams> = Vec::new();
+        for (j, (inputs, outputs)) in architecture.dense_shapes().into_iter().enumerate() {
+            let weight = match tied_to[j] {
+                Some(mirror) => transpose(&layers[mirror]),
+                None => draw_weights(architecture.init, inputs, outputs, rng),
+            };
+            layers.push(DenseParams {
+                inputs,
+                outputs,
+                weight,
+                bias: vec![0.0; outputs],
+            });
+        }
+        Autoencoder {
+            architecture,
+            layers,
+        }
+    }
+
+    /// Reads weights written by [`Reconstructor::save_weights`] (or by the
+    /// dfdx modules of earlier versions, for the notebook's shape).
+    pub fn load(architecture: Architecture, path: &Path) -> Result<Self, ModelError> {
+        let load_error = |message: String| ModelError::Load {
+            path: path.to_path_buf(),
+            message,
+        };
+        let bytes = std::fs::read(path).map_err(|e| load_error(e.to_string()))?;
+        let file = safetensors::SafeTensors::deserialize(&bytes)
+            .map_err(|e| load_error(format!("not a safetensors file: {e:?}")))?;
+        let legacy = file.names().iter().any(|n| n.as_str() == "0.0.0.weight");
+        let names = tensor_names(&architecture, legacy);
+        let mut tensors = HashMap::new();
+        for (name, tensor) in file.tensors() {
+            if tensor.dtype() != safetensors::Dtype::F32 {
+                return Err(load_error(format!("tensor {name} is not f32")));
+            }
+            let values: Vec<f32> = tensor
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            tensors.insert(name, values);
+        }
+        let mut layers = Vec::new();
+        for ((inputs, outputs), (weight_name, bias_name)) in
+            architecture.dense_shapes().into_iter().zip(names)
+        {
+            let take = |name: &str, len: usize| match tensors.get(name) {
+                Some(v) if v.len() == len => Ok(v.clone()),
+                Some(v) => Err(load_error(format!(
+                    "tensor {name} has {} values, the architecture {architecture} needs {len}",
+                    v.len()
+                ))),
+                None => Err(load_error(format!(
+                    "no tensor {name}: the file is not of the architecture {architecture}"
+                ))),
+            };
+            layers.push(DenseParams {
+                inputs,
+                outputs,
+                weight: take(&weight_name, inputs * outputs)?,
+                bias: take(&bias_name, outputs)?,
+            });
+        }
+        Ok(Autoencoder {
+            architecture,
+            layers,
+        })
+    }
+
+    /// The encoder's layers.
+    fn encoder(&self) -> &[DenseParams] {
+        &self.layers[..self.architecture.depth()]
+    }
+
+    /// The decoder's layers.
+    fn decoder(&self) -> &[DenseParams] {
+        &self.layers[self.architecture.depth()..]
+    }
+}
+
+/// Weights for one layer, row-major `[outputs, inputs]`.
+fn draw_weights<R: Rng>(init: Init, inputs: usize, outputs: usize, rng: &mut R) -> Vec<f32> {
+    let count = inputs * outputs;
+    match init {
+        Init::GlorotUniform => {
+            let limit = (6.0 / (inputs + outputs) as f64).sqrt() as f32;
+            (0..count).map(|_| rng.gen_range(-limit..limit)).collect()
+        }
+        Init::HeNormal | Init::LecunNormal => {
+            let scale = if init == Init::HeNormal { 2.0 } else { 1.0 };
+            let std = (scale / inputs as f64).sqrt() / TRUNCATED_NORMAL_STD;
+            (0..count)
+                .map(|_| loop {
+                    let z: f64 = StandardNormal.sample(rng);
+                    if z.abs() <= 2.0 {
+                        break (z * std) as f32;
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// The weight of `layer` transposed: `[inputs, outputs]` row-major.
+pub(crate) fn transpose(layer: &DenseParams) -> Vec<f32> {
+    let mut t = vec![0.0; layer.weight.len()];
+    for o in 0..layer.outputs {
+        for i in 0..layer.inputs {
+            t[i * layer.outputs + o] = layer.weight[o * layer.inputs + i];
+        }
+    }
+    t
+}
+
+/// `(weight, bias)` tensor names of each dense layer: `encoder.{i}` and
+/// `decoder.{i}`, or dfdx's module paths in files of earlier versions.
+fn tensor_names(architecture: &Architecture, legacy: bool) -> Vec<(String, String)> {
+    let depth = architecture.depth();
+    (0..2 * depth)
+        .map(|j| {
+            let stem = match (legacy, j) {
+                (true, 0) => "0.0.0".to_string(),
+                (true, 1) => "0.1.0".to_string(),
+                (true, 2) => "1.0.0".to_string(),
+                (true, _) => "1.1".to_string(),
+                (false, j) if j < depth => format!("encoder.{j}"),
+                (false, j) => format!("decoder.{}", j - depth),
+            };
+            (format!("{stem}.weight"), format!("{stem}.bias"))
+        })
+        .collect()
+}
+
+impl Reconstructor for Autoencoder {
+    fn latent_dim(&self) -> usize {
+        self.architecture.latent()
+    }
+
+    fn encode(&self, images: &[f32]) -> Vec<f32> {
+        forward(
+            self.encoder(),
+            self.architecture.activation,
+            Output::Activated,
+            images,
+        )
+    }
+
+    fn decode(&self, codes: &[f32]) -> Vec<f32> {
+        forward(
+            self.decoder(),
+            self.architecture.activation,
+            Output::Sigmoid,
+            codes,
+        )
+    }
+
+    fn reconstruct(&self, images: &[f32]) -> Vec<f32> {
+        forward(
+            &self.layers,
+            self.architecture.activation,
+            Output::Sigmoid,
+            images,
+        )
+    }
+
+    fn save_weights(&self, path: &Path) -> Result<(), ModelError> {
+        let bytes = |v: &[f32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+        let names = tensor_names(&self.architecture, false);
+        let data: Vec<(String, Vec<usize>, Vec<u8>)> = self
+            .layers
+            .iter()
+            .zip(names)
+            .flat_map(|(layer, (w, b))| {
+                [
+                    (w, vec![layer.outputs, layer.inputs], bytes(&layer.weight)),
+                    (b, vec![layer.outputs], bytes(&layer.bias)),
+                ]
+            })
+            .collect();
+        let save_error = |message: String| ModelError::Save {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut views = Vec::new();
+        for (name, shape, data) in &data {
+            let view =
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
+                    .map_err(|e| save_error(format!("{e:?}")))?;
+            views.push((name.as_str(), view));
+        }
+        safetensors::serialize_to_file(views, &None, path).map_err(|e| save_error(format!("{e:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Activation, StackedAutoencoder};
+    use rand::SeedableRng;
+
+    #[test]
+    fn the_notebook_model_draws_what_the_dfdx_modules_draw() {
+        let ours = Autoencoder::new(
+            Architecture::notebook(784, 100, 30),
+            &mut rand::rngs::StdRng::seed_from_u64(9),
+        );
+        let dfdx =
+            StackedAutoencoder::<30, 100>::keras_init(&mut rand::rngs::StdRng::seed_from_u64(9));
+        assert_eq!(ours.layers, dfdx.dense_layers());
+        let images: Vec<f32> = (0..3 * 784).map(|i| (i % 97) as f32 / 96.0).collect();
+        assert_eq!(ours.reconstruct(&images), dfdx.reconstruct(&images));
+    }
+
+    #[test]
+    fn truncated_normal_inits_have_the_asked_variance() {
+        for (init, scale) in [(Init::HeNormal, 2.0), (Init::LecunNormal, 1.0)] {
+            let architecture = Architecture {
+                init,
+                ..Architecture::notebook(784, 400, 30)
+            };
+            let model = Autoencoder::new(architecture, &mut rand::rngs::StdRng::seed_from_u64(1));
+            let w = &model.layers[0].weight;
+            let variance = w.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / w.len() as f64;
+            let want = scale / 784.0;
+            assert!(
+                (variance / want - 1.0).abs() < 0.02,
+                "{init:?}: {variance} vs {want}"
+            );
+            let bound = 2.0 * (want.sqrt() / TRUNCATED_NORMAL_STD) as f32;
+            assert!(w.iter().all(|x| x.abs() <= bound * 1.000_001));
+        }
+    }
+
+    #[test]
+    fn tied_decoders_start_as_transposes_and_weights_round_trip() {
+        let architecture = Architecture {
+            layers: vec![64, 32, 8],
+            activation: Activation::Tanh,
+            tied: true,
+            ..Architecture::notebook(784, 100, 30)
+        };
+        let model = Autoencoder::new(
+            architecture.clone(),
+            &mut rand::rngs::StdRng::seed_from_u64(4),
+        );
+        assert_eq!(model.layers[5].weight, transpose(&model.layers[0]));
+        assert_eq!(model.layers[3].weight, transpose(&model.layers[2]));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.safetensors");
+        model.save_weights(&path).unwrap();
+        assert_eq!(Autoencoder::load(architecture, &path).unwrap(), model);
+        let other = Architecture::notebook(784, 100, 30);
+        let err = Autoencoder::load(other, &path).unwrap_err().to_string();
+        assert!(err.contains("784-100-30"), "{err}");
+    }
+
+    #[test]
+    fn weights_of_the_dfdx_modules_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.safetensors");
+        let dfdx =
+            StackedAutoencoder::<10, 100>::keras_init(&mut rand::rngs::StdRng::seed_from_u64(3));
+        dfdx.save_weights(&path).unwrap();
+        let loaded = Autoencoder::load(Architecture::notebook(784, 100, 10), &path).unwrap();
+        assert_eq!(loaded.layers, dfdx.dense_layers());
+    }
+}

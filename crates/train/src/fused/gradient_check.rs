@@ -1,0 +1,222 @@
+//! The fused engine's gradients against central finite differences of an
+//! independent f64 forward pass (plain loops and libm, written here from
+//! the definitions), for every activation, deeper stacks, tied weights and
+//! the L1 code penalty. The gradient is read off one SGD step with
+//! learning rate 1: the parameters move by exactly minus the gradient (to
+//! f32 rounding).
+
+use aelab_models::{
+    Activation, Architecture, Autoencoder, DenseParams, Init, LEAKY_SLOPE, SELU_ALPHA, SELU_SCALE,
+};
+use rand::{Rng, SeedableRng};
+
+use super::FusedNet;
+use crate::OptimizerKind;
+
+/// The activation from its definition, in f64.
+fn activate(activation: Activation, x: f64) -> f64 {
+    match activation {
+        Activation::Selu if x > 0.0 => f64::from(SELU_SCALE) * x,
+        Activation::Selu => f64::from(SELU_SCALE) * f64::from(SELU_ALPHA) * (x.exp() - 1.0),
+        Activation::Relu => x.max(0.0),
+        Activation::LeakyRelu if x > 0.0 => x,
+        Activation::LeakyRelu => f64::from(LEAKY_SLOPE) * x,
+        Activation::Elu if x > 0.0 => x,
+        Activation::Elu => x.exp() - 1.0,
+        Activation::Tanh => x.tanh(),
+        Activation::Gelu => {
+            // erf by its Taylor series, plenty on |x| < 6
+            let z = x / 2f64.sqrt();
+            let (mut term, mut erf) = (z, 0.0);
+            for n in 0..120 {
+                erf += term / (2 * n + 1) as f64;
+                term *= -z * z / (n + 1) as f64;
+            }
+            0.5 * x * (1.0 + erf * 2.0 / std::f64::consts::PI.sqrt())
+        }
+    }
+}
+
+/// Mean BCE of `sigmoid(logits)` against the targets plus the code
+/// penalty, for a batch, in f64. `weights[j]` is layer j's effective
+/// weight, `[outputs][inputs]`.
+fn loss(
+    architecture: &Architecture,
+    layers: &[(Vec<Vec<f64>>, Vec<f64>)],
+    input: &[Vec<f64>],
+    target: &[Vec<f64>],
+) -> f64 {
+    let last = layers.len() - 1;
+    let code_layer = architecture.depth() - 1;
+    let (mut bce, mut penalty, mut count) = (0.0, 0.0, 0.0);
+    for (x, y) in input.iter().zip(target) {
+        let mut h = x.clone();
+        for (j, (w, b)) in layers.iter().enumerate() {
+            let z: Vec<f64> = w
+                .iter()
+                .zip(b)
+                .map(|(row, bias)| row.iter().zip(&h).map(|(a, v)| a * v).sum::<f64>() + bias)
+                .collect();
+            h = if j == last {
+                z
+            } else {
+                z.iter()
+                    .map(|&v| activate(architecture.activation, v))
+                    .collect()
+            };
+            if j == code_layer {
+                penalty += h.iter().map(|v| v.abs()).sum::<f64>();
+            }
+        }
+        for (z, t) in h.iter().zip(y) {
+            let p = 1.0 / (1.0 + (-z).exp());
+            bce -= t * p.ln() + (1.0 - t) * (1.0 - p).ln();
+            count += 1.0;
+        }
+    }
+    bce / count + f64::from(architecture.sparsity) * penalty / input.len() as f64
+}
+
+/// The effective layers of `model` in f64, tied ones transposed from their
+/// mirror.
+fn effective(model: &Autoencoder) -> Vec<(Vec<Vec<f64>>, Vec<f64>)> {
+    let tied_to = model.architecture.tied_to();
+    model
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(j, l)| {
+            let weight: Vec<Vec<f64>> = (0..l.outputs)
+                .map(|o| {
+                    (0..l.inputs)
+                        .map(|i| match tied_to[j] {
+                            Some(m) => f64::from(model.layers[m].weight[i * l.outputs + o]),
+                            None => f64::from(l.weight[o * l.inputs + i]),
+                        })
+                        .collect()
+                })
+                .collect();
+            (weight, l.bias.iter().map(|&b| f64::from(b)).collect())
+        })
+        .collect()
+}
+
+fn check(architecture: Architecture) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(21);
+    let mut model = Autoencoder::new(architecture.clone(), &mut rng);
+    // biases away from zero, so that their gradients are exercised too
+    for layer in &mut model.layers {
+        for b in &mut layer.bias {
+            *b = rng.gen_range(-0.3..0.3);
+        }
+    }
+    let rows = 5;
+    let pixels = architecture.pixels;
+    let input: Vec<f32> = (0..rows * pixels)
+        .map(|_| rng.gen_range(0.0..1.0))
+        .collect();
+    let target: Vec<f32> = (0..rows * pixels)
+        .map(|_| rng.gen_range(0.0..1.0))
+        .collect();
+    let as_rows = |v: &[f32]| -> Vec<Vec<f64>> {
+        v.chunks(pixels)
+            .map(|r| r.iter().map(|&x| f64::from(x)).collect())
+            .collect()
+    };
+    let (x, y) = (as_rows(&input), as_rows(&target));
+
+    let mut net = FusedNet::new(&architecture, &model.layers, OptimizerKind::Sgd, 1.0, rows);
+    let fused_loss = net.step(&input, &target);
+    let after = net.export();
+    let reference = loss(&architecture, &effective(&model), &x, &y);
+    assert!(
+        (f64::from(fused_loss) - reference).abs() < 1e-5 * reference,
+        "{architecture}: loss {fused_loss} vs {reference}"
+    );
+
+    let tied_to = architecture.tied_to();
+    let step = 1e-5;
+    let mut worst = 0.0f64;
+    for j in 0..model.layers.len() {
+        let weights = if tied_to[j].is_some() {
+            0
+        } else {
+            model.layers[j].weight.len()
+        };
+        for k in 0..weights + model.layers[j].bias.len() {
+            let layer: &DenseParams = &model.layers[j];
+            let value = if k < weights {
+                layer.weight[k]
+            } else {
+                layer.bias[k - weights]
+            };
+            let at = |delta: f64, m: &Autoencoder| {
+                // f64 copies of the layers with this one parameter moved
+                let mut layers = effective(m);
+                let (w, b) = &mut layers[j];
+                if k < weights {
+                    let l = &m.layers[j];
+                    w[k / l.inputs][k % l.inputs] += delta;
+                    // a tied decoder layer sees this weight transposed
+                    for (d, tie) in tied_to.iter().enumerate() {
+                        if *tie == Some(j) {
+                            layers[d].0[k % l.inputs][k / l.inputs] += delta;
+                        }
+                    }
+                } else {
+                    b[k - weights] += delta;
+                }
+                loss(&architecture, &layers, &x, &y)
+            };
+            let numeric = (at(step, &model) - at(-step, &model)) / (2.0 * step);
+            let moved = if k < weights {
+                after[j].weight[k]
+            } else {
+                after[j].bias[k - weights]
+            };
+            let analytic = f64::from(value) - f64::from(moved);
+            let error = (analytic - numeric).abs() / (1e-4 + numeric.abs());
+            worst = worst.max(error);
+            assert!(error < 2e-3, "{architecture}: layer {j} parameter {k}: {analytic} vs finite difference {numeric}");
+        }
+    }
+    assert!(worst < 2e-3, "{worst}");
+}
+
+fn small(activation: Activation) -> Architecture {
+    Architecture {
+        pixels: 7,
+        layers: vec![6, 4, 3],
+        activation,
+        init: Init::GlorotUniform,
+        tied: false,
+        sparsity: 0.0,
+    }
+}
+
+#[test]
+fn every_activation_has_the_finite_difference_gradient() {
+    for (_, activation) in Activation::NAMES {
+        check(small(activation));
+    }
+}
+
+#[test]
+fn tied_weights_and_the_code_penalty_have_the_finite_difference_gradient() {
+    for activation in [Activation::Selu, Activation::Tanh, Activation::Gelu] {
+        check(Architecture {
+            tied: true,
+            ..small(activation)
+        });
+        check(Architecture {
+            sparsity: 0.05,
+            ..small(activation)
+        });
+        check(Architecture {
+            tied: true,
+            sparsity: 0.05,
+            layers: vec![5],
+            ..small(activation)
+        });
+    }
+}
