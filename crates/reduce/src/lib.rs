@@ -18,14 +18,24 @@
 //!
 //! This crate does no file I/O except [`Pca`]'s weight file.
 
+mod affinities;
+mod barnes_hut;
+mod distances;
 mod error;
+mod fft_tsne;
+mod interpolation;
 mod knn;
 mod pca;
+mod plane_neighbors;
 mod trust;
 mod tsne;
+mod umap;
 
 pub use error::ReduceError;
+pub use fft_tsne::{fft_tsne, FftTsneParams, Repulsion};
 pub use knn::{knn_accuracy, knn_leave_one_out_accuracy};
 pub use pca::Pca;
-pub use trust::trustworthiness;
+pub use distances::THREADS;
+pub use trust::{trustworthiness, trustworthiness_sampled, Trust};
 pub use tsne::{tsne, TsneParams};
+pub use umap::{umap, UmapParams};
