@@ -23,7 +23,10 @@ pub(crate) fn conditional(neighbors: &[Vec<(usize, f32)>], perplexity: f64) -> V
     neighbors
         .par_iter()
         .map(|row| {
-            let squared: Vec<f64> = row.iter().map(|&(_, d)| f64::from(d) * f64::from(d)).collect();
+            let squared: Vec<f64> = row
+                .iter()
+                .map(|&(_, d)| f64::from(d) * f64::from(d))
+                .collect();
             let nearest = squared.iter().copied().fold(f64::INFINITY, f64::min);
             let (mut beta, mut low, mut high) = (1.0f64, 0.0f64, f64::INFINITY);
             let mut p = vec![0.0; squared.len()];
@@ -42,7 +45,11 @@ pub(crate) fn conditional(neighbors: &[Vec<(usize, f32)>], perplexity: f64) -> V
                 }
                 if entropy > target {
                     low = beta;
-                    beta = if high.is_finite() { (beta + high) / 2.0 } else { beta * 2.0 };
+                    beta = if high.is_finite() {
+                        (beta + high) / 2.0
+                    } else {
+                        beta * 2.0
+                    };
                 } else {
                     high = beta;
                     beta = (beta + low) / 2.0;
@@ -131,7 +138,12 @@ mod tests {
             vec![(1, 1.5), (0, 2.0)],
             vec![(2, 3.0), (1, 4.0)],
         ];
-        let conditional = vec![vec![0.7, 0.3], vec![0.6, 0.4], vec![0.5, 0.5], vec![0.9, 0.1]];
+        let conditional = vec![
+            vec![0.7, 0.3],
+            vec![0.6, 0.4],
+            vec![0.5, 0.5],
+            vec![0.9, 0.1],
+        ];
         let p = joint(&neighbors, &conditional);
         let dense = |i: usize, j: usize| {
             (p.offsets[i]..p.offsets[i + 1])
@@ -145,9 +157,9 @@ mod tests {
             [0.5 + 0.3, 0.5 + 0.4, 0.0, 0.9],
             [0.0, 0.1, 0.9, 0.0],
         ];
-        for i in 0..4 {
-            for j in 0..4 {
-                assert!((dense(i, j) - expected[i][j] / 8.0).abs() < 1e-12, "{i} {j}");
+        for (i, row) in expected.iter().enumerate() {
+            for (j, &value) in row.iter().enumerate() {
+                assert!((dense(i, j) - value / 8.0).abs() < 1e-12, "{i} {j}");
             }
         }
         assert!((p.values.iter().sum::<f64>() - 1.0).abs() < 1e-12);

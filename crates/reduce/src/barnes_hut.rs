@@ -197,7 +197,10 @@ mod tests {
             .map(|i| {
                 let f = i as f64;
                 let c = (i % 4) as f64;
-                [c * 10.0 + (f * 0.7).sin() * 3.0, c * -6.0 + (f * 1.3).cos() * 2.0]
+                [
+                    c * 10.0 + (f * 0.7).sin() * 3.0,
+                    c * -6.0 + (f * 1.3).cos() * 2.0,
+                ]
             })
             .chain([[5.0, 5.0], [5.0, 5.0]]) // coincident points
             .collect();
@@ -214,7 +217,10 @@ mod tests {
                 }
             }
         }
-        let scale = expected.iter().map(|f| f[0].hypot(f[1])).fold(0.0, f64::max);
+        let scale = expected
+            .iter()
+            .map(|f| f[0].hypot(f[1]))
+            .fold(0.0, f64::max);
         let errors = |theta: f64| {
             let mut forces = vec![[0.0; 2]; y.len()];
             let z = BarnesHut::new(theta).forces(&y, &mut forces);

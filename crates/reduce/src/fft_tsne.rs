@@ -14,8 +14,8 @@
 use rayon::prelude::*;
 
 use crate::affinities::{conditional, joint, SparseRows};
-use crate::distances::pool;
 use crate::barnes_hut::BarnesHut;
+use crate::distances::pool;
 use crate::interpolation::Interpolation;
 use crate::knn::nearest_neighbors;
 use crate::ReduceError;
@@ -111,13 +111,7 @@ impl Optimiser {
     }
 
     /// One iteration: gradient `exaggeration * attraction - repulsion / Z`.
-    fn step(
-        &mut self,
-        p: &SparseRows,
-        y: &mut [[f64; 2]],
-        exaggeration: f64,
-        learning_rate: f64,
-    ) {
+    fn step(&mut self, p: &SparseRows, y: &mut [[f64; 2]], exaggeration: f64, learning_rate: f64) {
         const MOMENTUM: f64 = 0.8;
         const MAX_STEP: f64 = 5.0;
         let z = match (&mut self.interpolation, &mut self.barnes_hut) {
@@ -227,7 +221,10 @@ pub(crate) fn pca_init(points: &[f32], dim: usize) -> Vec<[f64; 2]> {
             next.iter_mut().for_each(|x| *x /= norm);
             v = next;
         }
-        let largest = v.iter().copied().fold(0.0f64, |a, x| if x.abs() > a.abs() { x } else { a });
+        let largest = v
+            .iter()
+            .copied()
+            .fold(0.0f64, |a, x| if x.abs() > a.abs() { x } else { a });
         if largest < 0.0 {
             v.iter_mut().for_each(|x| *x = -*x);
         }
@@ -281,7 +278,15 @@ mod tests {
             ..FftTsneParams::default()
         };
         let two = fft_tsne(&points, 5, params).unwrap();
-        let one = fft_tsne(&points, 5, FftTsneParams { threads: 1, ..params }).unwrap();
+        let one = fft_tsne(
+            &points,
+            5,
+            FftTsneParams {
+                threads: 1,
+                ..params
+            },
+        )
+        .unwrap();
         assert_eq!(one, two);
         let flat: Vec<f32> = two.iter().flatten().copied().collect();
         assert!(knn_leave_one_out_accuracy(&flat, &labels, 2, 5) > 0.95);

@@ -90,8 +90,10 @@ impl Interpolation {
             max = max.max(p[0]).max(p[1]);
         }
         let extent = (max - min).max(1e-12);
-        let boxes =
-            smooth_at_least(self.min_boxes.max((extent * self.boxes_per_unit).ceil() as usize));
+        let boxes = smooth_at_least(
+            self.min_boxes
+                .max((extent * self.boxes_per_unit).ceil() as usize),
+        );
         let nodes = boxes * NODES_PER_BOX;
         let len = 2 * nodes;
         let box_width = extent / boxes as f64;
@@ -104,8 +106,8 @@ impl Interpolation {
             .par_iter_mut()
             .zip(y.par_iter())
             .for_each(|(stencil, point)| {
-                for axis in 0..2 {
-                    let at = (point[axis] - min) / box_width;
+                for (axis, &coordinate) in point.iter().enumerate() {
+                    let at = (coordinate - min) / box_width;
                     let b = (at.floor().max(0.0) as usize).min(boxes - 1);
                     stencil.node[axis] = b * NODES_PER_BOX;
                     stencil.weights[axis] = lagrange_weights(at - b as f64);
@@ -304,11 +306,17 @@ mod tests {
             .map(|i| {
                 let f = i as f64;
                 let c = (i % 4) as f64;
-                [c * 10.0 + (f * 0.7).sin() * 3.0, c * -6.0 + (f * 1.3).cos() * 2.0]
+                [
+                    c * 10.0 + (f * 0.7).sin() * 3.0,
+                    c * -6.0 + (f * 1.3).cos() * 2.0,
+                ]
             })
             .collect();
         let (expected, z_expected) = brute_force(&y);
-        let scale = expected.iter().map(|f| f[0].hypot(f[1])).fold(0.0, f64::max);
+        let scale = expected
+            .iter()
+            .map(|f| f[0].hypot(f[1]))
+            .fold(0.0, f64::max);
         // relative error of Z, and the worst force error against the largest force
         let errors = |mut repulsion: Interpolation| {
             let mut forces = vec![[0.0; 2]; y.len()];
@@ -322,7 +330,10 @@ mod tests {
         };
         // openTSNE's grid (about 54 boxes of width 1 here): its accuracy
         let (z_error, force_error) = errors(Interpolation::new());
-        assert!(z_error < 1e-2 && force_error < 0.1, "{z_error} {force_error}");
+        assert!(
+            z_error < 1e-2 && force_error < 0.1,
+            "{z_error} {force_error}"
+        );
         // three times finer: the interpolation error falls as the cube
         let (fine_z, fine_force) = errors(Interpolation::with_grid(150, 3.0));
         assert!(fine_z < 3e-4 && fine_force < 3e-3, "{fine_z} {fine_force}");

@@ -31,11 +31,11 @@ mod trust;
 mod tsne;
 mod umap;
 
+pub use distances::THREADS;
 pub use error::ReduceError;
 pub use fft_tsne::{fft_tsne, FftTsneParams, Repulsion};
 pub use knn::{knn_accuracy, knn_leave_one_out_accuracy};
 pub use pca::Pca;
-pub use distances::THREADS;
 pub use trust::{trustworthiness, trustworthiness_sampled, Trust};
 pub use tsne::{tsne, TsneParams};
 pub use umap::{umap, UmapParams};

@@ -119,7 +119,10 @@ mod tests {
         let mut points: Vec<f32> = (0..900)
             .flat_map(|i| {
                 let f = i as f32;
-                [(f * 0.37).sin() * 50.0 + (i % 7) as f32, (f * 0.11).cos() * 20.0]
+                [
+                    (f * 0.37).sin() * 50.0 + (i % 7) as f32,
+                    (f * 0.11).cos() * 20.0,
+                ]
             })
             .collect();
         // a lattice (many equal distances) and coincident points
@@ -132,7 +135,10 @@ mod tests {
             let mut all: Vec<(f32, usize)> = (0..n)
                 .filter(|&j| j != i)
                 .map(|j| {
-                    let (dx, dy) = (points[2 * i] - points[2 * j], points[2 * i + 1] - points[2 * j + 1]);
+                    let (dx, dy) = (
+                        points[2 * i] - points[2 * j],
+                        points[2 * i + 1] - points[2 * j + 1],
+                    );
                     (dx * dx + dy * dy, j)
                 })
                 .collect();

@@ -103,12 +103,10 @@ fn trustworthiness_of_rows(
             let standard_error = if used >= n || used < 2 {
                 0.0
             } else {
-                let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>()
-                    / (used - 1) as f64;
+                let variance =
+                    values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (used - 1) as f64;
                 // finite-population correction: sampling without replacement
-                (variance / used as f64 * (1.0 - used as f64 / n as f64)).sqrt()
-                    * n as f64
-                    * scale
+                (variance / used as f64 * (1.0 - used as f64 / n as f64)).sqrt() * n as f64 * scale
             };
             Trust {
                 value: 1.0 - scale * mean * n as f64,

@@ -60,7 +60,11 @@ pub fn tsne(points: &[f32], dim: usize, params: TsneParams) -> Result<Vec<[f32; 
 
 /// The number of rows of `points`, if they are whole rows of `dim` values
 /// and enough for `perplexity` (more than `3 * perplexity + 1`).
-pub(crate) fn check_rows(points: &[f32], dim: usize, perplexity: f64) -> Result<usize, ReduceError> {
+pub(crate) fn check_rows(
+    points: &[f32],
+    dim: usize,
+    perplexity: f64,
+) -> Result<usize, ReduceError> {
     let n = points.len().checked_div(dim).unwrap_or(0);
     if n * dim != points.len() || dim == 0 {
         return Err(ReduceError::Input(format!(

@@ -63,9 +63,7 @@ pub fn umap(points: &[f32], dim: usize, params: UmapParams) -> Result<Vec<[f32; 
             params.neighbors
         )));
     }
-    let epochs = params
-        .epochs
-        .unwrap_or(if n > 10_000 { 200 } else { 500 });
+    let epochs = params.epochs.unwrap_or(if n > 10_000 { 200 } else { 500 });
     let edges = pool(crate::THREADS).install(|| {
         let neighbors = nearest_neighbors(points, dim, params.neighbors - 1);
         fuzzy_union(&memberships(&neighbors, params.neighbors))
@@ -93,7 +91,9 @@ fn memberships(neighbors: &[Vec<(usize, f32)>], k: usize) -> Vec<Vec<(usize, f64
         let (sum, count) = neighbors
             .iter()
             .flatten()
-            .fold((0.0f64, 0usize), |(s, c), &(_, d)| (s + f64::from(d), c + 1));
+            .fold((0.0f64, 0usize), |(s, c), &(_, d)| {
+                (s + f64::from(d), c + 1)
+            });
         sum / count.max(1) as f64
     };
     neighbors
@@ -104,7 +104,13 @@ fn memberships(neighbors: &[Vec<(usize, f32)>], k: usize) -> Vec<Vec<(usize, f64
             let total = |sigma: f64| -> f64 {
                 distances
                     .iter()
-                    .map(|&d| if d - rho > 0.0 { (-(d - rho) / sigma).exp() } else { 1.0 })
+                    .map(|&d| {
+                        if d - rho > 0.0 {
+                            (-(d - rho) / sigma).exp()
+                        } else {
+                            1.0
+                        }
+                    })
                     .sum()
             };
             // umap-learn's smooth_knn_dist: 64 bisection steps, tolerance 1e-5
@@ -119,7 +125,11 @@ fn memberships(neighbors: &[Vec<(usize, f32)>], k: usize) -> Vec<Vec<(usize, f64
                     sigma = (low + high) / 2.0;
                 } else {
                     low = sigma;
-                    sigma = if high.is_finite() { (low + high) / 2.0 } else { sigma * 2.0 };
+                    sigma = if high.is_finite() {
+                        (low + high) / 2.0
+                    } else {
+                        sigma * 2.0
+                    };
                 }
             }
             let row_mean = distances.iter().sum::<f64>() / distances.len().max(1) as f64;
@@ -128,7 +138,11 @@ fn memberships(neighbors: &[Vec<(usize, f32)>], k: usize) -> Vec<Vec<(usize, f64
             row.iter()
                 .zip(&distances)
                 .map(|(&(j, _), &d)| {
-                    let w = if d - rho > 0.0 { (-(d - rho) / sigma).exp() } else { 1.0 };
+                    let w = if d - rho > 0.0 {
+                        (-(d - rho) / sigma).exp()
+                    } else {
+                        1.0
+                    };
                     (j, w)
                 })
                 .collect()
@@ -146,20 +160,21 @@ fn fuzzy_union(rows: &[Vec<(usize, f64)>]) -> Vec<Edge> {
             directed.push((j as u32, i as u32, w));
         }
     }
-    directed.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    directed.sort_by_key(|x| (x.0, x.1));
     let mut edges: Vec<Edge> = Vec::with_capacity(directed.len());
     let mut at = 0;
     while at < directed.len() {
         let (head, tail, w) = directed[at];
         let mut next = at + 1;
         // (i, j) from i's row and from j's row, when both hold it
-        let weight = if next < directed.len() && (directed[next].0, directed[next].1) == (head, tail) {
-            let other = directed[next].2;
-            next += 1;
-            w + other - w * other
-        } else {
-            w
-        };
+        let weight =
+            if next < directed.len() && (directed[next].0, directed[next].1) == (head, tail) {
+                let other = directed[next].2;
+                next += 1;
+                w + other - w * other
+            } else {
+                w
+            };
         edges.push(Edge { head, tail, weight });
         at = next;
     }
@@ -179,9 +194,12 @@ fn scale_to(y: &mut [[f64; 2]], size: f64) {
     for d in 0..2 {
         let (min, max) = y
             .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p[d]), hi.max(p[d])));
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(p[d]), hi.max(p[d]))
+            });
         let range = if max > min { max - min } else { 1.0 };
-        y.iter_mut().for_each(|p| p[d] = size * (p[d] - min) / range);
+        y.iter_mut()
+            .for_each(|p| p[d] = size * (p[d] - min) / range);
     }
 }
 
@@ -254,7 +272,13 @@ pub(crate) fn fit_curve(min_dist: f64) -> (f64, f64) {
     let xs: Vec<f64> = (0..300).map(|i| 3.0 * i as f64 / 299.0).collect();
     let target: Vec<f64> = xs
         .iter()
-        .map(|&x| if x < min_dist { 1.0 } else { (-(x - min_dist)).exp() })
+        .map(|&x| {
+            if x < min_dist {
+                1.0
+            } else {
+                (-(x - min_dist)).exp()
+            }
+        })
         .collect();
     let cost = |a: f64, b: f64| -> f64 {
         xs.iter()
@@ -276,7 +300,11 @@ pub(crate) fn fit_curve(min_dist: f64) -> (f64, f64) {
             let f = 1.0 / (1.0 + a * u);
             let r = f - t;
             let da = -u * f * f;
-            let db = if x > 0.0 { -a * u * 2.0 * x.ln() * f * f } else { 0.0 };
+            let db = if x > 0.0 {
+                -a * u * 2.0 * x.ln() * f * f
+            } else {
+                0.0
+            };
             jaa += da * da;
             jab += da * db;
             jbb += db * db;
@@ -325,7 +353,10 @@ mod tests {
             (0.0, 1.932_808_398_005_290_1, 0.790_494_973_695_876_5),
         ] {
             let (fa, fb) = fit_curve(min_dist);
-            assert!((fa - a).abs() < 1e-4 && (fb - b).abs() < 1e-4, "{min_dist}: {fa} {fb}");
+            assert!(
+                (fa - a).abs() < 1e-4 && (fb - b).abs() < 1e-4,
+                "{min_dist}: {fa} {fb}"
+            );
         }
     }
 
@@ -334,7 +365,12 @@ mod tests {
         // row 0 holds 1 at 0.5; row 1 holds 0 at 0.4 and 2 at 1.0
         let rows = vec![vec![(1, 0.5)], vec![(0, 0.4), (2, 1.0)], vec![]];
         let edges = fuzzy_union(&rows);
-        let weight = |h: u32, t: u32| edges.iter().find(|e| (e.head, e.tail) == (h, t)).map(|e| e.weight);
+        let weight = |h: u32, t: u32| {
+            edges
+                .iter()
+                .find(|e| (e.head, e.tail) == (h, t))
+                .map(|e| e.weight)
+        };
         assert_eq!(weight(0, 1), Some(0.5 + 0.4 - 0.2));
         assert_eq!(weight(1, 0), Some(0.5 + 0.4 - 0.2));
         assert_eq!(weight(2, 1), Some(1.0));
@@ -357,6 +393,14 @@ mod tests {
         assert_eq!(a, umap(&points, 5, params).unwrap());
         let flat: Vec<f32> = a.iter().flatten().copied().collect();
         assert!(knn_leave_one_out_accuracy(&flat, &labels, 2, 5) > 0.95);
-        assert!(umap(&points[..50], 5, UmapParams { neighbors: 15, ..params }).is_err());
+        assert!(umap(
+            &points[..50],
+            5,
+            UmapParams {
+                neighbors: 15,
+                ..params
+            }
+        )
+        .is_err());
     }
 }
