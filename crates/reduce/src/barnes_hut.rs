@@ -34,7 +34,11 @@ pub(crate) struct BarnesHut {
     theta: f64,
     cells: Vec<Cell>,
     leaf_of: Vec<u32>,
-    sums: Vec<f64>,
+    /// Points in depth-first order of the tree (near points together, so
+    /// consecutive traversals reuse the same cells from cache).
+    order: Vec<usize>,
+    /// Per point in `order`: its force and its share of `Z`.
+    results: Vec<([f64; 2], f64)>,
 }
 
 impl BarnesHut {
@@ -43,7 +47,8 @@ impl BarnesHut {
             theta,
             cells: Vec::new(),
             leaf_of: Vec::new(),
-            sums: Vec::new(),
+            order: Vec::new(),
+            results: Vec::new(),
         }
     }
 
@@ -55,14 +60,14 @@ impl BarnesHut {
         }
         self.build(y);
         let (cells, leaf_of, theta2) = (&self.cells, &self.leaf_of, self.theta * self.theta);
-        self.sums.resize(y.len(), 0.0);
-        forces
+        self.results.resize(y.len(), ([0.0; 2], 0.0));
+        self.results
             .par_iter_mut()
-            .zip(self.sums.par_iter_mut())
-            .enumerate()
+            .zip(self.order.par_iter())
+            .with_min_len(64)
             .for_each_init(
                 || Vec::with_capacity(256),
-                |stack: &mut Vec<u32>, (i, (force, sum))| {
+                |stack: &mut Vec<u32>, (result, &i)| {
                     let p = y[i];
                     let (mut f, mut z) = ([0.0f64; 2], 0.0f64);
                     stack.clear();
@@ -81,8 +86,6 @@ impl BarnesHut {
                                 (cell.com[0] * cell.mass - p[0]) / mass,
                                 (cell.com[1] * cell.mass - p[1]) / mass,
                             ];
-                        } else if mass == 0.0 {
-                            continue;
                         }
                         let (dx, dy) = (p[0] - com[0], p[1] - com[1]);
                         let d2 = dx * dx + dy * dy;
@@ -95,15 +98,24 @@ impl BarnesHut {
                             f[1] += w * dy;
                         } else {
                             for k in 0..4 {
-                                stack.push(cell.children + k);
+                                if cells[(cell.children + k) as usize].mass > 0.0 {
+                                    stack.push(cell.children + k);
+                                }
                             }
                         }
                     }
-                    *force = f;
-                    *sum = z;
+                    *result = (f, z);
                 },
             );
-        self.sums.iter().sum()
+        // back to point order; Z summed in point order
+        for (&i, &(f, _)) in self.order.iter().zip(&self.results) {
+            forces[i] = f;
+        }
+        let mut z_of = vec![0.0f64; y.len()];
+        for (&i, &(_, z)) in self.order.iter().zip(&self.results) {
+            z_of[i] = z;
+        }
+        z_of.iter().sum()
     }
 
     /// The quadtree of `y`, points inserted in order.
@@ -129,6 +141,29 @@ impl BarnesHut {
         self.leaf_of.resize(y.len(), 0);
         for i in 0..y.len() {
             self.insert(y, i);
+        }
+        // leaves in depth-first order
+        self.order.clear();
+        let mut stack = vec![0u32];
+        while let Some(c) = stack.pop() {
+            let cell = self.cells[c as usize];
+            if cell.children == NO_CHILD {
+                if cell.point != usize::MAX {
+                    self.order.push(cell.point);
+                }
+            } else {
+                for k in (0..4).rev() {
+                    stack.push(cell.children + k);
+                }
+            }
+        }
+        // coincident points beyond a leaf's first
+        if self.order.len() < y.len() {
+            let mut listed = vec![false; y.len()];
+            for &i in &self.order {
+                listed[i] = true;
+            }
+            self.order.extend((0..y.len()).filter(|&i| !listed[i]));
         }
     }
 
