@@ -28,7 +28,12 @@ pub struct BenchArgs {
     /// same digits) in this invocation and print the ratios.
     #[arg(long)]
     compare_sklearn: bool,
-    /// The Python with torch / scikit-learn for the comparisons.
+    /// Also time openTSNE and umap-learn (warm) against aelab's t-SNE and
+    /// UMAP on the same 5,000 and 70,000 codes, with each map's 5-NN
+    /// accuracy and trustworthiness.
+    #[arg(long)]
+    compare_embed: bool,
+    /// The Python with torch / scikit-learn / openTSNE and umap-learn for the comparisons.
     #[arg(long, default_value = "python3")]
     python: String,
 }
@@ -45,6 +50,7 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
             }
         }),
         compare_sklearn: args.compare_sklearn,
+        compare_embed: args.compare_embed,
         python: args.python,
         xtask: std::env::current_exe().context("finding the xtask binary")?,
     };

@@ -171,6 +171,16 @@ pub struct Summary {
     /// Trustworthiness (k = 5) of the t-SNE map against the pixels.
     #[serde(alias = "trust5_tsne")]
     pub tsne_trust5: Option<f64>,
+    /// Leave-one-out 5-NN accuracy of the 2-D UMAP map (`eval.umap`);
+    /// absent in archives before it existed and in runs without UMAP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub umap_knn5_acc: Option<f64>,
+    /// Trustworthiness (k = 5) of the UMAP map against the pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub umap_trust5: Option<f64>,
+    /// Seconds the UMAP map took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub umap_seconds: Option<f64>,
     /// Test MSE of each digit class 0-9; NaN (`null` in the file) for a
     /// class the test set lacks.
     #[serde(default, deserialize_with = "floats_or_null")]
@@ -226,6 +236,9 @@ impl Default for Summary {
             latent_trust5: None,
             tsne_knn5_acc: None,
             tsne_trust5: None,
+            umap_knn5_acc: None,
+            umap_trust5: None,
+            umap_seconds: None,
             per_class_test_mse: None,
             denoising_curve: None,
             seconds_per_epoch: None,

@@ -6,10 +6,11 @@
 //! the 5-NN accuracy of its map), PCA-30 of the 37,000 training digits, a
 //! 4-run sweep with 1 and 2 jobs, the cost per run of a sweep of small
 //! runs beyond training, start-up to the first training step, and peak
-//! memory; optionally PyTorch and scikit-learn side by side in the
-//! same invocation. Rows can be saved as JSON and checked against a saved
+//! memory; optionally PyTorch, scikit-learn, and openTSNE with umap-learn
+//! (`embed.rs`) side by side in the same invocation. Rows can be saved as JSON and checked against a saved
 //! baseline.
 
+mod embed;
 mod error;
 mod machine;
 mod reference;
@@ -22,7 +23,7 @@ use aelab_data::noise::{Corruption, NoiseKind};
 use aelab_models::Architecture;
 use aelab_pipeline::{fit_on_training_threads, load_data, median, workspace_root};
 use aelab_reduce::{knn_leave_one_out_accuracy, tsne, Pca, TsneParams};
-use aelab_spec::Experiment;
+use aelab_spec::{EmbedSplit, Experiment};
 use aelab_train::streams::{noise_lanes, Stream};
 use aelab_train::{Engine, FitConfig, OptimizerKind, Resample};
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,9 @@ pub struct BenchOptions {
     pub compare_torch: Option<PathBuf>,
     /// Whether to run scikit-learn's t-SNE and PCA side by side.
     pub compare_sklearn: bool,
+    /// Whether to compare aelab's t-SNE and UMAP with openTSNE and
+    /// umap-learn on 5,000 and 70,000 codes (`embed.rs`).
+    pub compare_embed: bool,
     /// The Python that has torch / scikit-learn.
     pub python: String,
     /// The `xtask` binary, for the start-up row.
@@ -299,6 +303,32 @@ pub fn run_bench(
         "s",
         "cargo xtask run, data decoding included".into(),
     );
+    if options.compare_embed {
+        // every MNIST digit: validation, training and test, in file order
+        let spec = Experiment::parse(
+            Path::new("compare-embed.toml"),
+            "name = \"compare-embed\"\n[data]\nvalidation = 5000\n",
+        )?;
+        let every = load_data(&spec)?;
+        let chosen = every
+            .embed_digits(EmbedSplit::All)
+            .ok_or_else(|| BenchError::Measurement("labelled MNIST digits".into()))?;
+        let all_codes = model.encode(&chosen.digits);
+        let mut sizes = vec![
+            5_000.min(chosen.labels.len()),
+            chosen.labels.len().min(70_000),
+        ];
+        sizes.dedup();
+        embed::compare_embeddings(
+            &options.python,
+            &all_codes,
+            30,
+            &chosen.digits,
+            &chosen.labels,
+            &sizes,
+            &mut |name, seconds, note| push(name, seconds, "s", note),
+        )?;
+    }
     push(
         "peak memory".into(),
         machine::peak_memory_mib(),

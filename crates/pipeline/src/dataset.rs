@@ -2,6 +2,7 @@
 //! verifying an IDX data set on first use), decodes them, records their
 //! checksums, splits them, and checks them against what the runs ask.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use aelab_data::fetch::FetchOptions;
@@ -9,7 +10,7 @@ use aelab_data::mnist::{self, FileRecord};
 use aelab_data::split::Split;
 use aelab_data::{digits, kaggle_csv, ImageSet, SourceFile};
 use aelab_models::IMAGE_PIXELS;
-use aelab_spec::{DataSource, Experiment, ModelKind};
+use aelab_spec::{DataSource, EmbedSplit, Experiment, ModelKind};
 
 use crate::fetching::download_bars;
 use crate::{NoProgress, PipelineError, Progress, Result};
@@ -50,6 +51,77 @@ impl Dataset {
                 (!labels.is_empty()).then_some((&self.train[..], labels, "training"))
             }
         }
+    }
+}
+
+/// Digits chosen by `eval.tsne.split`, with their labels and a name for
+/// captions; borrowed unless `all` joins several splits.
+pub struct EmbedDigits<'a> {
+    pub digits: Cow<'a, [f32]>,
+    pub labels: Cow<'a, [u8]>,
+    pub which: &'static str,
+}
+
+impl Dataset {
+    /// The labelled digits of `split` (`validation` falls back to the
+    /// training digits when the split has none, as [`Self::embedding_digits`]
+    /// does; `all` is validation, training and labelled test digits in
+    /// that order); `None` when there are none.
+    pub fn embed_digits(&self, split: EmbedSplit) -> Option<EmbedDigits<'_>> {
+        let test = match (
+            &self.test,
+            self.split.test.as_ref().and_then(|t| t.labels.as_ref()),
+        ) {
+            (Some(images), Some(labels)) if !labels.is_empty() => Some((images, labels)),
+            _ => None,
+        };
+        let train_labels = self.split.train.labels.as_deref().unwrap_or(&[]);
+        let picked = match split {
+            EmbedSplit::Validation => {
+                let (digits, labels, which) = self.embedding_digits()?;
+                EmbedDigits {
+                    digits: Cow::Borrowed(digits),
+                    labels: Cow::Borrowed(labels),
+                    which,
+                }
+            }
+            EmbedSplit::Test => {
+                let (images, labels) = test?;
+                EmbedDigits {
+                    digits: Cow::Borrowed(images),
+                    labels: Cow::Borrowed(labels),
+                    which: "test",
+                }
+            }
+            EmbedSplit::Train => EmbedDigits {
+                digits: Cow::Borrowed(&self.train),
+                labels: Cow::Borrowed(train_labels),
+                which: "training",
+            },
+            EmbedSplit::All => {
+                let validation_labels = self.split.validation.labels.as_deref().unwrap_or(&[]);
+                let mut digits = Vec::new();
+                let mut labels = Vec::new();
+                if !validation_labels.is_empty() {
+                    digits.extend_from_slice(&self.validation);
+                    labels.extend_from_slice(validation_labels);
+                }
+                if !train_labels.is_empty() {
+                    digits.extend_from_slice(&self.train);
+                    labels.extend_from_slice(train_labels);
+                }
+                if let Some((images, test_labels)) = test {
+                    digits.extend_from_slice(images);
+                    labels.extend_from_slice(test_labels);
+                }
+                EmbedDigits {
+                    digits: Cow::Owned(digits),
+                    labels: Cow::Owned(labels),
+                    which: "validation, training and test",
+                }
+            }
+        };
+        (!picked.labels.is_empty()).then_some(picked)
     }
 }
 
@@ -198,11 +270,27 @@ fn check_runs(experiment: &Experiment, split: &Split) -> Result<()> {
                 ),
             );
         }
-        // t-SNE maps the validation digits, or the training digits of a
-        // split without validation digits.
-        let (embedded, which) = match split.validation.len() {
-            0 => (split.train.len(), "training"),
-            n => (n, "validation"),
+        // The embeddings map the digits of `eval.tsne.split`; `validation`
+        // is the training digits of a split without validation digits.
+        let labelled = |set: &aelab_data::ImageSet| {
+            if set.labels.as_ref().is_some_and(|l| !l.is_empty()) {
+                set.len()
+            } else {
+                0
+            }
+        };
+        let test = split.test.as_ref().map_or(0, labelled);
+        let (embedded, which) = match run.eval.tsne.split {
+            EmbedSplit::Validation => match split.validation.len() {
+                0 => (split.train.len(), "training"),
+                n => (n, "validation"),
+            },
+            EmbedSplit::Test => (test, "test"),
+            EmbedSplit::Train => (split.train.len(), "training"),
+            EmbedSplit::All => (
+                labelled(&split.validation) + labelled(&split.train) + test,
+                "labelled",
+            ),
         };
         if run.eval.tsne.points > 0 && embedded <= (3.0 * run.eval.tsne.perplexity + 1.0) as usize {
             return fail(
@@ -212,6 +300,16 @@ fn check_runs(experiment: &Experiment, split: &Split) -> Result<()> {
                      the split has {embedded}; lower the perplexity or set points = 0",
                     3.0 * run.eval.tsne.perplexity + 1.0,
                     run.eval.tsne.perplexity,
+                ),
+            );
+        }
+        if run.eval.umap.points > 0 && embedded <= run.eval.umap.neighbors {
+            return fail(
+                "eval.umap.points",
+                format!(
+                    "UMAP of the {which} digits with {} neighbours needs more than {} of them, \
+                     the split has {embedded}; lower eval.umap.neighbors or set points = 0",
+                    run.eval.umap.neighbors, run.eval.umap.neighbors,
                 ),
             );
         }

@@ -12,7 +12,8 @@ use aelab_data::noise::{Corruption, NoiseKind};
 use aelab_models::score::{per_image_mse, score, Scores};
 use aelab_models::Reconstructor;
 use aelab_reduce::{
-    knn_accuracy, knn_leave_one_out_accuracy, trustworthiness, tsne, Pca, TsneParams,
+    fft_tsne, knn_accuracy, knn_leave_one_out_accuracy, trustworthiness, trustworthiness_sampled,
+    umap, FftTsneParams, Pca, Trust, UmapParams,
 };
 use aelab_report::{Baseline, DigitRow};
 use aelab_spec::{EvalDetail, Experiment, RunConfig, TsneInput};
@@ -25,6 +26,11 @@ use crate::latent_views;
 pub const KNN_K: usize = 5;
 /// Validation digits behind the code trustworthiness when t-SNE is off.
 const TRUST_POINTS: usize = 5_000;
+/// Rows whose input neighbourhoods are ranked exactly for trustworthiness;
+/// above this many points, the sum over rows is estimated from this many
+/// evenly spaced rows and its standard error reported
+/// ([`aelab_reduce::trustworthiness_sampled`]).
+pub const TRUST_ROWS: usize = 10_000;
 /// Noise levels of the denoising curve.
 const CURVE_LEVELS: usize = 11;
 /// Worst-reconstructed test digits shown.
@@ -40,6 +46,7 @@ pub struct Evaluation {
     pub code_activity: Option<(f64, f64)>,
     pub latent_trust5: Option<f64>,
     pub tsne: Option<TsneMap>,
+    pub umap: Option<TsneMap>,
     pub per_class_test_mse: Option<Vec<f64>>,
     pub denoising_curve: Option<Vec<[f64; 2]>>,
     /// Originals, reconstructions, noisy inputs and their reconstructions.
@@ -55,11 +62,15 @@ pub struct Evaluation {
     pub latent_plane: Option<latent_views::LatentPlane>,
 }
 
+/// A 2-D map (t-SNE or UMAP) of some digits and how good it is.
 pub struct TsneMap {
     pub points: Vec<[f32; 2]>,
     pub labels: Vec<u8>,
     pub knn5_acc: f64,
     pub trust5: f64,
+    /// The standard error of `trust5` when it was estimated from
+    /// [`TRUST_ROWS`] rows (0 when exact).
+    pub trust5_error: f64,
     pub seconds: f64,
 }
 
@@ -96,6 +107,7 @@ pub fn evaluate(
         code_activity: None,
         latent_trust5: None,
         tsne: None,
+        umap: None,
         per_class_test_mse: None,
         denoising_curve: None,
         grid: Vec::new(),
@@ -176,13 +188,22 @@ pub fn evaluate(
                 KNN_K,
             ));
         }
-        if !full {
-            return Ok(evaluation);
-        }
-        if model.latent_dim() == 2 {
+        if full && model.latent_dim() == 2 {
             evaluation.latent_plane = Some(latent_views::latent_plane(model, &codes, labels));
         }
-        embed(model, digits, pixels, run, &codes, labels, &mut evaluation)?;
+    }
+    if full {
+        if let Some(chosen) = data.embed_digits(run.eval.tsne.split) {
+            evaluation.embedded = chosen.which;
+            embed(
+                model,
+                &chosen.digits,
+                &chosen.labels,
+                pixels,
+                run,
+                &mut evaluation,
+            )?;
+        }
     }
     if !full {
         return Ok(evaluation);
@@ -224,63 +245,113 @@ pub fn evaluate(
     Ok(evaluation)
 }
 
-/// Trustworthiness of the codes and, when asked, the t-SNE map of the first
-/// of `digits` (the validation digits, or the training digits of a split
-/// without them); both against the pixels, sharing their distances.
+/// Trustworthiness of the codes and, when asked, the t-SNE and UMAP maps of
+/// the first of `digits` (the digits `eval.tsne.split` chose); all against
+/// the pixels, each group of the same size sharing its distances.
 fn embed(
     model: &dyn Reconstructor,
     digits: &[f32],
+    labels: &[u8],
     pixels: usize,
     run: &RunConfig,
-    all_codes: &[f32],
-    labels: &[u8],
     evaluation: &mut Evaluation,
 ) -> Result<()> {
     let latent = model.latent_dim();
-    let n = match run.eval.tsne.points {
-        0 => TRUST_POINTS,
-        points => points,
-    }
-    .min(labels.len());
+    let available = labels.len().min(digits.len() / pixels);
+    let tsne_n = run.eval.tsne.points.min(available);
+    let umap_n = run.eval.umap.points.min(available);
+    let n = match tsne_n.max(umap_n) {
+        0 => TRUST_POINTS.min(available),
+        n => n,
+    };
     let images = &digits[..n * pixels];
-    let codes = &all_codes[..n * latent];
-    let mut map = None;
-    if run.eval.tsne.points > 0 {
+    let codes = model.encode(images);
+    let mut tsne_map = None;
+    if tsne_n > 0 {
         let started = Instant::now();
         let reconstructions;
         let (input, dim) = match run.eval.tsne.input {
-            TsneInput::Latent => (codes, latent),
+            TsneInput::Latent => (&codes[..tsne_n * latent], latent),
             TsneInput::Reconstruction => {
-                reconstructions = model.reconstruct(images);
+                reconstructions = model.reconstruct(&images[..tsne_n * pixels]);
                 (reconstructions.as_slice(), pixels)
             }
         };
-        let params = TsneParams {
+        let params = FftTsneParams {
             perplexity: run.eval.tsne.perplexity,
-            ..TsneParams::default()
+            ..FftTsneParams::default()
         };
-        let points = tsne(input, dim, params)?;
-        map = Some((points, started.elapsed().as_secs_f64()));
+        let points = fft_tsne(input, dim, params)?;
+        tsne_map = Some((points, started.elapsed().as_secs_f64()));
     }
-    let flat: Vec<f32> = map
-        .iter()
-        .flat_map(|(p, _)| p.iter().flatten().copied())
-        .collect();
-    let mut embeddings: Vec<(&[f32], usize)> = vec![(codes, latent)];
-    if map.is_some() {
-        embeddings.push((&flat, 2));
+    let mut umap_map = None;
+    if umap_n > 0 {
+        let started = Instant::now();
+        let params = UmapParams {
+            neighbors: run.eval.umap.neighbors,
+            min_dist: run.eval.umap.min_dist,
+            epochs: None,
+            seed: run.seed,
+        };
+        let points = umap(&codes[..umap_n * latent], latent, params)?;
+        umap_map = Some((points, started.elapsed().as_secs_f64()));
     }
-    let trust = trustworthiness(images, pixels, &embeddings, KNN_K);
-    evaluation.latent_trust5 = Some(trust[0]);
-    if let Some((points, seconds)) = map {
-        evaluation.tsne = Some(TsneMap {
-            knn5_acc: knn_leave_one_out_accuracy(&flat, &labels[..n], 2, KNN_K),
-            trust5: trust[1],
-            labels: labels[..n].to_vec(),
+    let flatten = |map: &Option<(Vec<[f32; 2]>, f64)>| -> Vec<f32> {
+        map.iter()
+            .flat_map(|(p, _)| p.iter().flatten().copied())
+            .collect()
+    };
+    let (tsne_flat, umap_flat) = (flatten(&tsne_map), flatten(&umap_map));
+    // the codes, and every map of all n points, in one pass over the pixels
+    let mut shared: Vec<(&[f32], usize)> = vec![(&codes, latent)];
+    if tsne_n == n && tsne_map.is_some() {
+        shared.push((&tsne_flat, 2));
+    }
+    if umap_n == n && umap_map.is_some() {
+        shared.push((&umap_flat, 2));
+    }
+    let started = Instant::now();
+    let trust = trustworthiness_sampled(images, pixels, &shared, KNN_K, TRUST_ROWS);
+    evaluation.latent_trust5 = Some(trust[0].value);
+    let mut next = 1;
+    let mut map_trust = |m: usize, flat: &[f32]| -> Trust {
+        if m == n {
+            next += 1;
+            trust[next - 1]
+        } else {
+            trustworthiness_sampled(
+                &images[..m * pixels],
+                pixels,
+                &[(flat, 2)],
+                KNN_K,
+                TRUST_ROWS,
+            )[0]
+        }
+    };
+    let tsne_trust = tsne_map.as_ref().map(|_| map_trust(tsne_n, &tsne_flat));
+    let umap_trust = umap_map.as_ref().map(|_| map_trust(umap_n, &umap_flat));
+    let to_map = |(points, seconds): (Vec<[f32; 2]>, f64), flat: &[f32], trust: Trust| {
+        let m = points.len();
+        TsneMap {
+            knn5_acc: knn_leave_one_out_accuracy(flat, &labels[..m], 2, KNN_K),
+            trust5: trust.value,
+            trust5_error: trust.standard_error,
+            labels: labels[..m].to_vec(),
             points,
             seconds,
-        });
-    }
+        }
+    };
+    evaluation.tsne = tsne_map
+        .zip(tsne_trust)
+        .map(|(map, trust)| to_map(map, &tsne_flat, trust));
+    evaluation.umap = umap_map
+        .zip(umap_trust)
+        .map(|(map, trust)| to_map(map, &umap_flat, trust));
+    tracing::debug!(
+        points = n,
+        seconds = started.elapsed().as_secs_f64(),
+        "trustworthiness and 5-NN accuracy of the embeddings"
+    );
     Ok(())
 }
 

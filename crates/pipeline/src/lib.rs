@@ -66,6 +66,7 @@ pub use compare::{compare_archives, Presence, RunComparison};
 pub use dataset::{load as load_data, load_with as load_data_with, Dataset};
 pub use detail::DETAILED_CONFIGURATIONS;
 pub use error::{PipelineError, Result};
+pub use evaluate::{KNN_K, TRUST_ROWS};
 pub use execute::execute;
 pub use experiment::{
     planned_runs, resumed_experiment, run_experiment, Destination, ExperimentOutcome, RunOptions,

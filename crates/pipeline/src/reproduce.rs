@@ -20,10 +20,11 @@ use crate::{dataset, execute::execute, provenance, Observe, PipelineError, Resul
 
 /// `summary.json` fields that are not results: wall-clock times, the list
 /// of figures (the PNGs embed nothing that is compared) and provenance.
-const NOT_RESULTS: [&str; 6] = [
+const NOT_RESULTS: [&str; 7] = [
     "seconds_per_epoch",
     "train_seconds",
     "tsne_seconds",
+    "umap_seconds",
     "figures",
     "identity",
     "schema_version",
@@ -230,9 +231,11 @@ pub fn compare_runs(a: &Path, b: &Path, agreement: Agreement) -> Result<Vec<Stri
             }
         }
     }
-    let tsne = |p: &Path| std::fs::read(p.join("tsne.csv")).ok();
-    if !bytes_close(tsne(a), tsne(b), agreement, text_numbers) {
-        out.push("tsne.csv: the t-SNE maps differ".to_string());
+    for (file, what) in [("tsne.csv", "t-SNE"), ("umap.csv", "UMAP")] {
+        let map = |p: &Path| std::fs::read(p.join(file)).ok();
+        if !bytes_close(map(a), map(b), agreement, text_numbers) {
+            out.push(format!("{file}: the {what} maps differ"));
+        }
     }
     let weights = |p: &Path| std::fs::read(p.join("weights.safetensors")).ok();
     if !bytes_close(weights(a), weights(b), agreement, tensor_numbers) {

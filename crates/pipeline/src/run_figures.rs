@@ -9,7 +9,7 @@ use aelab_report::{digit_grid, embedding_scatter, Figure};
 use aelab_spec::{RunConfig, TsneInput};
 
 use crate::dataset::Dataset;
-use crate::evaluate::{Evaluation, KNN_K};
+use crate::evaluate::{Evaluation, TsneMap, KNN_K, TRUST_ROWS};
 use crate::Result;
 
 /// Draws the run's evaluation figures into `dir`; records the t-SNE map's
@@ -123,19 +123,15 @@ pub fn run_figures(
             ),
         });
     }
+    let input = match run.eval.tsne.input {
+        TsneInput::Latent => format!("{}-d codes", run.model.latent()),
+        TsneInput::Reconstruction => "reconstructions".to_string(),
+    };
     if let Some(map) = &evaluation.tsne {
         summary.tsne_knn5_acc = Some(map.knn5_acc);
         summary.tsne_trust5 = Some(map.trust5);
         summary.tsne_seconds = Some(map.seconds);
-        let mut csv = String::from("x,y,label\n");
-        for (p, l) in map.points.iter().zip(&map.labels) {
-            csv.push_str(&format!("{},{},{l}\n", p[0], p[1]));
-        }
-        write_atomic(&dir.join("tsne.csv"), csv.as_bytes())?;
-        let input = match run.eval.tsne.input {
-            TsneInput::Latent => format!("{}-d codes", run.model.latent()),
-            TsneInput::Reconstruction => "reconstructions".to_string(),
-        };
+        write_atomic(&dir.join("tsne.csv"), map_csv(map).as_bytes())?;
         embedding_scatter(
             &dir.join("tsne.png"),
             &format!(
@@ -153,17 +149,73 @@ pub fn run_figures(
             path: rel("tsne.png"),
             caption: format!(
                 "{}: t-SNE (perplexity {}) of the {} of {} {} digits, coloured by label; \
-                 leave-one-out {KNN_K}-NN accuracy {:.4}, trustworthiness {:.4} ({:.1} s)",
+                 leave-one-out {KNN_K}-NN accuracy {:.4}, trustworthiness {}",
                 run.name,
                 run.eval.tsne.perplexity,
                 input,
                 map.points.len(),
                 evaluation.embedded,
                 map.knn5_acc,
-                map.trust5,
-                map.seconds
+                trust_text(map),
+            ),
+        });
+    }
+    if let Some(map) = &evaluation.umap {
+        summary.umap_knn5_acc = Some(map.knn5_acc);
+        summary.umap_trust5 = Some(map.trust5);
+        summary.umap_seconds = Some(map.seconds);
+        write_atomic(&dir.join("umap.csv"), map_csv(map).as_bytes())?;
+        let codes = format!("{}-d codes", run.model.latent());
+        embedding_scatter(
+            &dir.join("umap.png"),
+            &format!(
+                "{}: UMAP of {} {} {codes} ({KNN_K}-NN acc {:.3})",
+                run.name,
+                map.points.len(),
+                evaluation.embedded,
+                map.knn5_acc
+            ),
+            ("UMAP 1", "UMAP 2"),
+            &map.points,
+            &map.labels,
+        )?;
+        figures.push(Figure {
+            path: rel("umap.png"),
+            caption: format!(
+                "{}: UMAP ({} neighbours, min_dist {}) of the {codes} of {} {} digits, coloured \
+                 by label; leave-one-out {KNN_K}-NN accuracy {:.4}, trustworthiness {}",
+                run.name,
+                run.eval.umap.neighbors,
+                run.eval.umap.min_dist,
+                map.points.len(),
+                evaluation.embedded,
+                map.knn5_acc,
+                trust_text(map),
             ),
         });
     }
     Ok(figures)
+}
+
+/// `x,y,label` per point.
+fn map_csv(map: &TsneMap) -> String {
+    let mut csv = String::from("x,y,label\n");
+    for (p, l) in map.points.iter().zip(&map.labels) {
+        csv.push_str(&format!("{},{},{l}\n", p[0], p[1]));
+    }
+    csv
+}
+
+/// The map's trustworthiness, with its standard error when it was
+/// estimated from some rows, and the map's seconds.
+fn trust_text(map: &TsneMap) -> String {
+    let estimate = if map.trust5_error > 0.0 {
+        format!(
+            " ± {:.4} (from {TRUST_ROWS} evenly spaced rows)",
+            map.trust5_error
+        )
+    } else {
+        String::new()
+    };
+    format!("{:.4}{estimate} ({:.1} s)", map.trust5, map.seconds)
 }

@@ -1,10 +1,10 @@
-//! Exact k-nearest neighbours by brute force in blocks of matrix products:
+//! Exact k-nearest neighbours by brute force in blocks of matrix products
+//! (`distances.rs`, on two threads):
 //! classification accuracy (Euclidean, majority vote, ties to the class of
 //! the nearest tied neighbour) and the neighbour lists t-SNE starts from.
 
-use ndarray::{ArrayView2, Axis};
-
-const QUERY_BLOCK: usize = 256;
+use crate::distances::{map_distance_rows, pool, THREADS};
+use crate::plane_neighbors::plane_neighbors;
 
 /// Accuracy of labelling each `query` row by its `k` nearest `reference`
 /// rows (`dim` values per row).
@@ -52,99 +52,68 @@ fn accuracy(
     if n_query == 0 || reference_labels.len() <= usize::from(leave_one_out) {
         return f64::NAN;
     }
-    let mut correct = 0usize;
-    for_each_nearest(
-        reference,
-        query,
-        dim,
-        k,
-        leave_one_out,
-        |query_index, nearest| {
-            let labelled: Vec<(f32, u8)> = nearest
-                .iter()
-                .map(|&(d, j)| (d, reference_labels[j]))
-                .collect();
-            if vote(&labelled) == query_labels[query_index] {
-                correct += 1;
-            }
-        },
-    );
-    correct as f64 / n_query as f64
+    let correct = map_nearest(reference, query, dim, k, leave_one_out, |i, nearest| {
+        let labelled: Vec<(f32, u8)> = nearest
+            .iter()
+            .map(|&(d, j)| (d, reference_labels[j]))
+            .collect();
+        vote(&labelled) == query_labels[i]
+    });
+    correct.iter().filter(|&&c| c).count() as f64 / n_query as f64
 }
 
 /// The `k` nearest other points of every point, nearest first, with their
 /// Euclidean distances; ties are broken by index, so the result does not
 /// depend on anything but the data.
 pub fn nearest_neighbors(points: &[f32], dim: usize, k: usize) -> Vec<Vec<(usize, f32)>> {
-    let mut out = vec![Vec::new(); points.len() / dim];
-    for_each_nearest(points, points, dim, k, true, |i, nearest| {
+    map_nearest(points, points, dim, k, true, |i, nearest| {
         let row = &points[i * dim..(i + 1) * dim];
-        out[i] = nearest
+        nearest
             .iter()
             .map(|&(_, j)| {
                 let other = &points[j * dim..(j + 1) * dim];
                 let d2: f32 = row.iter().zip(other).map(|(a, b)| (a - b) * (a - b)).sum();
                 (j, d2.sqrt())
             })
-            .collect();
-    });
-    out
+            .collect()
+    })
 }
 
-/// Calls `visit(query_index, nearest)` for every query row, `nearest` being
-/// its `k` nearest reference rows as `(squared distance, index)`, nearest
-/// first (ties by index). With `exclude_self`, query `i` skips reference `i`.
-fn for_each_nearest(
+/// `per_row(query_index, nearest)` for every query row, `nearest` being its
+/// `k` nearest reference rows as `(squared distance, index)`, nearest first
+/// (ties by index); with `exclude_self`, query `i` skips reference `i`.
+fn map_nearest<T: Send>(
     reference: &[f32],
     query: &[f32],
     dim: usize,
     k: usize,
     exclude_self: bool,
-    mut visit: impl FnMut(usize, &[(f32, usize)]),
-) {
-    let mut nearest: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
-    for_each_distance_row(reference, query, dim, |query_index, row| {
-        nearest.clear();
+    per_row: impl Fn(usize, &[(f32, usize)]) -> T + Sync,
+) -> Vec<T> {
+    if dim == 2 && exclude_self && std::ptr::eq(reference, query) {
+        // maps: a grid search instead of all pairs
+        return pool(THREADS).install(|| {
+            plane_neighbors(query, k)
+                .iter()
+                .enumerate()
+                .map(|(i, nearest)| per_row(i, nearest))
+                .collect()
+        });
+    }
+    map_distance_rows(reference, query, dim, None, |query_index, row| {
+        let mut nearest: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
         for (j, &d) in row.iter().enumerate() {
-            if exclude_self && j == query_index {
-                continue;
-            }
-            if nearest.len() < k || d < nearest[nearest.len() - 1].0 {
+            if k > 0 && (nearest.len() < k || d < nearest[nearest.len() - 1].0) {
+                if exclude_self && j == query_index {
+                    continue;
+                }
                 let at = nearest.partition_point(|&(e, _)| e <= d);
                 nearest.insert(at, (d, j));
                 nearest.truncate(k);
             }
         }
-        visit(query_index, &nearest);
-    });
-}
-
-/// Calls `visit(query_index, row)` with the squared Euclidean distances from
-/// every query row to every reference row, computed in blocks of matrix
-/// products (`|q|^2 + |r|^2 - 2 q.r`).
-pub(crate) fn for_each_distance_row(
-    reference: &[f32],
-    query: &[f32],
-    dim: usize,
-    mut visit: impl FnMut(usize, &[f32]),
-) {
-    let n_ref = reference.len() / dim;
-    let reference =
-        ArrayView2::from_shape((n_ref, dim), &reference[..n_ref * dim]).expect("n_ref whole rows");
-    let ref_norms: Vec<f32> = reference.rows().into_iter().map(|r| r.dot(&r)).collect();
-    let mut row_buffer = vec![0.0f32; n_ref];
-    for (block_index, block) in query.chunks(QUERY_BLOCK * dim).enumerate() {
-        let rows = block.len() / dim;
-        let q = ArrayView2::from_shape((rows, dim), &block[..rows * dim]).expect("rows whole rows");
-        let products = q.dot(&reference.t());
-        for (r, row) in products.axis_iter(Axis(0)).enumerate() {
-            let q_norm = q.row(r).dot(&q.row(r));
-            for ((out, &p), &norm) in row_buffer.iter_mut().zip(row.iter()).zip(&ref_norms) {
-                *out = (q_norm + norm - 2.0 * p).max(0.0);
-            }
-            visit(block_index * QUERY_BLOCK + r, &row_buffer);
-        }
-    }
+        per_row(query_index, &nearest)
+    })
 }
 
 /// Majority label of `nearest` (sorted by distance); ties go to the label

@@ -10,22 +10,41 @@
 //!   for 30 components of 5,000 images without BLAS, and its
 //!   `explained_variance_ratio()` divides by the kept components only, while
 //!   aelab reports shares of the total variance, as scikit-learn does.
-//! - t-SNE is `bhtsne` 0.7, not `linfa-tsne` 0.8 (which wraps bhtsne 0.4):
-//!   the older one seeds its tree from an unseeded RNG, so the same seed gave
-//!   different maps; 0.7 with spectral initialisation on one thread is
-//!   bit-reproducible, and matches scikit-learn's 5-NN accuracy with an
-//!   explicit learning rate.
+//! - t-SNE ([`fft_tsne`]) is our own, on openTSNE's schedule, so that it
+//!   runs on two threads and stays bit-reproducible (`bhtsne` 0.7's parallel
+//!   sums are not; its one-thread path, [`tsne`], is kept). The repulsion
+//!   is Barnes-Hut by default: FFT interpolation (FIt-SNE, openTSNE) was
+//!   measured too, and its grid grows with the square of the map's extent,
+//!   which reaches about 200 units at 70,000 points (1,200 x 1,200 nodes,
+//!   about 0.3 s per iteration here) while Barnes-Hut grows as `n log n`.
+//!   `linfa-tsne` 0.8 wraps bhtsne 0.4, whose tree is seeded from an
+//!   unseeded RNG.
+//! - UMAP ([`umap`]) is our own too (umap-learn 0.5's graph and descent,
+//!   one thread, seeded); the Rust UMAP crates were not evaluated.
+//! - k-NN and trustworthiness are exact, on blocked matrix products; above
+//!   a size the pipeline estimates trustworthiness from some rows
+//!   ([`trustworthiness_sampled`]), each row's ranks still exact.
 //!
 //! This crate does no file I/O except [`Pca`]'s weight file.
 
+mod affinities;
+mod barnes_hut;
+mod distances;
 mod error;
+mod fft_tsne;
+mod interpolation;
 mod knn;
 mod pca;
+mod plane_neighbors;
 mod trust;
 mod tsne;
+mod umap;
 
+pub use distances::THREADS;
 pub use error::ReduceError;
+pub use fft_tsne::{fft_tsne, FftTsneParams, Repulsion};
 pub use knn::{knn_accuracy, knn_leave_one_out_accuracy};
 pub use pca::Pca;
-pub use trust::trustworthiness;
+pub use trust::{trustworthiness, trustworthiness_sampled, Trust};
 pub use tsne::{tsne, TsneParams};
+pub use umap::{umap, UmapParams};

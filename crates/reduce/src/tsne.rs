@@ -28,20 +28,7 @@ impl Default for TsneParams {
 
 /// Embeds `points` (`dim` values per row) in 2-D; returns `x, y` per row.
 pub fn tsne(points: &[f32], dim: usize, params: TsneParams) -> Result<Vec<[f32; 2]>, ReduceError> {
-    let n = points.len().checked_div(dim).unwrap_or(0);
-    if n * dim != points.len() || dim == 0 {
-        return Err(ReduceError::Input(format!(
-            "t-SNE needs whole rows of {dim} values, got {} values",
-            points.len()
-        )));
-    }
-    if (n as f64) <= 3.0 * params.perplexity + 1.0 {
-        return Err(ReduceError::Input(format!(
-            "t-SNE of {n} points with perplexity {} needs more than {} points",
-            params.perplexity,
-            3.0 * params.perplexity + 1.0
-        )));
-    }
+    let n = check_rows(points, dim, params.perplexity)?;
     let rows: Vec<&[f32]> = points.chunks(dim).collect();
     // bhtsne's own rule: three neighbours per unit of perplexity.
     let k = (3.0 * params.perplexity) as usize;
@@ -69,6 +56,29 @@ pub fn tsne(points: &[f32], dim: usize, params: TsneParams) -> Result<Vec<[f32; 
         tsne.embedding()
     });
     Ok(embedding.chunks(2).map(|p| [p[0], p[1]]).collect())
+}
+
+/// The number of rows of `points`, if they are whole rows of `dim` values
+/// and enough for `perplexity` (more than `3 * perplexity + 1`).
+pub(crate) fn check_rows(
+    points: &[f32],
+    dim: usize,
+    perplexity: f64,
+) -> Result<usize, ReduceError> {
+    let n = points.len().checked_div(dim).unwrap_or(0);
+    if n * dim != points.len() || dim == 0 {
+        return Err(ReduceError::Input(format!(
+            "t-SNE needs whole rows of {dim} values, got {} values",
+            points.len()
+        )));
+    }
+    if (n as f64) <= 3.0 * perplexity + 1.0 {
+        return Err(ReduceError::Input(format!(
+            "t-SNE of {n} points with perplexity {perplexity} needs more than {} points",
+            3.0 * perplexity + 1.0
+        )));
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

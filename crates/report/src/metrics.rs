@@ -69,6 +69,8 @@ pub const METRICS: &[Metric] = &[
     ),
     metric!(tsne_knn5_acc, "5-NN acc (t-SNE)", Higher, Embedding, 4),
     metric!(tsne_trust5, "trustworthiness (t-SNE)", Higher, Embedding, 4),
+    metric!(umap_knn5_acc, "5-NN acc (UMAP)", Higher, Embedding, 4),
+    metric!(umap_trust5, "trustworthiness (UMAP)", Higher, Embedding, 4),
 ];
 
 impl Metric {

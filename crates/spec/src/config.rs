@@ -215,6 +215,9 @@ pub struct EvalConfig {
     /// Test digits in the reconstruction grid.
     pub samples: usize,
     pub tsne: TsneConfig,
+    /// UMAP of the same digits as t-SNE; absent from `config.toml` when off.
+    #[serde(skip_serializing_if = "UmapConfig::is_off")]
+    pub umap: UmapConfig,
     /// The corruption of the test images behind the noisy-test metrics; the
     /// same for every run, so AE and DAE are compared on the same inputs.
     pub noise: EvalNoise,
@@ -242,10 +245,70 @@ pub const AUTO_FULL_RUNS: usize = 12;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TsneConfig {
-    /// Validation digits embedded; 0 skips t-SNE.
+    /// Digits embedded (the first of `split`); 0 skips t-SNE.
     pub points: usize,
     pub perplexity: f64,
     pub input: TsneInput,
+    /// Which digits the embeddings (t-SNE, UMAP) and their trustworthiness
+    /// use; absent from `config.toml` when it is the default, so configs
+    /// written before the key existed keep their identity.
+    #[serde(skip_serializing_if = "EmbedSplit::is_default")]
+    pub split: EmbedSplit,
+}
+
+/// The digits behind the embedding views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmbedSplit {
+    /// The validation digits (the notebook's choice; the training digits
+    /// for a split without validation digits).
+    Validation,
+    /// The test digits.
+    Test,
+    /// The training digits.
+    Train,
+    /// Validation, training and test digits, in that order (for MNIST
+    /// without `data.limit`, all 70,000 in file order).
+    All,
+}
+
+impl EmbedSplit {
+    fn is_default(&self) -> bool {
+        *self == EmbedSplit::Validation
+    }
+
+    /// The name in specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            EmbedSplit::Validation => "validation",
+            EmbedSplit::Test => "test",
+            EmbedSplit::Train => "train",
+            EmbedSplit::All => "all",
+        }
+    }
+}
+
+/// UMAP of the codes (`eval.umap`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UmapConfig {
+    /// Digits embedded (the first of `eval.tsne.split`); 0 skips UMAP.
+    pub points: usize,
+    /// Neighbours per point, the point itself included (umap-learn's `n_neighbors`).
+    pub neighbors: usize,
+    pub min_dist: f64,
+}
+
+impl UmapConfig {
+    /// No UMAP (the default).
+    pub const OFF: UmapConfig = UmapConfig {
+        points: 0,
+        neighbors: 15,
+        min_dist: 0.1,
+    };
+
+    fn is_off(&self) -> bool {
+        self.points == 0
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -32,9 +32,9 @@ mod sections;
 
 pub use config::AUTO_FULL_RUNS;
 pub use config::{
-    DataConfig, DataSource, EngineName, EvalConfig, EvalDetail, EvalNoise, Experiment, ModelConfig,
-    ModelKind, NoiseConfig, OptimizerName, ResampleName, RunConfig, TrainConfig, TsneConfig,
-    TsneInput,
+    DataConfig, DataSource, EmbedSplit, EngineName, EvalConfig, EvalDetail, EvalNoise, Experiment,
+    ModelConfig, ModelKind, NoiseConfig, OptimizerName, ResampleName, RunConfig, TrainConfig,
+    TsneConfig, TsneInput, UmapConfig,
 };
 pub use error::SpecError;
 pub use expand::{flatten_toml, MAX_RUNS};

@@ -132,6 +132,7 @@ pub(crate) struct RawEval {
     pub detail: Option<String>,
     pub samples: Option<i64>,
     pub tsne: Option<RawTsne>,
+    pub umap: Option<RawUmap>,
     pub noise: Option<RawEvalNoise>,
 }
 
@@ -141,6 +142,15 @@ pub(crate) struct RawTsne {
     pub points: Option<i64>,
     pub perplexity: Option<f64>,
     pub input: Option<String>,
+    pub split: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawUmap {
+    pub points: Option<i64>,
+    pub neighbors: Option<i64>,
+    pub min_dist: Option<f64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -210,10 +220,16 @@ overlay_fields!(RawNoise {
     level,
     resample
 });
-overlay_fields!(RawEval { detail, samples; nested tsne, noise });
+overlay_fields!(RawEval { detail, samples; nested tsne, umap, noise });
 overlay_fields!(RawTsne {
     points,
     perplexity,
-    input
+    input,
+    split
+});
+overlay_fields!(RawUmap {
+    points,
+    neighbors,
+    min_dist
 });
 overlay_fields!(RawEvalNoise { kind, level });

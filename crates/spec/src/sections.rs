@@ -35,6 +35,8 @@ const MAX_LR: f64 = 1_000.0;
 const MAX_GAUSSIAN_STD: f64 = 10.0;
 const MAX_SAMPLES: i64 = 100;
 const MAX_TSNE_POINTS: i64 = 70_000;
+/// Most neighbours per point for UMAP.
+const MAX_UMAP_NEIGHBORS: i64 = 200;
 
 impl Checker<'_> {
     pub(crate) fn data(&self, raw: RawData) -> Result<DataConfig, SpecError> {
@@ -262,6 +264,40 @@ impl Checker<'_> {
                 ),
             ));
         }
+        let um = e.umap.unwrap_or_default();
+        let umap_points_key = key("eval.umap.points");
+        let umap = UmapConfig {
+            points: self
+                .int(&umap_points_key, um.points, 0, MAX_TSNE_POINTS)?
+                .unwrap_or(UmapConfig::OFF.points),
+            neighbors: self
+                .int(
+                    &key("eval.umap.neighbors"),
+                    um.neighbors,
+                    2,
+                    MAX_UMAP_NEIGHBORS,
+                )?
+                .unwrap_or(UmapConfig::OFF.neighbors),
+            min_dist: match um.min_dist.unwrap_or(UmapConfig::OFF.min_dist) {
+                d if (0.0..=1.0).contains(&d) => d,
+                d => {
+                    return Err(self.invalid(
+                        &key("eval.umap.min_dist"),
+                        format!("{d} is out of range; allowed: 0 to 1"),
+                    ))
+                }
+            },
+        };
+        if umap.points > 0 && umap.points <= umap.neighbors {
+            return Err(self.invalid(
+                &umap_points_key,
+                format!(
+                    "{} points are too few for {} neighbours; UMAP needs more points than \
+                     neighbours (or 0 to skip UMAP)",
+                    umap.points, umap.neighbors
+                ),
+            ));
+        }
         let en = e.noise.unwrap_or_default();
         let eval_kind = self.noise_kind(
             &key("eval.noise.kind"),
@@ -294,7 +330,19 @@ impl Checker<'_> {
                         ("reconstruction", TsneInput::Reconstruction),
                     ],
                 )?,
+                split: self.choice(
+                    &key("eval.tsne.split"),
+                    ts.split.as_deref(),
+                    EmbedSplit::Validation,
+                    &[
+                        ("validation", EmbedSplit::Validation),
+                        ("test", EmbedSplit::Test),
+                        ("train", EmbedSplit::Train),
+                        ("all", EmbedSplit::All),
+                    ],
+                )?,
             },
+            umap,
             noise: EvalNoise {
                 kind: eval_kind,
                 level: match eval_kind {

@@ -95,6 +95,40 @@ fn a_spec_without_variants_is_one_run_named_after_it() {
 }
 
 #[test]
+fn embeddings_default_to_the_validation_digits_and_no_umap() {
+    use aelab_spec::{EmbedSplit, UmapConfig};
+    let plain = parse("name = \"e\"\n").unwrap();
+    let eval = &plain.runs[0].eval;
+    assert_eq!(eval.tsne.split, EmbedSplit::Validation);
+    assert_eq!(eval.umap, UmapConfig::OFF);
+    // the defaults leave config.toml as it was before these keys existed
+    let toml = plain.runs[0].to_toml();
+    assert!(!toml.contains("split") && !toml.contains("umap"), "{toml}");
+
+    let all = parse(
+        "name = \"e\"\n[eval]\ntsne = { points = 70000, split = \"all\" }\numap = { points = 70000, neighbors = 30, min_dist = 0.0 }\n",
+    )
+    .unwrap();
+    let eval = &all.runs[0].eval;
+    assert_eq!(
+        (eval.tsne.points, eval.tsne.split),
+        (70000, EmbedSplit::All)
+    );
+    assert_eq!(
+        (eval.umap.points, eval.umap.neighbors, eval.umap.min_dist),
+        (70000, 30, 0.0)
+    );
+    let toml = all.runs[0].to_toml();
+    assert!(
+        toml.contains("split = \"all\"") && toml.contains("min_dist = 0.0"),
+        "{toml}"
+    );
+    let swept =
+        parse("name = \"e\"\n[sweep]\n\"eval.tsne.split\" = [\"test\", \"train\"]\n").unwrap();
+    assert_eq!(swept.runs[1].eval.tsne.split, EmbedSplit::Train);
+}
+
+#[test]
 fn csv_paths_are_relative_to_the_spec_file() {
     let exp = parse(
         "name = \"k\"\n[data]\nsource = \"csv\"\ntrain = \"train.csv\"\ntest = \"/abs/test.csv\"\n",
@@ -160,6 +194,12 @@ fn bad_specs_name_file_key_and_allowed_values() {
         ("name = \"x\"\n[data]\nlimit = 0\n", "data.limit", "out of range"),
         ("name = \"x\"\n[eval]\ntsne = { points = 50, perplexity = 30.0 }\n", "eval.tsne.points", "too few"),
         ("name = \"x\"\n[eval]\nsamples = 0\n", "eval.samples", "1..=100"),
+        ("name = \"x\"\n[eval]\ntsne = { split = \"everything\" }\n", "eval.tsne.split", "\"validation\", \"test\", \"train\", \"all\""),
+        ("name = \"x\"\n[eval]\numap = { points = 70001 }\n", "eval.umap.points", "0..=70000"),
+        ("name = \"x\"\n[eval]\numap = { points = 10 }\n", "eval.umap.points", "too few"),
+        ("name = \"x\"\n[eval]\numap = { points = 100, neighbors = 1 }\n", "eval.umap.neighbors", "2..=200"),
+        ("name = \"x\"\n[eval]\numap = { min_dist = 1.5 }\n", "eval.umap.min_dist", "0 to 1"),
+        ("name = \"x\"\n[eval]\numap = { spread = 1.0 }\n", "eval.umap.spread", "unknown field"),
         ("name = \"x\"\n[eval]\ndetail = \"some\"\n", "eval.detail", "\"light\""),
         ("name = \"x\"\n[model]\nkind = \"pca\"\n[noise]\nkind = \"gaussian\"\n", "noise.kind", "autoencoders"),
         ("name = \"x\"\n[[variant]]\nname = \"a\"\ndata = { limit = 3 }\n", "variant[0].data", "unknown field"),

@@ -1,0 +1,228 @@
+//! `--compare-embed`: aelab's t-SNE and UMAP against openTSNE and
+//! umap-learn (`python/embed_compare.py`, warm) on the same codes, 5,000
+//! and 70,000 points in one invocation, each map scored by aelab's own
+//! leave-one-out 5-NN accuracy and trustworthiness against the pixels;
+//! and the evaluation around aelab's embeddings (their 5-NN accuracy and
+//! trustworthiness, as a run computes them) against the t-SNE time.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use aelab_pipeline::{KNN_K, TRUST_ROWS};
+use aelab_reduce::{
+    fft_tsne, knn_leave_one_out_accuracy, trustworthiness_sampled, umap, FftTsneParams, UmapParams,
+};
+
+use crate::BenchError;
+
+/// A map and what it scored.
+struct Scored {
+    seconds: f64,
+    knn5: f64,
+    trust5: f64,
+    trust5_error: f64,
+}
+
+/// Runs the comparison on the first `sizes` of `codes` (`dim` per row),
+/// whose digits are `digits` (784 per row) and labels `labels`; each row
+/// goes to `push(name, seconds, note)`.
+pub fn compare_embeddings(
+    python: &str,
+    codes: &[f32],
+    dim: usize,
+    digits: &[f32],
+    labels: &[u8],
+    sizes: &[usize],
+    push: &mut dyn FnMut(String, f64, String),
+) -> Result<(), BenchError> {
+    let pixels = digits.len() / labels.len().max(1);
+    let dir = std::env::temp_dir().join(format!("aelab-embed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(BenchError::io(format!("creating {}", dir.display())))?;
+    let codes_path = dir.join("codes.f32");
+    let bytes: Vec<u8> = codes.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(&codes_path, bytes)
+        .map_err(BenchError::io(format!("writing {}", codes_path.display())))?;
+    let list: Vec<String> = sizes.iter().map(usize::to_string).collect();
+    let reference = run_python(python, &codes_path, dim, &dir, &list.join(","));
+    let reference = match reference {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e);
+        }
+    };
+    for &n in sizes {
+        let labels = &labels[..n];
+        let images = &digits[..n * pixels];
+        let input = &codes[..n * dim];
+
+        let started = Instant::now();
+        let tsne = fft_tsne(input, dim, FftTsneParams::default())?;
+        let tsne_seconds = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let umap_map = umap(input, dim, UmapParams::default())?;
+        let umap_seconds = started.elapsed().as_secs_f64();
+
+        // the evaluation a run does around its maps
+        let started = Instant::now();
+        let tsne_flat: Vec<f32> = tsne.iter().flatten().copied().collect();
+        let umap_flat: Vec<f32> = umap_map.iter().flatten().copied().collect();
+        let trust = trustworthiness_sampled(
+            images,
+            pixels,
+            &[(input, dim), (&tsne_flat, 2), (&umap_flat, 2)],
+            KNN_K,
+            TRUST_ROWS,
+        );
+        let tsne_knn5 = knn_leave_one_out_accuracy(&tsne_flat, labels, 2, KNN_K);
+        let umap_knn5 = knn_leave_one_out_accuracy(&umap_flat, labels, 2, KNN_K);
+        let evaluation_seconds = started.elapsed().as_secs_f64();
+
+        let ours_tsne = Scored {
+            seconds: tsne_seconds,
+            knn5: tsne_knn5,
+            trust5: trust[1].value,
+            trust5_error: trust[1].standard_error,
+        };
+        let ours_umap = Scored {
+            seconds: umap_seconds,
+            knn5: umap_knn5,
+            trust5: trust[2].value,
+            trust5_error: trust[2].standard_error,
+        };
+        let times = &reference["sizes"][n.to_string()];
+        let theirs = |tool: &str, key: &str| -> Result<Scored, BenchError> {
+            let seconds = times[key].as_f64().ok_or_else(|| {
+                BenchError::Reference(format!("no `{key}` for {n} points in the Python output"))
+            })?;
+            let path = dir.join(format!("{tool}-{n}.f32"));
+            let bytes = std::fs::read(&path)
+                .map_err(BenchError::io(format!("reading {}", path.display())))?;
+            let flat: Vec<f32> = bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            if flat.len() != 2 * n {
+                return Err(BenchError::Reference(format!(
+                    "{} holds {} values, not {}",
+                    path.display(),
+                    flat.len(),
+                    2 * n
+                )));
+            }
+            let trust = trustworthiness_sampled(images, pixels, &[(&flat, 2)], KNN_K, TRUST_ROWS);
+            Ok(Scored {
+                seconds,
+                knn5: knn_leave_one_out_accuracy(&flat, labels, 2, KNN_K),
+                trust5: trust[0].value,
+                trust5_error: trust[0].standard_error,
+            })
+        };
+        let open_tsne = theirs("opentsne", "opentsne_s")?;
+        let umap_learn = theirs("umap", "umap_s")?;
+        let version = |key: &str| reference[key].as_str().unwrap_or("?").to_string();
+        let count = thousands(n);
+        push(
+            format!("t-SNE of {count} x {dim} codes (aelab, FFT)"),
+            ours_tsne.seconds,
+            format!(
+                "{}; openTSNE / aelab = {:.2}",
+                describe(&ours_tsne),
+                open_tsne.seconds / ours_tsne.seconds
+            ),
+        );
+        push(
+            format!(
+                "openTSNE {} of the same codes (2 threads, warm)",
+                version("opentsne")
+            ),
+            open_tsne.seconds,
+            format!(
+                "{}; 5-NN acc aelab - openTSNE = {:+.4}",
+                describe(&open_tsne),
+                ours_tsne.knn5 - open_tsne.knn5
+            ),
+        );
+        push(
+            format!("UMAP of {count} x {dim} codes (aelab)"),
+            ours_umap.seconds,
+            format!(
+                "{}; umap-learn / aelab = {:.2}",
+                describe(&ours_umap),
+                umap_learn.seconds / ours_umap.seconds
+            ),
+        );
+        push(
+            format!(
+                "umap-learn {} of the same codes (2 threads, warm)",
+                version("umap")
+            ),
+            umap_learn.seconds,
+            format!(
+                "{}; 5-NN acc aelab - umap-learn = {:+.4}",
+                describe(&umap_learn),
+                ours_umap.knn5 - umap_learn.knn5
+            ),
+        );
+        push(
+            format!("evaluation around the {count}-point maps"),
+            evaluation_seconds,
+            format!(
+                "trustworthiness of codes, t-SNE and UMAP (exact ranks, {} rows) and 5-NN \
+                 accuracy of both maps; {:.2}x the t-SNE time",
+                thousands(trust[0].rows),
+                evaluation_seconds / ours_tsne.seconds
+            ),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn describe(s: &Scored) -> String {
+    let error = if s.trust5_error > 0.0 {
+        format!(" ± {:.4}", s.trust5_error)
+    } else {
+        String::new()
+    };
+    format!("5-NN acc {:.4}, trust {:.4}{error}", s.knn5, s.trust5)
+}
+
+fn thousands(n: usize) -> String {
+    if n >= 1000 {
+        format!("{},{:03}", n / 1000, n % 1000)
+    } else {
+        n.to_string()
+    }
+}
+
+fn run_python(
+    python: &str,
+    codes: &Path,
+    dim: usize,
+    dir: &Path,
+    sizes: &str,
+) -> Result<serde_json::Value, BenchError> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/embed_compare.py");
+    let out = Command::new(python)
+        .arg(&script)
+        .arg(codes)
+        .arg(dim.to_string())
+        .arg(dir)
+        .arg(sizes)
+        .output()
+        .map_err(BenchError::io(format!(
+            "running {python} {}",
+            script.display()
+        )))?;
+    if !out.status.success() {
+        return Err(BenchError::Reference(format!(
+            "openTSNE / umap-learn failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| {
+        BenchError::Reference(format!("the embedding comparison printed no JSON: {e}"))
+    })
+}

@@ -1,0 +1,116 @@
+//! Squared Euclidean distances from query rows to reference rows, exact and
+//! blocked: `|q|^2 + |r|^2 - 2 q.r` with the products on `aelab-kernels`'
+//! gemm, a block of query rows at a time, so memory stays at one block of
+//! rows per thread (never an `n x n` matrix). Blocks are fixed by the data
+//! alone and run on at most [`THREADS`] threads; each block computes the
+//! same values on any thread, so results do not depend on the thread count.
+
+use aelab_kernels::{matmul, ProductInto, View, ViewMut};
+use rayon::prelude::*;
+
+/// Threads for the parallel parts of this crate (the machines aelab is
+/// measured on have two cores).
+pub const THREADS: usize = 2;
+
+/// Query rows per block (a block holds `QUERY_BLOCK x n_reference` values).
+const QUERY_BLOCK: usize = 128;
+
+/// A pool of at most [`THREADS`] threads (fewer on a one-core machine).
+pub(crate) fn pool(threads: usize) -> rayon::ThreadPool {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, threads.clamp(1, THREADS));
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
+        .expect("a one-thread pool can always be built")
+}
+
+/// `per_row(query_index, distances)` for the query rows `rows` (all query
+/// rows when `None`), `distances` holding the squared distance to every
+/// reference row (clamped at 0); the results in the order of `rows`.
+pub(crate) fn map_distance_rows<T: Send>(
+    reference: &[f32],
+    query: &[f32],
+    dim: usize,
+    rows: Option<&[usize]>,
+    per_row: impl Fn(usize, &[f32]) -> T + Sync,
+) -> Vec<T> {
+    let n_ref = reference.len() / dim;
+    let n_query = query.len() / dim;
+    let reference = &reference[..n_ref * dim];
+    let ref_norms: Vec<f32> = reference.chunks_exact(dim).map(squared_norm).collect();
+    let all: Vec<usize>;
+    let rows = match rows {
+        Some(rows) => rows,
+        None => {
+            all = (0..n_query).collect();
+            &all
+        }
+    };
+    let blocks: Vec<&[usize]> = rows.chunks(QUERY_BLOCK).collect();
+    let run = || {
+        blocks
+            .par_iter()
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(gathered, products): &mut (Vec<f32>, Vec<f32>), block| {
+                    gathered.clear();
+                    for &q in block.iter() {
+                        gathered.extend_from_slice(&query[q * dim..(q + 1) * dim]);
+                    }
+                    products.resize(block.len() * n_ref, 0.0);
+                    matmul(
+                        ViewMut::rows(products, block.len(), n_ref),
+                        View::rows(gathered, block.len(), dim),
+                        View::rows(reference, n_ref, dim).t(),
+                        ProductInto::Overwrite,
+                    );
+                    block
+                        .iter()
+                        .zip(products.chunks_exact_mut(n_ref.max(1)))
+                        .zip(gathered.chunks_exact(dim))
+                        .map(|((&q, row), values)| {
+                            let q_norm = squared_norm(values);
+                            for (out, &norm) in row.iter_mut().zip(&ref_norms) {
+                                *out = (q_norm + norm - 2.0 * *out).max(0.0);
+                            }
+                            per_row(q, row)
+                        })
+                        .collect::<Vec<T>>()
+                },
+            )
+            .collect::<Vec<Vec<T>>>()
+    };
+    if n_ref == 0 {
+        return rows.iter().map(|&q| per_row(q, &[])).collect();
+    }
+    pool(THREADS).install(run).into_iter().flatten().collect()
+}
+
+fn squared_norm(row: &[f32]) -> f32 {
+    row.iter().map(|v| v * v).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_give_the_brute_force_distances() {
+        // 300 query rows (three blocks), 7 reference rows, 3-D
+        let reference: Vec<f32> = (0..21).map(|i| ((i * 37) % 11) as f32 - 5.0).collect();
+        let query: Vec<f32> = (0..900).map(|i| ((i * 53) % 17) as f32 * 0.5).collect();
+        let rows = map_distance_rows(&reference, &query, 3, None, |_, row| row.to_vec());
+        assert_eq!(rows.len(), 300);
+        for (q, row) in query.chunks(3).zip(&rows) {
+            for (r, &d) in reference.chunks(3).zip(row) {
+                let brute: f32 = q.iter().zip(r).map(|(a, b)| (a - b) * (a - b)).sum();
+                assert!((d - brute).abs() <= 1e-3 * brute.max(1.0), "{d} vs {brute}");
+            }
+        }
+        let picked = map_distance_rows(&reference, &query, 3, Some(&[299, 5]), |q, _| q);
+        assert_eq!(picked, vec![299, 5]);
+    }
+}

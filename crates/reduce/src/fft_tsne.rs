@@ -1,0 +1,317 @@
+//! t-SNE to 2-D with FFT-accelerated interpolation for the repulsion
+//! (`interpolation.rs`), as openTSNE runs it by default: exact neighbour
+//! lists (three per unit of perplexity), perplexity-calibrated affinities
+//! (`affinities.rs`), a PCA initialisation scaled to a standard deviation
+//! of 1e-4, 250 iterations of early exaggeration 12, then 500 without,
+//! momentum 0.8, learning rate `n / exaggeration`, gains (+0.2 when the
+//! gradient's sign differs from the last update's, else x0.8 + 0.01) and
+//! each point's step clipped to length 5 (openTSNE 1.0's `max_step_norm`).
+//!
+//! Reproducible whatever the thread count: every parallel step writes
+//! per-point results, and every sum over points runs in point order, so
+//! the map is the same bits on one thread or two (on one kind of CPU).
+
+use rayon::prelude::*;
+
+use crate::affinities::{conditional, joint, SparseRows};
+use crate::barnes_hut::BarnesHut;
+use crate::distances::pool;
+use crate::interpolation::Interpolation;
+use crate::knn::nearest_neighbors;
+use crate::ReduceError;
+
+/// How the repulsive forces are approximated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Repulsion {
+    /// FFT-accelerated interpolation on openTSNE's grid (`interpolation.rs`).
+    Interpolation,
+    /// Barnes-Hut with this opening angle (`barnes_hut.rs`).
+    BarnesHut(f64),
+}
+
+/// Settings of [`fft_tsne`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FftTsneParams {
+    pub perplexity: f64,
+    pub repulsion: Repulsion,
+    /// Iterations with early exaggeration.
+    pub exaggeration_epochs: usize,
+    pub exaggeration: f64,
+    /// Iterations after it.
+    pub epochs: usize,
+    /// Threads (at most `THREADS` are used; the map does not depend on it).
+    pub threads: usize,
+}
+
+impl Default for FftTsneParams {
+    /// openTSNE's defaults.
+    fn default() -> Self {
+        FftTsneParams {
+            perplexity: 30.0,
+            repulsion: Repulsion::BarnesHut(0.5),
+            exaggeration_epochs: 250,
+            exaggeration: 12.0,
+            epochs: 500,
+            threads: crate::THREADS,
+        }
+    }
+}
+
+/// Embeds `points` (`dim` values per row) in 2-D; returns `x, y` per row.
+pub fn fft_tsne(
+    points: &[f32],
+    dim: usize,
+    params: FftTsneParams,
+) -> Result<Vec<[f32; 2]>, ReduceError> {
+    let n = crate::tsne::check_rows(points, dim, params.perplexity)?;
+    let pool = pool(params.threads);
+    let map = pool.install(|| {
+        let k = ((3.0 * params.perplexity) as usize).min(n - 1);
+        let neighbors = nearest_neighbors(points, dim, k);
+        let p = joint(&neighbors, &conditional(&neighbors, params.perplexity));
+        drop(neighbors);
+        let mut y = pca_init(points, dim);
+        let mut optimiser = Optimiser::new(n, params.repulsion);
+        let early = params.exaggeration.max(1.0);
+        for _ in 0..params.exaggeration_epochs {
+            optimiser.step(&p, &mut y, early, (n as f64 / early).max(50.0));
+        }
+        for _ in 0..params.epochs {
+            optimiser.step(&p, &mut y, 1.0, (n as f64).max(50.0));
+        }
+        y
+    });
+    Ok(map.iter().map(|p| [p[0] as f32, p[1] as f32]).collect())
+}
+
+/// Gradient descent with momentum and gains, its buffers kept.
+struct Optimiser {
+    interpolation: Option<Interpolation>,
+    barnes_hut: Option<BarnesHut>,
+    attraction: Vec<[f64; 2]>,
+    repelled: Vec<[f64; 2]>,
+    update: Vec<[f64; 2]>,
+    gains: Vec<[f64; 2]>,
+}
+
+impl Optimiser {
+    fn new(n: usize, repulsion: Repulsion) -> Self {
+        let (interpolation, barnes_hut) = match repulsion {
+            Repulsion::Interpolation => (Some(Interpolation::new()), None),
+            Repulsion::BarnesHut(theta) => (None, Some(BarnesHut::new(theta))),
+        };
+        Optimiser {
+            interpolation,
+            barnes_hut,
+            attraction: vec![[0.0; 2]; n],
+            repelled: vec![[0.0; 2]; n],
+            update: vec![[0.0; 2]; n],
+            gains: vec![[1.0; 2]; n],
+        }
+    }
+
+    /// One iteration: gradient `exaggeration * attraction - repulsion / Z`.
+    fn step(&mut self, p: &SparseRows, y: &mut [[f64; 2]], exaggeration: f64, learning_rate: f64) {
+        const MOMENTUM: f64 = 0.8;
+        const MAX_STEP: f64 = 5.0;
+        let z = match (&mut self.interpolation, &mut self.barnes_hut) {
+            (Some(interpolation), _) => interpolation.forces(y, &mut self.repelled),
+            (None, Some(barnes_hut)) => barnes_hut.forces(y, &mut self.repelled),
+            (None, None) => unreachable!("one repulsion is always chosen"),
+        };
+        let positions: &[[f64; 2]] = y;
+        self.attraction
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, force)| {
+                let yi = positions[i];
+                let mut f = [0.0; 2];
+                for e in p.offsets[i]..p.offsets[i + 1] {
+                    let yj = positions[p.columns[e] as usize];
+                    let (dx, dy) = (yi[0] - yj[0], yi[1] - yj[1]);
+                    let w = p.values[e] / (1.0 + dx * dx + dy * dy);
+                    f[0] += w * dx;
+                    f[1] += w * dy;
+                }
+                *force = f;
+            });
+        let inverse_z = if z > 0.0 { 1.0 / z } else { 0.0 };
+        y.par_iter_mut()
+            .zip(self.update.par_iter_mut())
+            .zip(self.gains.par_iter_mut())
+            .zip(self.attraction.par_iter().zip(self.repelled.par_iter()))
+            .for_each(|(((point, update), gains), (attraction, repelled))| {
+                for d in 0..2 {
+                    let gradient = exaggeration * attraction[d] - repelled[d] * inverse_z;
+                    gains[d] = if sign(gradient) != sign(update[d]) {
+                        gains[d] + 0.2
+                    } else {
+                        gains[d] * 0.8 + 0.01
+                    };
+                    update[d] = MOMENTUM * update[d] - learning_rate * gains[d] * gradient;
+                }
+                let length = update[0].hypot(update[1]);
+                if length > MAX_STEP {
+                    update[0] *= MAX_STEP / length;
+                    update[1] *= MAX_STEP / length;
+                }
+                point[0] += update[0];
+                point[1] += update[1];
+            });
+        // keep the map centred (a sum in point order)
+        let n = y.len() as f64;
+        let mut mean = [0.0; 2];
+        for point in y.iter() {
+            mean[0] += point[0];
+            mean[1] += point[1];
+        }
+        for point in y.iter_mut() {
+            point[0] -= mean[0] / n;
+            point[1] -= mean[1] / n;
+        }
+    }
+}
+
+/// -1, 0 or 1, as numpy's `sign`.
+fn sign(x: f64) -> i8 {
+    i8::from(x > 0.0) - i8::from(x < 0.0)
+}
+
+/// The first two principal components of `points`, scaled so the first
+/// has standard deviation 1e-4 (openTSNE's initialisation); each
+/// component's sign makes its largest loading positive.
+pub(crate) fn pca_init(points: &[f32], dim: usize) -> Vec<[f64; 2]> {
+    let n = points.len() / dim;
+    let mut mean = vec![0.0f64; dim];
+    for row in points.chunks_exact(dim) {
+        for (m, &v) in mean.iter_mut().zip(row) {
+            *m += f64::from(v);
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    let mut covariance = vec![0.0f64; dim * dim];
+    let mut centred = vec![0.0f64; dim];
+    for row in points.chunks_exact(dim) {
+        for ((c, &v), m) in centred.iter_mut().zip(row).zip(&mean) {
+            *c = f64::from(v) - m;
+        }
+        for a in 0..dim {
+            let ca = centred[a];
+            for b in 0..dim {
+                covariance[a * dim + b] += ca * centred[b];
+            }
+        }
+    }
+    let mut components: Vec<Vec<f64>> = Vec::new();
+    for _ in 0..2 {
+        // power iteration, deflated against the components found
+        let mut v: Vec<f64> = (0..dim).map(|i| 1.0 + i as f64 / dim as f64).collect();
+        for _ in 0..1000 {
+            let mut next: Vec<f64> = (0..dim)
+                .map(|a| (0..dim).map(|b| covariance[a * dim + b] * v[b]).sum())
+                .collect();
+            for c in &components {
+                let dot: f64 = next.iter().zip(c).map(|(x, y)| x * y).sum();
+                next.iter_mut().zip(c).for_each(|(x, y)| *x -= dot * y);
+            }
+            let norm = next.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if norm == 0.0 {
+                break;
+            }
+            next.iter_mut().for_each(|x| *x /= norm);
+            v = next;
+        }
+        let largest = v
+            .iter()
+            .copied()
+            .fold(0.0f64, |a, x| if x.abs() > a.abs() { x } else { a });
+        if largest < 0.0 {
+            v.iter_mut().for_each(|x| *x = -*x);
+        }
+        components.push(v);
+    }
+    let mut y: Vec<[f64; 2]> = points
+        .chunks_exact(dim)
+        .map(|row| {
+            let mut p = [0.0; 2];
+            for (d, c) in components.iter().enumerate() {
+                p[d] = row
+                    .iter()
+                    .zip(&mean)
+                    .zip(c)
+                    .map(|((&v, m), w)| (f64::from(v) - m) * w)
+                    .sum();
+            }
+            p
+        })
+        .collect();
+    let sd = (y.iter().map(|p| p[0] * p[0]).sum::<f64>() / n as f64).sqrt();
+    let scale = if sd > 0.0 { 1e-4 / sd } else { 1.0 };
+    y.iter_mut().for_each(|p| {
+        p[0] *= scale;
+        p[1] *= scale;
+    });
+    y
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knn_leave_one_out_accuracy;
+
+    #[test]
+    fn separates_clusters_the_same_on_one_thread_or_two() {
+        // three 5-D clusters of 100 points
+        let mut points = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..300u32 {
+            let c = (i % 3) as f32;
+            let jitter = ((i * 7919) % 97) as f32 / 97.0 - 0.5;
+            let other = ((i * 104_729) % 89) as f32 / 89.0 - 0.5;
+            points.extend_from_slice(&[c * 4.0 + jitter, other, -c * 3.0, jitter * other, c]);
+            labels.push((i % 3) as u8);
+        }
+        let params = FftTsneParams {
+            perplexity: 10.0,
+            exaggeration_epochs: 100,
+            epochs: 200,
+            ..FftTsneParams::default()
+        };
+        let two = fft_tsne(&points, 5, params).unwrap();
+        let one = fft_tsne(
+            &points,
+            5,
+            FftTsneParams {
+                threads: 1,
+                ..params
+            },
+        )
+        .unwrap();
+        assert_eq!(one, two);
+        let flat: Vec<f32> = two.iter().flatten().copied().collect();
+        assert!(knn_leave_one_out_accuracy(&flat, &labels, 2, 5) > 0.95);
+        assert!(fft_tsne(&points[..100], 5, params).is_err());
+    }
+
+    #[test]
+    fn pca_init_finds_the_widest_direction() {
+        // points along (3, 4) / 5 with a little spread across it
+        let points: Vec<f32> = (0..50)
+            .flat_map(|i| {
+                let t = i as f32 - 25.0;
+                let s = if i % 2 == 0 { 0.1 } else { -0.1 };
+                [0.6 * t - 0.8 * s, 0.8 * t + 0.6 * s]
+            })
+            .collect();
+        let y = pca_init(&points, 2);
+        // first coordinate proportional to t, standard deviation 1e-4
+        let sd = (y.iter().map(|p| p[0] * p[0]).sum::<f64>() / 50.0).sqrt();
+        assert!((sd - 1e-4).abs() < 1e-12);
+        // centred t is i - 24.5
+        let ratio = y[10][0] / (10.0 - 24.5);
+        assert!(ratio > 0.0);
+        for (i, p) in y.iter().enumerate() {
+            assert!((p[0] - ratio * (i as f64 - 24.5)).abs() < 1e-9);
+        }
+    }
+}
