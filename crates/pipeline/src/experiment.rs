@@ -6,12 +6,12 @@
 use std::path::{Path, PathBuf};
 
 use aelab_archive::{ArchiveWriter, RunCache, RunStatus, Summary};
-use aelab_spec::{Experiment, RunConfig};
+use aelab_spec::{Experiment, RunConfig, SearchMethod};
 
 use crate::manifest::new_manifest;
 use crate::report::{build_report, flatten_settings};
 use crate::selection::Shard;
-use crate::{dataset, schedule, Observe, PipelineError, Result};
+use crate::{dataset, halving, schedule, Observe, PipelineError, Result};
 
 /// Where an experiment's results go.
 #[derive(Debug, Clone)]
@@ -96,12 +96,40 @@ pub fn run_experiment(
         archive.dir.display()
     );
 
+    // A halving search trains rung by rung first; its trials then run as
+    // ordinary runs with the epochs they reached, from their checkpoints.
+    let halved;
+    let (experiment, checkpoints) = match &experiment.search {
+        Some(search) if search.method == SearchMethod::Halving => {
+            if options.shard.is_some() {
+                return Err(PipelineError::Other(
+                    "a halving search cannot be sharded: each rung needs every trial of the one before".into(),
+                ));
+            }
+            let (runs, checkpoints) =
+                halving::run_rungs(experiment, search, &data, &archive.dir, jobs, observe)?;
+            halved = Experiment {
+                runs,
+                ..experiment.clone()
+            };
+            (&halved, Some(checkpoints))
+        }
+        _ => (experiment, None),
+    };
     let todo = unfinished_runs(experiment, &archive, options.shard)?;
     let cache = match (options.force, archive.dir.parent()) {
         (false, Some(parent)) => RunCache::scan(parent, &archive.dir),
         _ => RunCache::default(),
     };
-    let summaries = schedule::execute_all(&todo, &data, &archive, &cache, jobs, observe)?;
+    let summaries = schedule::execute_all(
+        &todo,
+        &data,
+        &archive,
+        &cache,
+        jobs,
+        observe,
+        checkpoints.as_deref(),
+    )?;
 
     let report = match options.shard {
         Some(shard) => {

@@ -28,6 +28,7 @@
 //! nothing: progress goes to a [`Progress`] the caller supplies, log lines
 //! to `tracing`, and results come back as values.
 
+mod checkpoint_file;
 mod choosing;
 mod compare;
 mod dataset;
@@ -38,6 +39,7 @@ mod execute;
 mod experiment;
 mod fetching;
 mod figures;
+mod halving;
 mod identity;
 mod latent_views;
 mod listing;

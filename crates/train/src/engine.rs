@@ -88,6 +88,14 @@ impl<const L: usize, const H: usize> Stepper<L, H> {
         }
     }
 
+    /// The fused network, whose state a checkpoint can hold; `None` for dfdx.
+    pub(crate) fn fused(&mut self) -> Option<&mut FusedNet> {
+        match self {
+            Stepper::Fused(net) => Some(net),
+            Stepper::Dfdx(_) => None,
+        }
+    }
+
     /// Brings `model` up to date with the engine's parameters.
     pub(crate) fn sync(&self, model: &mut StackedAutoencoder<L, H>) -> Result<(), TrainError> {
         match self {

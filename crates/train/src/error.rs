@@ -10,4 +10,7 @@ pub enum TrainError {
 
     #[error("{0}")]
     Data(String),
+
+    #[error("cannot continue from the checkpoint: {0}")]
+    Checkpoint(String),
 }

@@ -9,6 +9,7 @@ use aelab_models::shapes::{with_shape, ShapeVisitor};
 use aelab_models::{Reconstructor, StackedAutoencoder, IMAGE_PIXELS};
 use rand::seq::SliceRandom;
 
+use crate::checkpoint::Checkpoint;
 use crate::engine::{Engine, Stepper};
 use crate::optimizer::OptimizerKind;
 use crate::streams::{noise_lanes, rng, Stream};
@@ -104,6 +105,19 @@ pub fn fit(
     data: FitData<'_>,
     observer: &mut dyn FnMut(FitEvent),
 ) -> Result<FitOutcome, TrainError> {
+    Ok(fit_from(config, data, None, observer)?.0)
+}
+
+/// Trains to `config.epochs`, starting from `resume` (a state of this same
+/// config after fewer epochs) when given; returns the outcome and, for the
+/// fused engine, the state at the end, from which a later call can go on.
+/// `config.epochs` counts from the start of training, not from `resume`.
+pub fn fit_from(
+    config: &FitConfig,
+    data: FitData<'_>,
+    resume: Option<&Checkpoint>,
+    observer: &mut dyn FnMut(FitEvent),
+) -> Result<(FitOutcome, Option<Checkpoint>), TrainError> {
     if data.train.is_empty() || !data.train.len().is_multiple_of(IMAGE_PIXELS) {
         return Err(TrainError::Data(format!(
             "training data must be whole {IMAGE_PIXELS}-pixel images, got {} values",
@@ -116,6 +130,7 @@ pub fn fit(
         Fit {
             config,
             data,
+            resume,
             observer,
         },
     )?
@@ -124,22 +139,40 @@ pub fn fit(
 struct Fit<'a, 'o> {
     config: &'a FitConfig,
     data: FitData<'a>,
+    resume: Option<&'a Checkpoint>,
     observer: &'o mut dyn FnMut(FitEvent),
 }
 
 impl ShapeVisitor for Fit<'_, '_> {
-    type Output = Result<FitOutcome, TrainError>;
+    type Output = Result<(FitOutcome, Option<Checkpoint>), TrainError>;
 
     fn visit<const LATENT: usize, const HIDDEN: usize>(self) -> Self::Output {
         let Fit {
             config,
             data,
+            resume,
             observer,
         } = self;
         let mut model =
             StackedAutoencoder::<LATENT, HIDDEN>::keras_init(&mut rng(config.seed, Stream::Init));
         let examples = data.train.len() / IMAGE_PIXELS;
         let batch_size = config.batch_size.min(examples);
+        let start = resume.map_or(0, |c| c.epoch);
+        if let Some(resume) = resume {
+            if resume.config != crate::checkpoint::config_key(config) {
+                return Err(TrainError::Checkpoint(format!(
+                    "it belongs to another configuration ({})",
+                    resume.config
+                )));
+            }
+            if resume.epoch > config.epochs {
+                return Err(TrainError::Checkpoint(format!(
+                    "it is after epoch {}, beyond the {} epochs asked for",
+                    resume.epoch, config.epochs
+                )));
+            }
+            model.set_dense_layers(&restored_layers(&model.dense_layers(), resume)?)?;
+        }
         let mut stepper = Stepper::new(
             config.engine,
             &model,
@@ -147,6 +180,16 @@ impl ShapeVisitor for Fit<'_, '_> {
             config.lr,
             batch_size,
         );
+        if let Some(resume) = resume {
+            let fused = stepper.fused().ok_or_else(|| {
+                TrainError::Checkpoint("only the fused engine can be checkpointed".into())
+            })?;
+            fused
+                .import_moments(resume.optimizer_step, &resume.moments)
+                .ok_or_else(|| {
+                    TrainError::Checkpoint("its optimizer state does not fit this optimizer".into())
+                })?;
+        }
         let steps_per_epoch = examples.div_ceil(batch_size);
         let mut shuffle_rng = rng(config.seed, Stream::Shuffle);
         let mut noise = noise_lanes(config.seed, Stream::TrainNoise);
@@ -159,15 +202,37 @@ impl ShapeVisitor for Fit<'_, '_> {
             Cow::Borrowed(data.train)
         };
         let validation_inputs = validation_inputs(config, data.validation);
+        let mut history = Vec::with_capacity(config.epochs);
+        if let Some(resume) = resume {
+            // Replay the streams to where the checkpoint left them.
+            for epoch in 1..=start {
+                if config.resample == Resample::Epoch && epoch > 1 && corrupted {
+                    config
+                        .noise
+                        .apply_lanes_into(data.train, train_inputs.to_mut(), &mut noise);
+                }
+                order.shuffle(&mut shuffle_rng);
+            }
+            if shuffle_rng.get_word_pos() != resume.shuffle_position {
+                return Err(TrainError::Checkpoint(
+                    "its shuffling stream does not match this run's (another seed or data set?)"
+                        .into(),
+                ));
+            }
+            history.extend_from_slice(&resume.history);
+            if let Some((epoch, step)) = resume.diverged {
+                let outcome = diverged(model, history, epoch, step);
+                return Ok((outcome, Some(resume.clone())));
+            }
+        }
 
         observer(FitEvent::Start {
-            epochs: config.epochs,
+            epochs: config.epochs - start,
             steps_per_epoch,
         });
-        let mut history = Vec::with_capacity(config.epochs);
         let mut input = Vec::with_capacity(batch_size * IMAGE_PIXELS);
         let mut target = Vec::with_capacity(batch_size * IMAGE_PIXELS);
-        for epoch in 1..=config.epochs {
+        for epoch in start + 1..=config.epochs {
             let started = Instant::now();
             if config.resample == Resample::Epoch && epoch > 1 && corrupted {
                 config
@@ -191,7 +256,14 @@ impl ShapeVisitor for Fit<'_, '_> {
                 let loss_value = stepper.step(&mut model, &input, target)?;
                 if !loss_value.is_finite() {
                     stepper.sync(&mut model)?;
-                    return Ok(diverged(model, history, epoch, step + 1));
+                    let state = checkpoint(
+                        config,
+                        &mut stepper,
+                        &history,
+                        &shuffle_rng,
+                        (epoch, step + 1),
+                    );
+                    return Ok((diverged(model, history, epoch, step + 1), state));
                 }
                 loss_sum += f64::from(loss_value) * rows as f64;
                 observer(FitEvent::Step {
@@ -211,15 +283,83 @@ impl ShapeVisitor for Fit<'_, '_> {
             history.push(record);
             observer(FitEvent::Epoch(record));
             if val_loss.is_some_and(|v| !v.is_finite()) {
-                return Ok(diverged(model, history, epoch, steps_per_epoch));
+                let at = (epoch, steps_per_epoch);
+                let state = checkpoint(config, &mut stepper, &history, &shuffle_rng, at);
+                return Ok((diverged(model, history, epoch, steps_per_epoch), state));
             }
         }
-        Ok(FitOutcome {
+        let state = checkpoint_after(config, &mut stepper, &history, &shuffle_rng, None);
+        let outcome = FitOutcome {
             status: FitStatus::Completed,
             history,
             model: Box::new(model),
-        })
+        };
+        Ok((outcome, state))
     }
+}
+
+/// The state after `history`, for the fused engine (`None` for dfdx).
+fn checkpoint_after<const L: usize, const H: usize>(
+    config: &FitConfig,
+    stepper: &mut Stepper<L, H>,
+    history: &[EpochRecord],
+    shuffle: &rand_chacha::ChaCha8Rng,
+    diverged: Option<(usize, usize)>,
+) -> Option<Checkpoint> {
+    let net = stepper.fused()?;
+    let parameters = net
+        .layers()
+        .iter()
+        .flat_map(|l| [l.weight.clone(), l.bias.clone()])
+        .collect();
+    let (optimizer_step, moments) = net.export_moments().unwrap_or_default();
+    Some(Checkpoint {
+        config: crate::checkpoint::config_key(config),
+        epoch: history.len(),
+        history: history.to_vec(),
+        parameters,
+        optimizer_step,
+        moments,
+        shuffle_position: shuffle.get_word_pos(),
+        diverged,
+    })
+}
+
+/// The state of a run that diverged at `at` (epoch, step).
+fn checkpoint<const L: usize, const H: usize>(
+    config: &FitConfig,
+    stepper: &mut Stepper<L, H>,
+    history: &[EpochRecord],
+    shuffle: &rand_chacha::ChaCha8Rng,
+    at: (usize, usize),
+) -> Option<Checkpoint> {
+    checkpoint_after(config, stepper, history, shuffle, Some(at))
+}
+
+/// `layers` (for their shapes) with the checkpoint's parameters.
+fn restored_layers(
+    layers: &[aelab_models::DenseParams; 4],
+    resume: &Checkpoint,
+) -> Result<[aelab_models::DenseParams; 4], TrainError> {
+    let mut out = layers.clone();
+    if resume.parameters.len() != 2 * out.len() {
+        return Err(TrainError::Checkpoint(format!(
+            "it holds {} parameter lists, not {}",
+            resume.parameters.len(),
+            2 * out.len()
+        )));
+    }
+    for (j, layer) in out.iter_mut().enumerate() {
+        let (w, b) = (&resume.parameters[2 * j], &resume.parameters[2 * j + 1]);
+        if w.len() != layer.weight.len() || b.len() != layer.bias.len() {
+            return Err(TrainError::Checkpoint(format!(
+                "layer {j} has other sizes than this model's"
+            )));
+        }
+        layer.weight.clone_from(w);
+        layer.bias.clone_from(b);
+    }
+    Ok(out)
 }
 
 fn diverged<const L: usize, const H: usize>(
@@ -309,6 +449,111 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(losses(&a), losses(&b));
+    }
+
+    /// Epochs 1..=2, a checkpoint, then on to 5 gives the bits of 1..=5
+    /// straight: losses, parameters and optimizer moments.
+    #[test]
+    fn continuing_from_a_checkpoint_is_bit_identical_to_training_straight() {
+        let train = synthetic(200, 6);
+        let validation = synthetic(40, 7);
+        let data = FitData {
+            train: &train,
+            validation: &validation,
+        };
+        let noisy = Corruption {
+            kind: NoiseKind::Gaussian,
+            level: 0.4,
+        };
+        for cfg in [
+            FitConfig {
+                noise: noisy,
+                resample: Resample::Epoch,
+                ..config(OptimizerKind::Adam, 1e-3)
+            },
+            FitConfig {
+                noise: noisy,
+                ..config(OptimizerKind::Sgd, 0.5)
+            },
+        ] {
+            let full = FitConfig { epochs: 5, ..cfg };
+            let (straight, end) = fit_from(&full, data, None, &mut |_| {}).unwrap();
+            let end = end.unwrap();
+            let (_, half) =
+                fit_from(&FitConfig { epochs: 2, ..cfg }, data, None, &mut |_| {}).unwrap();
+            let half = half.unwrap();
+            assert_eq!(half.epoch, 2);
+            let mut epochs_seen = Vec::new();
+            let (resumed, again) = fit_from(&full, data, Some(&half), &mut |e| {
+                if let FitEvent::Epoch(r) = e {
+                    epochs_seen.push(r.epoch)
+                }
+            })
+            .unwrap();
+            let again = again.unwrap();
+            assert_eq!(
+                epochs_seen,
+                vec![3, 4, 5],
+                "only the missing epochs are trained"
+            );
+            let bits = |h: &[EpochRecord]| {
+                h.iter()
+                    .map(|r| {
+                        (
+                            r.epoch,
+                            r.train_loss.to_bits(),
+                            r.val_loss.map(f64::to_bits),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(bits(&straight.history), bits(&resumed.history));
+            let flat = |lists: &[Vec<f32>]| {
+                lists
+                    .iter()
+                    .flat_map(|l| l.iter().map(|x| x.to_bits()))
+                    .collect::<Vec<u32>>()
+            };
+            assert_eq!(flat(&end.parameters), flat(&again.parameters));
+            assert_eq!(flat(&end.moments), flat(&again.moments));
+            assert_eq!(end.optimizer_step, again.optimizer_step);
+            assert_eq!(end.shuffle_position, again.shuffle_position);
+            assert_eq!(
+                cfg.optimizer == OptimizerKind::Adam,
+                !end.moments.is_empty()
+            );
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_of_another_seed_or_engine_is_refused() {
+        let train = synthetic(64, 8);
+        let data = FitData {
+            train: &train,
+            validation: &[],
+        };
+        let cfg = config(OptimizerKind::Adam, 1e-3);
+        let (_, state) =
+            fit_from(&FitConfig { epochs: 1, ..cfg }, data, None, &mut |_| {}).unwrap();
+        let state = state.unwrap();
+        let other_seed = FitConfig { seed: 6, ..cfg };
+        assert!(matches!(
+            fit_from(&other_seed, data, Some(&state), &mut |_| {}),
+            Err(TrainError::Checkpoint(_))
+        ));
+        let dfdx = FitConfig {
+            engine: Engine::Dfdx,
+            ..cfg
+        };
+        assert!(matches!(
+            fit_from(&dfdx, data, Some(&state), &mut |_| {}),
+            Err(TrainError::Checkpoint(_))
+        ));
+        let sgd = config(OptimizerKind::Sgd, 0.1);
+        assert!(matches!(
+            fit_from(&sgd, data, Some(&state), &mut |_| {}),
+            Err(TrainError::Checkpoint(_))
+        ));
     }
 
     #[test]
