@@ -264,11 +264,14 @@ fn advance(
             state
         }
     };
+    // A checkpoint may be further along than this rung (a rerun of a rung
+    // whose decision was lost): the rung's metric is the one at its epochs.
+    let at = state.epoch.min(target);
     let metric = match state.diverged {
         Some(_) => None,
-        None => state
-            .history
-            .last()
+        None => at
+            .checked_sub(1)
+            .and_then(|i| state.history.get(i))
             .and_then(|r| r.val_loss)
             .filter(|v| v.is_finite()),
     };
@@ -276,7 +279,7 @@ fn advance(
         run: run.name.clone(),
         epochs: match state.diverged {
             Some((epoch, _)) => epoch,
-            None => state.epoch,
+            None => at,
         },
         metric,
         promoted: false,
