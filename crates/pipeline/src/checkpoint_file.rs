@@ -28,11 +28,13 @@ struct Header {
     moments: Vec<usize>,
 }
 
+/// An epoch's losses as their bits: JSON's decimal text read back by
+/// serde_json can miss the last bit, and a continuation must not.
 #[derive(Serialize, Deserialize)]
 struct Record {
     epoch: usize,
-    train_loss: f64,
-    val_loss: Option<f64>,
+    train_loss_bits: u64,
+    val_loss_bits: Option<u64>,
     seconds: f64,
 }
 
@@ -46,8 +48,8 @@ pub(crate) fn write_checkpoint(path: &Path, state: &Checkpoint) -> Result<()> {
             .iter()
             .map(|r| Record {
                 epoch: r.epoch,
-                train_loss: r.train_loss,
-                val_loss: r.val_loss,
+                train_loss_bits: r.train_loss.to_bits(),
+                val_loss_bits: r.val_loss.map(f64::to_bits),
                 seconds: r.seconds,
             })
             .collect(),
@@ -126,8 +128,8 @@ pub(crate) fn read_checkpoint(path: &Path) -> Result<Checkpoint> {
             .into_iter()
             .map(|r| EpochRecord {
                 epoch: r.epoch,
-                train_loss: r.train_loss,
-                val_loss: r.val_loss,
+                train_loss: f64::from_bits(r.train_loss_bits),
+                val_loss: r.val_loss_bits.map(f64::from_bits),
                 seconds: r.seconds,
             })
             .collect(),
@@ -157,6 +159,7 @@ mod tests {
                 epoch: 1,
                 train_loss: 0.25,
                 val_loss: Some(0.1 + 0.2),
+                // (checked below through its bits)
                 seconds: 1.5,
             }],
             parameters: vec![vec![1.0, -0.0, f32::MIN_POSITIVE], vec![]],

@@ -73,6 +73,7 @@ pub use experiment::{
     planned_runs, resumed_experiment, run_experiment, Destination, ExperimentOutcome, RunOptions,
 };
 pub use fetching::fetch_dataset;
+pub use halving::{read_rungs, Rung, RungTrial};
 pub use listing::{list_archives, ArchiveListing};
 pub use progress::{Bar, NoProgress, Progress};
 pub use provenance::workspace_root;

@@ -203,15 +203,9 @@ pub(crate) fn parse(
         Goal::Min,
         &[("min", Goal::Min), ("max", Goal::Max)],
     )?;
-    let halving_only = ["min_epochs", "eta", "sampler"];
-    if method != SearchMethod::Halving {
-        if let Some(key) = halving_only.iter().find(|k| table.contains_key(**k)) {
-            return Err(check.invalid(
-                &format!("search.{key}"),
-                "is a setting of successive halving; allowed only with method = \"halving\"".into(),
-            ));
-        }
-    }
+    // min_epochs, eta and sampler are halving's; other methods leave them
+    // unused, so `--set search.method=random` runs a halving spec's trials
+    // at full budget for comparison.
     let min_epochs = check
         .int("search.min_epochs", int("min_epochs")?, 1, 10_000)?
         .unwrap_or(1);
