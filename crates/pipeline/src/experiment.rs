@@ -51,7 +51,7 @@ pub struct ExperimentOutcome {
 
 /// The experiment an interrupted archive holds (for [`Destination::Resume`]).
 pub fn resumed_experiment(archive: &Path) -> Result<Experiment> {
-    crate::report::stored_experiment(archive)
+    crate::report::spec_experiment(archive)
 }
 
 /// Runs `experiment`'s runs as `options` says.

@@ -75,6 +75,26 @@ pub fn read_rungs(archive: &Path) -> Result<Vec<Rung>> {
     }
 }
 
+/// Sets each trial's `train.epochs` to the epochs it reached in the rungs
+/// `archive` decided (nothing for other experiments).
+pub(crate) fn apply_reached(experiment: &mut Experiment, archive: &Path) -> Result<()> {
+    let halving = experiment
+        .search
+        .as_ref()
+        .is_some_and(|s| s.method == aelab_spec::SearchMethod::Halving);
+    if !halving {
+        return Ok(());
+    }
+    for rung in read_rungs(archive)? {
+        for t in &rung.trials {
+            if let Some(run) = experiment.runs.iter_mut().find(|r| r.name == t.run) {
+                run.train.epochs = t.epochs.max(1);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs every rung of `search` over `experiment`'s trials into `archive`
 /// (resuming what an earlier attempt left); returns the trials as runs
 /// with the epochs each reached, and the checkpoint folder to execute

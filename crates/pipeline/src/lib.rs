@@ -50,6 +50,7 @@ mod report;
 mod reproduce;
 mod run_figures;
 mod schedule;
+mod search_report;
 mod selection;
 mod slurm;
 mod sweep_charts;

@@ -56,7 +56,14 @@ fn decisions(rungs: &[Rung]) -> Vec<Vec<(String, usize, Option<u64>, bool)>> {
         .map(|r| {
             r.trials
                 .iter()
-                .map(|t| (t.run.clone(), t.epochs, t.metric.map(f64::to_bits), t.promoted))
+                .map(|t| {
+                    (
+                        t.run.clone(),
+                        t.epochs,
+                        t.metric.map(f64::to_bits),
+                        t.promoted,
+                    )
+                })
                 .collect()
         })
         .collect()
@@ -122,7 +129,10 @@ fn halving_promotes_the_best_third_and_continues_bit_identically() {
         .map(|r| r.val_loss.unwrap().to_bits())
         .collect();
     let archived = val_losses(&two.archive.join("runs").join(winner).join("metrics.csv"));
-    assert_eq!(archived.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), straight);
+    assert_eq!(
+        archived.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        straight
+    );
     let summary = two.summaries.iter().find(|s| &s.run == winner).unwrap();
     assert_eq!(summary.val_bce.map(f64::to_bits), straight.last().copied());
 
@@ -134,7 +144,10 @@ fn halving_promotes_the_best_third_and_continues_bit_identically() {
         },
         1,
     );
-    assert_eq!(decisions(&read_rungs(&one.archive).unwrap()), decisions(&rungs));
+    assert_eq!(
+        decisions(&read_rungs(&one.archive).unwrap()),
+        decisions(&rungs)
+    );
 
     // Lose the later rungs and every run: a resume finishes the same.
     for r in 1..3 {
@@ -142,7 +155,10 @@ fn halving_promotes_the_best_third_and_continues_bit_identically() {
     }
     std::fs::remove_dir_all(one.archive.join("runs")).unwrap();
     let resumed = run(&spec, Destination::Resume(one.archive.clone()), 2);
-    assert_eq!(decisions(&read_rungs(&resumed.archive).unwrap()), decisions(&rungs));
+    assert_eq!(
+        decisions(&read_rungs(&resumed.archive).unwrap()),
+        decisions(&rungs)
+    );
     let bits = |o: &aelab_pipeline::ExperimentOutcome| {
         let mut v: Vec<(String, Option<u64>)> = o
             .summaries

@@ -239,14 +239,15 @@ impl Experiment {
                             value,
                         }];
                         let at = format!("search.{key}");
-                        let drawn = expand::to_override(path, &at, &point).map_err(|e| match e {
-                            SpecError::Invalid { path, message, .. } => SpecError::Invalid {
-                                path,
-                                key: at.clone(),
-                                message,
-                            },
-                            other => other,
-                        })?;
+                        let drawn =
+                            expand::to_override(path, &at, &point).map_err(|e| match e {
+                                SpecError::Invalid { path, message, .. } => SpecError::Invalid {
+                                    path,
+                                    key: at.clone(),
+                                    message,
+                                },
+                                other => other,
+                            })?;
                         if drawn.name.is_some()
                             || drawn.description.is_some()
                             || drawn.data.is_some()

@@ -49,7 +49,13 @@ fn trials_are_runs_with_their_drawn_values_and_the_same_spec_draws_the_same() {
     let keys: Vec<&str> = search.space.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         keys,
-        ["model.latent", "noise.kind", "noise.level", "train.lr", "train.optimizer"]
+        [
+            "model.latent",
+            "noise.kind",
+            "noise.level",
+            "train.lr",
+            "train.optimizer"
+        ]
     );
     for run in &a.runs {
         assert!((1e-4..=3.0).contains(&run.train.lr), "{}", run.train.lr);
@@ -63,7 +69,11 @@ fn trials_are_runs_with_their_drawn_values_and_the_same_spec_draws_the_same() {
     }
     assert!(a.swept.contains(&"train.lr".to_string()));
     // Both optimizers and several latent sizes come up in 12 draws.
-    let sgd = a.runs.iter().filter(|r| r.train.optimizer == OptimizerName::Sgd).count();
+    let sgd = a
+        .runs
+        .iter()
+        .filter(|r| r.train.optimizer == OptimizerName::Sgd)
+        .count();
     assert!((1..12).contains(&sgd), "{sgd}");
     // Another seed, other trials.
     let c = parse(&SEARCH.replace("seed = 3", "seed = 4")).unwrap();
@@ -151,7 +161,13 @@ fn halving_settings_and_set_overrides() {
     let random = parse_with(text, &["search.method=random", "search.trials=5"]).unwrap();
     assert_eq!(random.runs.len(), 5);
     // The same trials under either method: halving only decides how far each goes.
-    let lrs = |e: &Experiment| e.runs.iter().take(5).map(|r| r.train.lr).collect::<Vec<_>>();
+    let lrs = |e: &Experiment| {
+        e.runs
+            .iter()
+            .take(5)
+            .map(|r| r.train.lr)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(lrs(&random), lrs(&exp));
 }
 
