@@ -188,6 +188,7 @@ pub fn trial_curves(
             .y_desc(y_label)
             .label_style((fonts::FAMILY, 15))
             .axis_desc_style((fonts::FAMILY, 17))
+            .x_labels(8)
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_label_formatter(&|y| format!("{y:.4}"))
             .light_line_style(WHITE.mix(0.0))
@@ -195,10 +196,16 @@ pub fn trial_curves(
             .map_err(|e| e.to_string())?;
         let clip = |p: &(f64, f64)| (p.0, p.1.min(y_max + pad));
         for c in curves.iter().filter(|c| !c.finished) {
-            let style = RGBColor(160, 160, 160).mix(0.6).stroke_width(1);
+            let style = RGBColor(150, 150, 150).mix(0.6).stroke_width(1);
             chart
                 .draw_series(LineSeries::new(finite(c).iter().map(clip), style))
                 .map_err(|e| e.to_string())?;
+            // The last point, so a trial stopped after one epoch shows too.
+            if let Some(last) = finite(c).last() {
+                chart
+                    .draw_series(std::iter::once(Circle::new(clip(last), 3, style.filled())))
+                    .map_err(|e| e.to_string())?;
+            }
         }
         for (i, c) in curves.iter().filter(|c| c.finished).enumerate() {
             let color = palette::color(i);
