@@ -101,7 +101,7 @@ pub fn run_experiment(
     let halved;
     let (experiment, checkpoints) = match &experiment.search {
         Some(search) if search.method == SearchMethod::Halving => {
-            if options.shard.is_some() {
+            if options.shard.is_some_and(|s| s.count > 1) {
                 return Err(PipelineError::Other(
                     "a halving search cannot be sharded: each rung needs every trial of the one before".into(),
                 ));
