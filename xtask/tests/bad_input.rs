@@ -50,12 +50,13 @@ fn bad_searches_exit_2_naming_file_key_and_what_is_allowed() {
     let lr = "\"train.lr\" = { log_uniform = [1e-3, 1.0] }";
     for (search, key, allowed) in [
         (
-            format!("method = \"random\"\ntrials = 3\n\"train.lr\" = {{ uniform = [2.0, 1.0] }}"),
+            "method = \"random\"\ntrials = 3\n\"train.lr\" = { uniform = [2.0, 1.0] }".to_string(),
             "search.train.lr.uniform",
             "low < high",
         ),
         (
-            format!("method = \"random\"\ntrials = 3\n\"train.lr\" = {{ log_uniform = [0, 1.0] }}"),
+            "method = \"random\"\ntrials = 3\n\"train.lr\" = { log_uniform = [0, 1.0] }"
+                .to_string(),
             "search.train.lr.log_uniform",
             "0 < low < high",
         ),

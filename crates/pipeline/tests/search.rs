@@ -49,8 +49,11 @@ fn run(spec: &Path, destination: Destination, jobs: usize) -> aelab_pipeline::Ex
     run_experiment(&experiment, &options, Observe::quiet()).unwrap()
 }
 
+/// A trial at a rung: name, epochs, metric bits, promoted.
+type Decision = (String, usize, Option<u64>, bool);
+
 /// Each rung's trials with their metric bits and promotions.
-fn decisions(rungs: &[Rung]) -> Vec<Vec<(String, usize, Option<u64>, bool)>> {
+fn decisions(rungs: &[Rung]) -> Vec<Vec<Decision>> {
     rungs
         .iter()
         .map(|r| {

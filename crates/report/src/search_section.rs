@@ -23,6 +23,9 @@ pub struct RungRow {
     pub best: Option<f64>,
 }
 
+/// The best trial at full budget: its name, metric and searched settings.
+pub type BestTrial = (String, f64, Vec<(String, String)>);
+
 /// What the report says about a search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchSection {
@@ -33,7 +36,7 @@ pub struct SearchSection {
     /// Halving's rungs; empty for other methods.
     pub rungs: Vec<RungRow>,
     /// The best trial at full budget: name, metric, searched settings.
-    pub best: Option<(String, f64, Vec<(String, String)>)>,
+    pub best: Option<BestTrial>,
     /// Epochs trained, and what every trial at full budget would take.
     pub epochs_spent: usize,
     pub epochs_full: usize,
