@@ -131,6 +131,22 @@ pub fn run_experiment(
         checkpoints.as_deref(),
     )?;
 
+    // Every trial complete: the checkpoints have served (they are most of
+    // a search's bytes); the rung records stay.
+    if let Some(dir) = &checkpoints {
+        let manifest = archive.manifest()?;
+        let done = experiment.runs.iter().all(|r| {
+            manifest.runs.iter().any(|m| {
+                m.name == r.name && matches!(m.status, RunStatus::Ok | RunStatus::Diverged)
+            })
+        });
+        if done {
+            std::fs::remove_dir_all(dir)
+                .map_err(|e| PipelineError::io("cannot remove the checkpoints", dir, e))?;
+            tracing::info!("every trial is complete; removed {}", dir.display());
+        }
+    }
+
     let report = match options.shard {
         Some(shard) => {
             archive.finish()?;

@@ -139,6 +139,9 @@ fn halving_promotes_the_best_third_and_continues_bit_identically() {
     let summary = two.summaries.iter().find(|s| &s.run == winner).unwrap();
     assert_eq!(summary.val_bce.map(f64::to_bits), straight.last().copied());
 
+    // The checkpoints are gone once every trial is complete.
+    assert!(!two.archive.join("search/checkpoints").exists());
+
     // One job at a time decides the same.
     let one = run(
         &spec,
