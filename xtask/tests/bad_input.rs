@@ -41,6 +41,70 @@ fn spec_errors_exit_2_naming_file_and_key() {
 }
 
 #[test]
+fn bad_searches_exit_2_naming_file_key_and_what_is_allowed() {
+    let spec = |search: &str| {
+        format!(
+            "name = \"s\"\n[train]\nepochs = 5\n[sweep]\n\"noise.level\" = [0.1, 0.2]\n[search]\n{search}\n"
+        )
+    };
+    let lr = "\"train.lr\" = { log_uniform = [1e-3, 1.0] }";
+    for (search, key, allowed) in [
+        (
+            "method = \"random\"\ntrials = 3\n\"train.lr\" = { uniform = [2.0, 1.0] }".to_string(),
+            "search.train.lr.uniform",
+            "low < high",
+        ),
+        (
+            "method = \"random\"\ntrials = 3\n\"train.lr\" = { log_uniform = [0, 1.0] }"
+                .to_string(),
+            "search.train.lr.log_uniform",
+            "0 < low < high",
+        ),
+        (
+            format!("method = \"random\"\ntrials = 0\n{lr}"),
+            "search.trials",
+            "1..=10000",
+        ),
+        (
+            format!("method = \"random\"\ntrials = 10001\n{lr}"),
+            "search.trials",
+            "1..=10000",
+        ),
+        (
+            format!("method = \"halving\"\ntrials = 9\neta = 1\n{lr}"),
+            "search.eta",
+            "2..=100",
+        ),
+        (
+            format!("method = \"halving\"\ntrials = 9\nmin_epochs = 6\n{lr}"),
+            "search.min_epochs",
+            "1..=5",
+        ),
+        (
+            format!("method = \"random\"\ntrials = 9\nmetric = \"test_bce\"\n{lr}"),
+            "search.metric",
+            "\"val_bce\"",
+        ),
+        (
+            "method = \"random\"\ntrials = 9\n\"noise.level\" = { uniform = [0.1, 0.5] }"
+                .to_string(),
+            "search.noise.level",
+            "searched or swept",
+        ),
+    ] {
+        let (code, stderr, tmp) = run(&spec(&search), &[]);
+        assert_eq!(code, 2, "{search}: {stderr}");
+        assert!(
+            stderr.contains("bad.toml")
+                && stderr.contains(&format!("`{key}`"))
+                && stderr.contains(allowed),
+            "{search}: {stderr}"
+        );
+        assert!(!tmp.path().join("results").exists(), "{search}: no archive");
+    }
+}
+
+#[test]
 fn missing_data_says_what_to_do() {
     let (code, stderr, _tmp) = run("name = \"x\"\n[data]\ndir = \"/no/such/mnist\"\n", &[]);
     assert_eq!(code, 2, "{stderr}");

@@ -21,12 +21,24 @@ use crate::dataset::Dataset;
 use crate::evaluate::{evaluate, Evaluation};
 use crate::identity::{resolved, run_identity};
 use crate::run_figures::run_figures;
-use crate::train_run::{median, train_autoencoder};
+use crate::train_run::{median, train_autoencoder_from};
 use crate::{Observe, PipelineError, Result};
 
 /// Runs `run` on `data`, writing into `dir` (created here); returns the
 /// summary it wrote last.
 pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path, observe: Observe) -> Result<Summary> {
+    execute_from(run, data, dir, observe, None)
+}
+
+/// [`execute`], continuing training from the run's checkpoint in
+/// `checkpoints` (`<run>.ckpt`, see `halving.rs`) when there is one.
+pub(crate) fn execute_from(
+    run: &RunConfig,
+    data: &Dataset,
+    dir: &Path,
+    observe: Observe,
+    checkpoints: Option<&Path>,
+) -> Result<Summary> {
     #[cfg(feature = "fault-injection")]
     crate::faults::trip(&run.name);
     std::fs::create_dir_all(dir).map_err(|e| PipelineError::io("cannot create", dir, e))?;
@@ -40,7 +52,12 @@ pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path, observe: Observe) ->
     let (model, history, status): (Box<dyn Reconstructor>, Vec<EpochRecord>, FitStatus) =
         match run.model.kind {
             ModelKind::Autoencoder => {
-                let outcome = train_autoencoder(run, data, observe)?;
+                let resume = checkpoints
+                    .map(|d| crate::halving::checkpoint_path(d, &run.name))
+                    .filter(|p| p.exists())
+                    .map(|p| crate::checkpoint_file::read_checkpoint(&p))
+                    .transpose()?;
+                let (outcome, _) = train_autoencoder_from(run, data, resume.as_ref(), observe)?;
                 (outcome.model, outcome.history, outcome.status)
             }
             ModelKind::Pca => {

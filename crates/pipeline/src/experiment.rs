@@ -6,12 +6,12 @@
 use std::path::{Path, PathBuf};
 
 use aelab_archive::{ArchiveWriter, RunCache, RunStatus, Summary};
-use aelab_spec::{Experiment, RunConfig};
+use aelab_spec::{Experiment, RunConfig, SearchMethod};
 
 use crate::manifest::new_manifest;
 use crate::report::{build_report, flatten_settings};
 use crate::selection::Shard;
-use crate::{dataset, schedule, Observe, PipelineError, Result};
+use crate::{dataset, halving, schedule, Observe, PipelineError, Result};
 
 /// Where an experiment's results go.
 #[derive(Debug, Clone)]
@@ -51,7 +51,7 @@ pub struct ExperimentOutcome {
 
 /// The experiment an interrupted archive holds (for [`Destination::Resume`]).
 pub fn resumed_experiment(archive: &Path) -> Result<Experiment> {
-    crate::report::stored_experiment(archive)
+    crate::report::spec_experiment(archive)
 }
 
 /// Runs `experiment`'s runs as `options` says.
@@ -96,12 +96,56 @@ pub fn run_experiment(
         archive.dir.display()
     );
 
+    // A halving search trains rung by rung first; its trials then run as
+    // ordinary runs with the epochs they reached, from their checkpoints.
+    let halved;
+    let (experiment, checkpoints) = match &experiment.search {
+        Some(search) if search.method == SearchMethod::Halving => {
+            if options.shard.is_some_and(|s| s.count > 1) {
+                return Err(PipelineError::Other(
+                    "a halving search cannot be sharded: each rung needs every trial of the one before".into(),
+                ));
+            }
+            let (runs, checkpoints) =
+                halving::run_rungs(experiment, search, &data, &archive.dir, jobs, observe)?;
+            halved = Experiment {
+                runs,
+                ..experiment.clone()
+            };
+            (&halved, Some(checkpoints))
+        }
+        _ => (experiment, None),
+    };
     let todo = unfinished_runs(experiment, &archive, options.shard)?;
     let cache = match (options.force, archive.dir.parent()) {
         (false, Some(parent)) => RunCache::scan(parent, &archive.dir),
         _ => RunCache::default(),
     };
-    let summaries = schedule::execute_all(&todo, &data, &archive, &cache, jobs, observe)?;
+    let summaries = schedule::execute_all(
+        &todo,
+        &data,
+        &archive,
+        &cache,
+        jobs,
+        observe,
+        checkpoints.as_deref(),
+    )?;
+
+    // Every trial complete: the checkpoints have served (they are most of
+    // a search's bytes); the rung records stay.
+    if let Some(dir) = &checkpoints {
+        let manifest = archive.manifest()?;
+        let done = experiment.runs.iter().all(|r| {
+            manifest.runs.iter().any(|m| {
+                m.name == r.name && matches!(m.status, RunStatus::Ok | RunStatus::Diverged)
+            })
+        });
+        if done {
+            std::fs::remove_dir_all(dir)
+                .map_err(|e| PipelineError::io("cannot remove the checkpoints", dir, e))?;
+            tracing::info!("every trial is complete; removed {}", dir.display());
+        }
+    }
 
     let report = match options.shard {
         Some(shard) => {

@@ -28,6 +28,7 @@
 //! nothing: progress goes to a [`Progress`] the caller supplies, log lines
 //! to `tracing`, and results come back as values.
 
+mod checkpoint_file;
 mod choosing;
 mod compare;
 mod dataset;
@@ -38,6 +39,7 @@ mod execute;
 mod experiment;
 mod fetching;
 mod figures;
+mod halving;
 mod identity;
 mod latent_views;
 mod listing;
@@ -48,6 +50,7 @@ mod report;
 mod reproduce;
 mod run_figures;
 mod schedule;
+mod search_report;
 mod selection;
 mod slurm;
 mod sweep_charts;
@@ -72,6 +75,7 @@ pub use experiment::{
     planned_runs, resumed_experiment, run_experiment, Destination, ExperimentOutcome, RunOptions,
 };
 pub use fetching::fetch_dataset;
+pub use halving::{read_rungs, Rung, RungTrial};
 pub use listing::{list_archives, ArchiveListing};
 pub use progress::{Bar, NoProgress, Progress};
 pub use provenance::workspace_root;

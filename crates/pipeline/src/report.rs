@@ -49,19 +49,39 @@ pub fn rebuild_report(dir: &Path, detail: &[String]) -> Result<ReportOutcome> {
 /// manifest's overrides, relative paths anchored at the original spec.
 pub fn stored_experiment(dir: &Path) -> Result<Experiment> {
     let manifest = Manifest::read_archive(dir)?;
+    let mut experiment = parsed_experiment(dir, &manifest)?;
+    // A halving search's trials ran to the epochs they reached.
+    crate::halving::apply_reached(&mut experiment, dir)?;
+    // The runs the archive holds (an `--only` run archives a subset).
+    experiment
+        .runs
+        .retain(|r| manifest.runs.iter().any(|m| m.name == r.name));
+    Ok(experiment)
+}
+
+/// The spec an archive holds as written (a halving search's trials at full
+/// budget, as a resume needs them).
+pub(crate) fn spec_experiment(dir: &Path) -> Result<Experiment> {
+    let manifest = Manifest::read_archive(dir)?;
+    let mut experiment = parsed_experiment(dir, &manifest)?;
+    experiment
+        .runs
+        .retain(|r| manifest.runs.iter().any(|m| m.name == r.name));
+    Ok(experiment)
+}
+
+fn parsed_experiment(dir: &Path, manifest: &Manifest) -> Result<Experiment> {
     let spec = dir.join("experiment.toml");
     let text =
         std::fs::read_to_string(&spec).map_err(|e| aelab_archive::ArchiveError::NotAnArchive {
             path: dir.to_path_buf(),
             message: format!("cannot read experiment.toml: {e}"),
         })?;
-    let mut experiment =
-        Experiment::parse_with(Path::new(&manifest.spec), &text, &manifest.overrides)?;
-    // The runs the archive holds (an `--only` run archives a subset).
-    experiment
-        .runs
-        .retain(|r| manifest.runs.iter().any(|m| m.name == r.name));
-    Ok(experiment)
+    Ok(Experiment::parse_with(
+        Path::new(&manifest.spec),
+        &text,
+        &manifest.overrides,
+    )?)
 }
 
 /// Gives the best configurations of a light sweep (and the runs named in
@@ -91,10 +111,11 @@ pub fn build_report(
         tracing::warn!("no PCA baseline in the report: {e}");
         None
     });
-    write_report(
-        &archive.dir,
-        &report_input(experiment, archive, data, reports, figures, baseline)?,
-    )?;
+    let search =
+        crate::search_report::search_section(experiment, &archive.dir, &reports, &histories)?;
+    let mut input = report_input(experiment, archive, data, reports, figures, baseline)?;
+    input.search = search;
+    write_report(&archive.dir, &input)?;
     Ok(archive.finish()?)
 }
 
@@ -156,6 +177,7 @@ fn report_input(
         runs,
         figures,
         baseline,
+        search: None,
     })
 }
 

@@ -14,7 +14,7 @@ use aelab_archive::{ArchiveWriter, RunCache, RunStatus, Summary};
 use aelab_spec::RunConfig;
 
 use crate::dataset::Dataset;
-use crate::execute::execute;
+use crate::execute::execute_from;
 use crate::identity::run_identity;
 use crate::{Observe, PipelineError, Result};
 
@@ -27,6 +27,7 @@ pub fn execute_all(
     cache: &RunCache,
     jobs: usize,
     observe: Observe,
+    checkpoints: Option<&Path>,
 ) -> Result<Vec<Summary>> {
     let overall = observe
         .progress
@@ -40,7 +41,7 @@ pub fn execute_all(
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(run) = runs.get(i) else { break };
                 let dir = archive.run_dir(&run.name);
-                let summary = run_one(run, data, &dir, cache, observe);
+                let summary = run_one(run, data, &dir, cache, observe, checkpoints);
                 let status = summary.status.unwrap_or(RunStatus::Failed);
                 if let Err(e) = archive.set_run_status(&run.name, status) {
                     lock(&manifest_error).get_or_insert(e.into());
@@ -73,11 +74,12 @@ fn run_one(
     dir: &Path,
     cache: &RunCache,
     observe: Observe,
+    checkpoints: Option<&Path>,
 ) -> Summary {
     let attempt = catch_unwind(AssertUnwindSafe(|| {
         match cache.reuse(&run_identity(run, data), dir)? {
             Some(summary) => Ok(summary),
-            None => execute(run, data, dir, observe),
+            None => execute_from(run, data, dir, observe, checkpoints),
         }
     }));
     let error = match attempt {

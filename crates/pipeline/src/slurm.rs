@@ -44,10 +44,19 @@ pub fn write_slurm_job(
     spec: &Path,
     options: &SlurmOptions,
 ) -> Result<SlurmJob> {
-    let shards = options
-        .shards
-        .unwrap_or(experiment.runs.len())
-        .clamp(1, experiment.runs.len().max(1));
+    // A halving search's rungs wait on each other: one task runs them all
+    // (resumable), until per-rung arrays exist.
+    let halving = experiment
+        .search
+        .as_ref()
+        .is_some_and(|s| s.method == aelab_spec::SearchMethod::Halving);
+    let shards = match halving {
+        true => 1,
+        false => options
+            .shards
+            .unwrap_or(experiment.runs.len())
+            .clamp(1, experiment.runs.len().max(1)),
+    };
     let archive = create_archive(
         &options.results_dir,
         &experiment.name,
@@ -123,7 +132,42 @@ fn make_executable(path: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::shell_quote;
+    use super::*;
+
+    /// A halving search's rungs depend on each other: its array has one
+    /// task, which runs every rung; a sweep gets one task per run.
+    #[test]
+    fn a_halving_search_gets_one_task_and_a_sweep_one_per_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spec = tmp.path().join("s.toml");
+        let text = |search: &str| {
+            format!("name = \"s\"\n[train]\nepochs = 9\n{search}\n[sweep]\n\"noise.level\" = [0.1, 0.2, 0.3]\n[noise]\nkind = \"gaussian\"\n")
+        };
+        let options = SlurmOptions {
+            partition: None,
+            time: "00:10:00".into(),
+            cpus_per_task: 2,
+            shards: None,
+            overrides: Vec::new(),
+            results_dir: tmp.path().join("results"),
+            executable: "/bin/true".into(),
+            working_dir: tmp.path().to_path_buf(),
+        };
+        for (search, tasks) in [
+            ("", "--array=1-3"),
+            (
+                "[search]\nmethod = \"halving\"\ntrials = 4\n\"train.lr\" = { log_uniform = [1e-3, 1e-1] }",
+                "--array=1-1",
+            ),
+        ] {
+            std::fs::write(&spec, text(search)).unwrap();
+            let experiment = Experiment::load(&spec).unwrap();
+            let job = write_slurm_job(&experiment, &spec, &options).unwrap();
+            let array = std::fs::read_to_string(job.archive.join("slurm/array.sbatch")).unwrap();
+            assert!(array.contains(tasks), "{array}");
+            std::thread::sleep(std::time::Duration::from_millis(1100)); // a new archive stamp
+        }
+    }
 
     #[test]
     fn quotes_survive_bash() {

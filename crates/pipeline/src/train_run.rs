@@ -4,7 +4,9 @@
 
 use aelab_data::noise::Corruption;
 use aelab_spec::{EngineName, OptimizerName, ResampleName, RunConfig};
-use aelab_train::{fit, Engine, FitConfig, FitData, FitEvent, FitOutcome, OptimizerKind, Resample};
+use aelab_train::{
+    fit_from, Checkpoint, Engine, FitConfig, FitData, FitEvent, FitOutcome, OptimizerKind, Resample,
+};
 
 use crate::dataset::Dataset;
 use crate::{Observe, PipelineError, Result};
@@ -42,13 +44,19 @@ pub fn fit_config(run: &RunConfig, pixels: usize) -> FitConfig {
     }
 }
 
-/// Trains `run`'s autoencoder on `data`, showing a bar of steps and
-/// logging each epoch.
-pub fn train_autoencoder(run: &RunConfig, data: &Dataset, observe: Observe) -> Result<FitOutcome> {
+/// Trains `run`'s autoencoder on `data` (from `resume`, a state of this
+/// run after fewer epochs, when given), showing a bar of steps and logging
+/// each epoch; also returns the state at the end (fused engine).
+pub(crate) fn train_autoencoder_from(
+    run: &RunConfig,
+    data: &Dataset,
+    resume: Option<&Checkpoint>,
+    observe: Observe,
+) -> Result<(FitOutcome, Option<Checkpoint>)> {
     let config = fit_config(run, data.pixels());
     let mut bar = None;
     let name = run.name.clone();
-    let outcome = fit_on_training_threads(&config, data, &mut |event| match event {
+    let outcome = fit_from_on_training_threads(&config, data, resume, &mut |event| match event {
         FitEvent::Start {
             epochs,
             steps_per_epoch,
@@ -94,6 +102,17 @@ pub fn fit_on_training_threads(
     data: &Dataset,
     observer: &mut (dyn FnMut(FitEvent) + Send),
 ) -> Result<FitOutcome> {
+    Ok(fit_from_on_training_threads(config, data, None, observer)?.0)
+}
+
+/// [`fit_on_training_threads`] from a checkpoint, returning the state at
+/// the end too.
+pub(crate) fn fit_from_on_training_threads(
+    config: &FitConfig,
+    data: &Dataset,
+    resume: Option<&Checkpoint>,
+    observer: &mut (dyn FnMut(FitEvent) + Send),
+) -> Result<(FitOutcome, Option<Checkpoint>)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(TRAIN_THREADS)
         .build()
@@ -102,7 +121,7 @@ pub fn fit_on_training_threads(
         train: &data.train,
         validation: &data.validation,
     };
-    Ok(pool.install(|| fit(config, data, observer))?)
+    Ok(pool.install(|| fit_from(config, data, resume, observer))?)
 }
 
 /// The median of `values`, if any.

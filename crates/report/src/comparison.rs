@@ -31,6 +31,8 @@ pub struct ReportInput {
     pub figures: Vec<Figure>,
     /// The linear baseline's embedding quality, shown beside the runs'.
     pub baseline: Option<Baseline>,
+    /// The search's section, when the spec has a `[search]`.
+    pub search: Option<crate::SearchSection>,
 }
 
 /// Embedding quality of a reference that is not a run (PCA codes of the
@@ -482,6 +484,7 @@ pub(crate) mod tests {
                 latent_knn5_acc: 0.95,
                 latent_trust5: 0.9,
             }),
+            search: None,
         }
     }
 

@@ -201,6 +201,9 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path, out: &mut dyn Write) {
     if c.pair.is_some() {
         toc.push(("pair".into(), "Two runs side by side".into()));
     }
+    if input.search.is_some() {
+        toc.push(("search".into(), "Search".into()));
+    }
     if !input.figures.is_empty() {
         toc.push(("figures".into(), "All runs together".into()));
     }
@@ -356,6 +359,10 @@ pub(crate) fn render(c: &Comparison<'_>, dir: &Path, out: &mut dyn Write) {
                 let _ = writeln!(out, "</div>");
             }
         }
+    }
+
+    if let Some(search) = &input.search {
+        search.html(out, &|out, f| figure(out, dir, f));
     }
 
     if !input.figures.is_empty() {

@@ -23,6 +23,7 @@ mod line_plot;
 mod markdown;
 mod metrics;
 mod palette;
+mod search_section;
 mod statistics;
 mod sweep_plots;
 mod written;
@@ -36,6 +37,7 @@ pub use error::ReportError;
 pub use groups::{seed_groups, SeedGroup};
 pub use line_plot::{line_chart, line_chart_with_spread, Series, SpreadStyle, XAxis};
 pub use metrics::{Better, Metric, METRICS};
+pub use search_section::{trial_curves, RungRow, SearchSection, TrialCurve};
 pub use statistics::{
     format_p, spread, student_t_cdf, student_t_quantile, welch_t_test, Spread, Welch,
 };

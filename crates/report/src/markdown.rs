@@ -20,6 +20,10 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
         let _ = writeln!(out, "- {v}");
     }
 
+    if let Some(search) = &input.search {
+        search.markdown(&mut out);
+    }
+
     let _ = writeln!(out, "\n## Runs\n");
     let mut header = vec!["run".to_string(), "status".to_string()];
     header.extend(c.setting_keys.iter().map(|k| format!("`{k}`")));

@@ -22,6 +22,8 @@ pub struct Experiment {
     pub swept: Vec<String>,
     /// The `--set key=value` overrides applied, as given.
     pub overrides: Vec<String>,
+    /// The `[search]`, if the spec has one: its runs are its trials.
+    pub search: Option<crate::search::SearchConfig>,
 }
 
 /// One run, fully resolved.

@@ -28,7 +28,9 @@ mod error;
 mod expand;
 mod parse;
 mod raw;
+mod search;
 mod sections;
+mod sobol;
 
 pub use config::AUTO_FULL_RUNS;
 pub use config::{
@@ -38,3 +40,4 @@ pub use config::{
 };
 pub use error::SpecError;
 pub use expand::{flatten_toml, MAX_RUNS};
+pub use search::{Distribution, Goal, Sampler, SearchConfig, SearchMethod, MAX_TRIALS};

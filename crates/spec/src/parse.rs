@@ -52,10 +52,18 @@ impl Experiment {
                     path: path.to_path_buf(),
                     message: e.message().to_string(),
                 })?;
-        let assignments = overrides
+        let mut assignments = overrides
             .iter()
             .map(|o| expand::parse_set(path, o))
             .collect::<Result<Vec<_>, _>>()?;
+        // `--set search.method=random` edits the [search] table itself.
+        let mut search_table = raw.search.clone();
+        for a in assignments.iter().filter(|a| a.key.starts_with("search.")) {
+            let setting = &a.key["search.".len()..];
+            let table = search_table.get_or_insert_with(toml::Table::new);
+            table.insert(setting.to_string(), a.value.clone());
+        }
+        assignments.retain(|a| !a.key.starts_with("search."));
         let set = expand::to_override(path, "--set", &assignments)?;
         let set_keys: Vec<String> = assignments.iter().map(|a| a.key.clone()).collect();
         let set_key = |k: &str| {
@@ -174,19 +182,39 @@ impl Experiment {
                 own_sweep,
             });
         }
+        let all_swept: Vec<String> = units
+            .iter()
+            .flat_map(|u| u.sweep.iter().map(|(k, _)| k.clone()))
+            .collect();
+        let search = search_table
+            .as_ref()
+            .map(|t| crate::search::parse(&check, t, &all_swept))
+            .transpose()?;
+        let trials = match &search {
+            Some(search) => crate::search::draw(search, base_seed),
+            None => vec![Vec::new()],
+        };
+        let (limit, limit_key) = match &search {
+            Some(_) => (crate::search::MAX_TRIALS as usize, "search.trials"),
+            None => (expand::MAX_RUNS, "sweep"),
+        };
         let total: usize = units
             .iter()
-            .map(|u| expand::count(&u.sweep).saturating_mul(u.repeats))
+            .map(|u| {
+                expand::count(&u.sweep)
+                    .saturating_mul(u.repeats)
+                    .saturating_mul(trials.len())
+            })
             .fold(0, usize::saturating_add);
-        if total > expand::MAX_RUNS {
+        if total > limit {
             return Err(check.invalid(
-                "sweep",
+                limit_key,
                 format!(
-                    "the spec expands to {total} runs, more than the limit of {}; sweep fewer values or repeat less",
-                    expand::MAX_RUNS
+                    "the spec expands to {total} runs, more than the limit of {limit}; sweep fewer values, search fewer trials or repeat less"
                 ),
             ));
         }
+        let trial_width = trials.len().to_string().len();
 
         let base = raw.sections();
         let mut runs = Vec::new();
@@ -202,12 +230,70 @@ impl Experiment {
                 origins.set(unit.keys.iter().cloned(), at);
                 check.seed(&format!("{at}.seed"), unit.seed)?;
             }
-            for point in expand::combinations(&unit.sweep) {
+            if let Some(search) = &search {
+                // Every value a distribution can give must pass the checks.
+                for (key, distribution) in &search.space {
+                    for value in distribution.extremes() {
+                        let point = [expand::Assignment {
+                            key: key.clone(),
+                            value,
+                        }];
+                        let at = format!("search.{key}");
+                        let drawn =
+                            expand::to_override(path, &at, &point).map_err(|e| match e {
+                                SpecError::Invalid { path, message, .. } => SpecError::Invalid {
+                                    path,
+                                    key: at.clone(),
+                                    message,
+                                },
+                                other => other,
+                            })?;
+                        if drawn.name.is_some()
+                            || drawn.description.is_some()
+                            || drawn.data.is_some()
+                            || drawn.repeats.is_some()
+                        {
+                            return Err(check.invalid(&at, "name, description, data and repeats cannot be searched; allowed: keys of model, train, noise, eval, and seed".into()));
+                        }
+                        let mut origins = origins.clone();
+                        origins.set([key.clone()], "search");
+                        let sections = base
+                            .clone()
+                            .overlay(unit.sections.clone())
+                            .overlay(drawn.sections());
+                        let probe = RunUnit {
+                            experiment: name.clone(),
+                            name: unit.name.clone(),
+                            description: None,
+                            seed: base_seed,
+                            variant: unit.name.clone(),
+                            group: unit.name.clone(),
+                            sweep: Vec::new(),
+                        };
+                        check.run(probe, &data, sections, &origins)?;
+                    }
+                }
+            }
+            for (grid, trial) in expand::combinations(&unit.sweep)
+                .into_iter()
+                .flat_map(|p| trials.iter().enumerate().map(move |t| (p.clone(), t)))
+            {
+                let (trial_index, drawn) = trial;
+                let trial_suffix = match &search {
+                    Some(_) => format!(".trial={trial_index:0trial_width$}"),
+                    None => String::new(),
+                };
+                let mut point = grid.clone();
+                point.extend(drawn.iter().cloned());
                 // Runs that differ only in seed form a group, named without it.
                 let without_seed: Vec<expand::Assignment> =
-                    point.iter().filter(|a| a.key != "seed").cloned().collect();
-                let group = format!("{}{}", unit.name, expand::suffix(&without_seed));
-                let run_name = format!("{}{}", unit.name, expand::suffix(&point));
+                    grid.iter().filter(|a| a.key != "seed").cloned().collect();
+                let group = format!(
+                    "{}{}{trial_suffix}",
+                    unit.name,
+                    expand::suffix(&without_seed)
+                );
+                let run_name = format!("{}{}{trial_suffix}", unit.name, expand::suffix(&grid));
                 let where_ = format!("sweep (run `{run_name}`)");
                 let swept_values = expand::to_override(path, &where_, &point)?;
                 if swept_values.name.is_some()
@@ -222,6 +308,7 @@ impl Experiment {
                 let mut origins = origins.clone();
                 for a in &point {
                     let table = match (&unit.at, unit.own_sweep.contains(&a.key)) {
+                        _ if drawn.iter().any(|d| d.key == a.key) => "search".to_string(),
                         (Some(at), true) => format!("{at}.sweep"),
                         _ => "sweep".to_string(),
                     };
@@ -285,6 +372,16 @@ impl Experiment {
                 run.eval.detail = auto;
             }
         }
+        if let Some(search) = &search {
+            for (key, _) in &search.space {
+                if !swept.contains(key) {
+                    swept.push(key.clone());
+                }
+            }
+            if search.method == crate::search::SearchMethod::Halving {
+                crate::search::check_halving(&check, search, &runs)?;
+            }
+        }
         Ok(Experiment {
             name,
             description,
@@ -294,6 +391,7 @@ impl Experiment {
             runs,
             swept,
             overrides: overrides.to_vec(),
+            search,
         })
     }
 }

@@ -21,6 +21,8 @@ pub(crate) struct RawSpec {
     pub eval: Option<RawEval>,
     /// Dotted keys to lists of values; applied to every variant.
     pub sweep: Option<toml::Table>,
+    /// A random, quasi-random or successive-halving search (`search.rs`).
+    pub search: Option<toml::Table>,
     #[serde(default)]
     pub variant: Vec<RawVariant>,
 }

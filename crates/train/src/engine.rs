@@ -142,6 +142,14 @@ impl Stepper {
         }
     }
 
+    /// The fused network, whose state a checkpoint can hold; `None` for dfdx.
+    pub(crate) fn fused(&mut self) -> Option<&mut FusedNet> {
+        match self {
+            Stepper::Fused(net) => Some(net),
+            Stepper::Dfdx(_) => None,
+        }
+    }
+
     /// Brings `model` up to date with the engine's parameters.
     pub(crate) fn sync(&self, model: &mut Autoencoder) {
         model.layers = match self {

@@ -14,4 +14,7 @@ pub enum TrainError {
     /// The engine cannot train this architecture.
     #[error("{0}")]
     Unsupported(String),
+
+    #[error("cannot continue from the checkpoint: {0}")]
+    Checkpoint(String),
 }

@@ -8,6 +8,7 @@ use aelab_models::score::score;
 use aelab_models::{Architecture, Autoencoder, Reconstructor};
 use rand::seq::SliceRandom;
 
+use crate::checkpoint::Checkpoint;
 use crate::engine::{Engine, Stepper};
 use crate::optimizer::OptimizerKind;
 use crate::streams::{noise_lanes, rng, Stream};
@@ -103,6 +104,19 @@ pub fn fit(
     data: FitData<'_>,
     observer: &mut dyn FnMut(FitEvent),
 ) -> Result<FitOutcome, TrainError> {
+    Ok(fit_from(config, data, None, observer)?.0)
+}
+
+/// Trains to `config.epochs`, starting from `resume` (a state of this same
+/// config after fewer epochs) when given; returns the outcome and, for the
+/// fused engine, the state at the end, from which a later call can go on.
+/// `config.epochs` counts from the start of training, not from `resume`.
+pub fn fit_from(
+    config: &FitConfig,
+    data: FitData<'_>,
+    resume: Option<&Checkpoint>,
+    observer: &mut dyn FnMut(FitEvent),
+) -> Result<(FitOutcome, Option<Checkpoint>), TrainError> {
     let pixels = config.architecture.pixels;
     if data.train.is_empty() || !data.train.len().is_multiple_of(pixels) {
         return Err(TrainError::Data(format!(
@@ -116,6 +130,22 @@ pub fn fit(
     );
     let examples = data.train.len() / pixels;
     let batch_size = config.batch_size.min(examples);
+    let start = resume.map_or(0, |c| c.epoch);
+    if let Some(resume) = resume {
+        if resume.config != crate::checkpoint::config_key(config) {
+            return Err(TrainError::Checkpoint(format!(
+                "it belongs to another configuration ({})",
+                resume.config
+            )));
+        }
+        if resume.epoch > config.epochs {
+            return Err(TrainError::Checkpoint(format!(
+                "it is after epoch {}, beyond the {} epochs asked for",
+                resume.epoch, config.epochs
+            )));
+        }
+        restore_layers(&mut model, resume)?;
+    }
     let mut stepper = Stepper::new(
         config.engine,
         &model,
@@ -123,6 +153,16 @@ pub fn fit(
         config.lr,
         batch_size,
     )?;
+    if let Some(resume) = resume {
+        let fused = stepper.fused().ok_or_else(|| {
+            TrainError::Checkpoint("only the fused engine can be checkpointed".into())
+        })?;
+        fused
+            .import_moments(resume.optimizer_step, &resume.moments)
+            .ok_or_else(|| {
+                TrainError::Checkpoint("its optimizer state does not fit this optimizer".into())
+            })?;
+    }
     let steps_per_epoch = examples.div_ceil(batch_size);
     let mut shuffle_rng = rng(config.seed, Stream::Shuffle);
     let mut noise = noise_lanes(config.seed, Stream::TrainNoise);
@@ -135,15 +175,36 @@ pub fn fit(
         Cow::Borrowed(data.train)
     };
     let validation_inputs = validation_inputs(config, data.validation);
+    let mut history = Vec::with_capacity(config.epochs);
+    if let Some(resume) = resume {
+        // Replay the streams to where the checkpoint left them.
+        for epoch in 1..=start {
+            if config.resample == Resample::Epoch && epoch > 1 && corrupted {
+                config
+                    .noise
+                    .apply_lanes_into(data.train, train_inputs.to_mut(), &mut noise);
+            }
+            order.shuffle(&mut shuffle_rng);
+        }
+        if shuffle_rng.get_word_pos() != resume.shuffle_position {
+            return Err(TrainError::Checkpoint(
+                "its shuffling stream does not match this run's (another seed or data set?)".into(),
+            ));
+        }
+        history.extend_from_slice(&resume.history);
+        if let Some((epoch, step)) = resume.diverged {
+            let outcome = diverged(model, history, epoch, step);
+            return Ok((outcome, Some(resume.clone())));
+        }
+    }
 
     observer(FitEvent::Start {
-        epochs: config.epochs,
+        epochs: config.epochs - start,
         steps_per_epoch,
     });
-    let mut history = Vec::with_capacity(config.epochs);
     let mut input = Vec::with_capacity(batch_size * pixels);
     let mut target = Vec::with_capacity(batch_size * pixels);
-    for epoch in 1..=config.epochs {
+    for epoch in start + 1..=config.epochs {
         let started = Instant::now();
         if config.resample == Resample::Epoch && epoch > 1 && corrupted {
             config
@@ -167,7 +228,10 @@ pub fn fit(
             let loss_value = stepper.step(&input, target)?;
             if !loss_value.is_finite() {
                 stepper.sync(&mut model);
-                return Ok(diverged(model, history, epoch, step + 1));
+                let at = (epoch, step + 1);
+                let state =
+                    checkpoint_after(config, &mut stepper, &history, &shuffle_rng, Some(at));
+                return Ok((diverged(model, history, epoch, step + 1), state));
             }
             loss_sum += f64::from(loss_value) * rows as f64;
             observer(FitEvent::Step {
@@ -187,14 +251,68 @@ pub fn fit(
         history.push(record);
         observer(FitEvent::Epoch(record));
         if val_loss.is_some_and(|v| !v.is_finite()) {
-            return Ok(diverged(model, history, epoch, steps_per_epoch));
+            let at = (epoch, steps_per_epoch);
+            let state = checkpoint_after(config, &mut stepper, &history, &shuffle_rng, Some(at));
+            return Ok((diverged(model, history, epoch, steps_per_epoch), state));
         }
     }
-    Ok(FitOutcome {
+    let state = checkpoint_after(config, &mut stepper, &history, &shuffle_rng, None);
+    let outcome = FitOutcome {
         status: FitStatus::Completed,
         history,
         model: Box::new(model),
+    };
+    Ok((outcome, state))
+}
+
+/// The state after `history` (and where the run diverged, if it did), for
+/// the fused engine (`None` for dfdx).
+fn checkpoint_after(
+    config: &FitConfig,
+    stepper: &mut Stepper,
+    history: &[EpochRecord],
+    shuffle: &rand_chacha::ChaCha8Rng,
+    diverged: Option<(usize, usize)>,
+) -> Option<Checkpoint> {
+    let net = stepper.fused()?;
+    let parameters = net
+        .export()
+        .into_iter()
+        .flat_map(|l| [l.weight, l.bias])
+        .collect();
+    let (optimizer_step, moments) = net.export_moments().unwrap_or_default();
+    Some(Checkpoint {
+        config: crate::checkpoint::config_key(config),
+        epoch: history.len(),
+        history: history.to_vec(),
+        parameters,
+        optimizer_step,
+        moments,
+        shuffle_position: shuffle.get_word_pos(),
+        diverged,
     })
+}
+
+/// Sets `model`'s parameters to the checkpoint's, checking their sizes.
+fn restore_layers(model: &mut Autoencoder, resume: &Checkpoint) -> Result<(), TrainError> {
+    if resume.parameters.len() != 2 * model.layers.len() {
+        return Err(TrainError::Checkpoint(format!(
+            "it holds {} parameter lists, not {}",
+            resume.parameters.len(),
+            2 * model.layers.len()
+        )));
+    }
+    for (j, layer) in model.layers.iter_mut().enumerate() {
+        let (w, b) = (&resume.parameters[2 * j], &resume.parameters[2 * j + 1]);
+        if w.len() != layer.weight.len() || b.len() != layer.bias.len() {
+            return Err(TrainError::Checkpoint(format!(
+                "layer {j} has other sizes than this model's"
+            )));
+        }
+        layer.weight.clone_from(w);
+        layer.bias.clone_from(b);
+    }
+    Ok(())
 }
 
 fn diverged(
@@ -284,6 +402,133 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(losses(&a), losses(&b));
+    }
+
+    /// Epochs 1..=2, a checkpoint, then on to 5 gives the bits of 1..=5
+    /// straight: losses, parameters and optimizer moments.
+    #[test]
+    fn continuing_from_a_checkpoint_is_bit_identical_to_training_straight() {
+        let train = synthetic(200, 6);
+        let validation = synthetic(40, 7);
+        let data = FitData {
+            train: &train,
+            validation: &validation,
+        };
+        let noisy = Corruption {
+            kind: NoiseKind::Gaussian,
+            level: 0.4,
+        };
+        for cfg in [
+            FitConfig {
+                noise: noisy,
+                resample: Resample::Epoch,
+                ..config(OptimizerKind::Adam, 1e-3)
+            },
+            FitConfig {
+                noise: noisy,
+                ..config(OptimizerKind::Sgd, 0.5)
+            },
+        ] {
+            let full = FitConfig {
+                epochs: 5,
+                ..cfg.clone()
+            };
+            let (straight, end) = fit_from(&full, data, None, &mut |_| {}).unwrap();
+            let end = end.unwrap();
+            let (_, half) = fit_from(
+                &FitConfig {
+                    epochs: 2,
+                    ..cfg.clone()
+                },
+                data,
+                None,
+                &mut |_| {},
+            )
+            .unwrap();
+            let half = half.unwrap();
+            assert_eq!(half.epoch, 2);
+            let mut epochs_seen = Vec::new();
+            let (resumed, again) = fit_from(&full, data, Some(&half), &mut |e| {
+                if let FitEvent::Epoch(r) = e {
+                    epochs_seen.push(r.epoch)
+                }
+            })
+            .unwrap();
+            let again = again.unwrap();
+            assert_eq!(
+                epochs_seen,
+                vec![3, 4, 5],
+                "only the missing epochs are trained"
+            );
+            let bits = |h: &[EpochRecord]| {
+                h.iter()
+                    .map(|r| {
+                        (
+                            r.epoch,
+                            r.train_loss.to_bits(),
+                            r.val_loss.map(f64::to_bits),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(bits(&straight.history), bits(&resumed.history));
+            let flat = |lists: &[Vec<f32>]| {
+                lists
+                    .iter()
+                    .flat_map(|l| l.iter().map(|x| x.to_bits()))
+                    .collect::<Vec<u32>>()
+            };
+            assert_eq!(flat(&end.parameters), flat(&again.parameters));
+            assert_eq!(flat(&end.moments), flat(&again.moments));
+            assert_eq!(end.optimizer_step, again.optimizer_step);
+            assert_eq!(end.shuffle_position, again.shuffle_position);
+            assert_eq!(
+                cfg.optimizer == OptimizerKind::Adam,
+                !end.moments.is_empty()
+            );
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_of_another_seed_or_engine_is_refused() {
+        let train = synthetic(64, 8);
+        let data = FitData {
+            train: &train,
+            validation: &[],
+        };
+        let cfg = config(OptimizerKind::Adam, 1e-3);
+        let (_, state) = fit_from(
+            &FitConfig {
+                epochs: 1,
+                ..cfg.clone()
+            },
+            data,
+            None,
+            &mut |_| {},
+        )
+        .unwrap();
+        let state = state.unwrap();
+        let other_seed = FitConfig {
+            seed: 6,
+            ..cfg.clone()
+        };
+        assert!(matches!(
+            fit_from(&other_seed, data, Some(&state), &mut |_| {}),
+            Err(TrainError::Checkpoint(_))
+        ));
+        let dfdx = FitConfig {
+            engine: Engine::Dfdx,
+            ..cfg.clone()
+        };
+        assert!(matches!(
+            fit_from(&dfdx, data, Some(&state), &mut |_| {}),
+            Err(TrainError::Checkpoint(_))
+        ));
+        let sgd = config(OptimizerKind::Sgd, 0.1);
+        assert!(matches!(
+            fit_from(&sgd, data, Some(&state), &mut |_| {}),
+            Err(TrainError::Checkpoint(_))
+        ));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! The crate reports progress through a caller-supplied observer
 //! ([`FitEvent`]) and never prints; it does no file I/O.
 
+mod checkpoint;
 mod engine;
 mod error;
 mod fit;
@@ -15,10 +16,11 @@ mod optimizer;
 
 pub mod streams;
 
+pub use checkpoint::Checkpoint;
 pub use engine::Engine;
 pub use error::TrainError;
 pub use fit::{
-    fit, validation_inputs, EpochRecord, FitConfig, FitData, FitEvent, FitOutcome, FitStatus,
-    Resample,
+    fit, fit_from, validation_inputs, EpochRecord, FitConfig, FitData, FitEvent, FitOutcome,
+    FitStatus, Resample,
 };
 pub use optimizer::{OptimizerKind, KERAS_ADAM};

@@ -19,6 +19,21 @@ impl AdamMoments {
             v: vec![0.0; len],
         }
     }
+
+    /// The first and second moments, for a checkpoint.
+    pub(crate) fn parts(&self) -> [&[f32]; 2] {
+        [&self.m, &self.v]
+    }
+
+    /// Replaces the moments with a checkpoint's; `None` if a length differs.
+    pub(crate) fn set_parts(&mut self, m: &[f32], v: &[f32]) -> Option<()> {
+        if m.len() != self.m.len() || v.len() != self.v.len() {
+            return None;
+        }
+        self.m.copy_from_slice(m);
+        self.v.copy_from_slice(v);
+        Some(())
+    }
 }
 
 /// The per-step constants of Keras' Adam at step `t` (1-based).

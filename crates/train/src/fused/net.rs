@@ -184,6 +184,43 @@ impl FusedNet {
         }
     }
 
+    /// The optimizer's state as flat lists (Adam's step count, then each
+    /// layer's weight moments m and v and bias moments m and v, input side
+    /// first); `None` for SGD, which keeps none. See `crate::checkpoint`.
+    pub(crate) fn export_moments(&self) -> Option<(u64, Vec<Vec<f32>>)> {
+        let Update::Adam(adam) = &self.update else {
+            return None;
+        };
+        let lists = (0..self.layers.len())
+            .flat_map(|j| {
+                let [wm, wv] = adam.weight_moments[j].parts();
+                let [bm, bv] = adam.bias_moments[j].parts();
+                [wm.to_vec(), wv.to_vec(), bm.to_vec(), bv.to_vec()]
+            })
+            .collect();
+        Some((u64::try_from(adam.step).unwrap_or(0), lists))
+    }
+
+    /// Restores what [`FusedNet::export_moments`] gave; `None` when the
+    /// lists do not fit this network and optimizer.
+    pub(crate) fn import_moments(&mut self, step: u64, lists: &[Vec<f32>]) -> Option<()> {
+        match &mut self.update {
+            Update::Sgd { .. } => lists.is_empty().then_some(()),
+            Update::Adam(adam) => {
+                if lists.len() != 4 * self.layers.len() {
+                    return None;
+                }
+                adam.step = i32::try_from(step).ok()?;
+                for j in 0..self.layers.len() {
+                    let l = &lists[4 * j..4 * j + 4];
+                    adam.weight_moments[j].set_parts(&l[0], &l[1])?;
+                    adam.bias_moments[j].set_parts(&l[2], &l[3])?;
+                }
+                Some(())
+            }
+        }
+    }
+
     /// One gradient step on a batch (`input` and `target` hold the same
     /// number of whole images); returns the batch's mean loss before the
     /// update. A loss that is not finite is returned without an update.

@@ -1,0 +1,47 @@
+//! The state a training run can stop at and go on from: after epoch `k`,
+//! the parameters, the optimizer's moments and step count, the position of
+//! the shuffling stream and the history so far. Continuing from it to
+//! epoch `n` gives the same bits as training `1..=n` straight (tested in
+//! `fit.rs`): the order of examples and the training noise are replayed
+//! from their seeded streams (cheap next to an epoch of training), and the
+//! recorded shuffle position checks that the replay matches.
+//!
+//! This crate does no I/O: the pipeline writes a [`Checkpoint`] to disk.
+//! Only the fused engine can be checkpointed (dfdx keeps its optimizer
+//! state private).
+
+use crate::fit::EpochRecord;
+
+/// What a checkpoint belongs to: the config without its epoch count,
+/// which is the only setting a continuation may change.
+pub(crate) fn config_key(config: &crate::FitConfig) -> String {
+    format!(
+        "{:?}",
+        crate::FitConfig {
+            epochs: 0,
+            ..config.clone()
+        }
+    )
+}
+
+/// A run's state after [`Checkpoint::epoch`] epochs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    /// The config it belongs to, less the epoch count (checked on resume).
+    pub config: String,
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Their records (losses; the seconds are those of the first attempt).
+    pub history: Vec<EpochRecord>,
+    /// Each layer's weight then bias, input side first, as flat lists.
+    pub parameters: Vec<Vec<f32>>,
+    /// Adam's step count (0 for SGD).
+    pub optimizer_step: u64,
+    /// Adam's moments (see `FusedNet::export_moments`); empty for SGD.
+    pub moments: Vec<Vec<f32>>,
+    /// The shuffling stream's word position after the last epoch.
+    pub shuffle_position: u128,
+    /// Where the loss stopped being finite, if it did (epoch, step): such a
+    /// run goes no further.
+    pub diverged: Option<(usize, usize)>,
+}
