@@ -249,7 +249,7 @@ fn check_runs(experiment: &Experiment, split: &Split) -> Result<()> {
             }
             ModelKind::Pca if run.model.latent() > rows * cols => {
                 return fail(
-                    "model.latent()",
+                    "model.latent",
                     format!(
                         "{} components for {} pixels; allowed: 1..={}",
                         run.model.latent(),

@@ -245,9 +245,9 @@ fn bad_searches_name_the_key_and_what_is_allowed() {
             "lr",
         ),
         (
-            "method = \"random\"\ntrials = 9\n\"model.latent\" = { choice = [2, 3] }",
+            "method = \"random\"\ntrials = 9\n\"model.latent\" = { choice = [2, 5000] }",
             "search.model.latent",
-            "3",
+            "5000",
         ),
     ];
     for (search, key, says) in cases {
