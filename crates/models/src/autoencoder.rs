@@ -37,7 +37,7 @@ impl Autoencoder {
         let mut layers: Vec<DenseParams> = Vec::new();
         for (j, (inputs, outputs)) in architecture.dense_shapes().into_iter().enumerate() {
             let weight = match tied_to[j] {
-                Some(mirror) => transpose(&layers[mirror]),
+                Some(mirror) => transposed(&layers[mirror]),
                 None => draw_weights(architecture.init, inputs, outputs, rng),
             };
             layers.push(DenseParams {
@@ -139,7 +139,7 @@ fn draw_weights<R: Rng>(init: Init, inputs: usize, outputs: usize, rng: &mut R) 
 }
 
 /// The weight of `layer` transposed: `[inputs, outputs]` row-major.
-pub(crate) fn transpose(layer: &DenseParams) -> Vec<f32> {
+pub fn transposed(layer: &DenseParams) -> Vec<f32> {
     let mut t = vec![0.0; layer.weight.len()];
     for o in 0..layer.outputs {
         for i in 0..layer.inputs {
@@ -280,8 +280,8 @@ mod tests {
             architecture.clone(),
             &mut rand::rngs::StdRng::seed_from_u64(4),
         );
-        assert_eq!(model.layers[5].weight, transpose(&model.layers[0]));
-        assert_eq!(model.layers[3].weight, transpose(&model.layers[2]));
+        assert_eq!(model.layers[5].weight, transposed(&model.layers[0]));
+        assert_eq!(model.layers[3].weight, transposed(&model.layers[2]));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.safetensors");
         model.save_weights(&path).unwrap();

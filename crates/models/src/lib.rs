@@ -41,7 +41,7 @@ pub use activation::{
     bias_sigmoid_in_place, LEAKY_SLOPE,
 };
 pub use architecture::{Activation, Architecture, Init};
-pub use autoencoder::Autoencoder;
+pub use autoencoder::{transposed, Autoencoder};
 pub use dense::DenseParams;
 pub use error::ModelError;
 pub use reconstructor::Reconstructor;

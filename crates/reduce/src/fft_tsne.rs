@@ -261,16 +261,7 @@ mod tests {
 
     #[test]
     fn separates_clusters_the_same_on_one_thread_or_two() {
-        // three 5-D clusters of 100 points
-        let mut points = Vec::new();
-        let mut labels = Vec::new();
-        for i in 0..300u32 {
-            let c = (i % 3) as f32;
-            let jitter = ((i * 7919) % 97) as f32 / 97.0 - 0.5;
-            let other = ((i * 104_729) % 89) as f32 / 89.0 - 0.5;
-            points.extend_from_slice(&[c * 4.0 + jitter, other, -c * 3.0, jitter * other, c]);
-            labels.push((i % 3) as u8);
-        }
+        let (points, labels) = crate::test_data::three_clusters();
         let params = FftTsneParams {
             perplexity: 10.0,
             exaggeration_epochs: 100,

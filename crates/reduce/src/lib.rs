@@ -36,6 +36,8 @@ mod interpolation;
 mod knn;
 mod pca;
 mod plane_neighbors;
+#[cfg(test)]
+mod test_data;
 mod trust;
 mod tsne;
 mod umap;

@@ -18,8 +18,8 @@
 
 use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 use aelab_models::{
-    activation_backward, backward_needs_input, bias_activate_in_place, Activation, Architecture,
-    DenseParams,
+    activation_backward, backward_needs_input, bias_activate_in_place, transposed, Activation,
+    Architecture, DenseParams,
 };
 
 use super::adam::{AdamMoments, AdamStep};
@@ -407,15 +407,4 @@ fn add_bias_copy(pre: &mut [f32], values: &[f32], bias: &[f32]) {
             *p = v + b;
         }
     }
-}
-
-/// `layer`'s weight transposed, `[inputs, outputs]` row-major.
-fn transposed(layer: &DenseParams) -> Vec<f32> {
-    let mut t = vec![0.0; layer.weight.len()];
-    for o in 0..layer.outputs {
-        for i in 0..layer.inputs {
-            t[i * layer.outputs + o] = layer.weight[o * layer.inputs + i];
-        }
-    }
-    t
 }
