@@ -14,6 +14,7 @@ use aelab_reduce::{
     fft_tsne, knn_leave_one_out_accuracy, trustworthiness_sampled, umap, FftTsneParams, UmapParams,
 };
 
+use crate::reference::python_output;
 use crate::BenchError;
 
 /// A map and what it scored.
@@ -205,24 +206,15 @@ fn run_python(
     sizes: &str,
 ) -> Result<serde_json::Value, BenchError> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/embed_compare.py");
-    let out = Command::new(python)
+    let mut command = Command::new(python);
+    command
         .arg(&script)
         .arg(codes)
         .arg(dim.to_string())
         .arg(dir)
-        .arg(sizes)
-        .output()
-        .map_err(BenchError::io(format!(
-            "running {python} {}",
-            script.display()
-        )))?;
-    if !out.status.success() {
-        return Err(BenchError::Reference(format!(
-            "openTSNE / umap-learn failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
-    serde_json::from_slice(&out.stdout).map_err(|e| {
+        .arg(sizes);
+    let stdout = python_output(command, python, &script, "openTSNE / umap-learn")?;
+    serde_json::from_slice(&stdout).map_err(|e| {
         BenchError::Reference(format!("the embedding comparison printed no JSON: {e}"))
     })
 }

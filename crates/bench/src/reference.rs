@@ -8,6 +8,28 @@ use std::process::Command;
 
 use crate::BenchError;
 
+/// Runs `command` (a Python script of `tool`'s, `python` being the
+/// interpreter) and returns its standard output, or an error naming the
+/// tool with what it wrote to standard error.
+pub(crate) fn python_output(
+    mut command: Command,
+    python: &str,
+    script: &Path,
+    tool: &str,
+) -> Result<Vec<u8>, BenchError> {
+    let out = command.output().map_err(BenchError::io(format!(
+        "running {python} {}",
+        script.display()
+    )))?;
+    if !out.status.success() {
+        return Err(BenchError::Reference(format!(
+            "{tool} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(out.stdout)
+}
+
 /// What scikit-learn measured.
 pub struct SklearnTimes {
     pub tsne_seconds: f64,
@@ -36,23 +58,12 @@ pub fn run_sklearn(
     let codes = write("codes.f32", f32_bytes(codes))?;
     let labels = write("labels.u8", labels.to_vec())?;
     let digits = write("digits.f32", f32_bytes(digits))?;
-    let out = Command::new(python)
-        .arg(&script)
-        .args([&codes, &labels, &digits])
-        .output()
-        .map_err(BenchError::io(format!(
-            "running {python} {}",
-            script.display()
-        )));
+    let mut command = Command::new(python);
+    command.arg(&script).args([&codes, &labels, &digits]);
+    let out = python_output(command, python, &script, "scikit-learn");
     let _ = std::fs::remove_dir_all(&dir);
-    let out = out?;
-    if !out.status.success() {
-        return Err(BenchError::Reference(format!(
-            "scikit-learn failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+    let stdout = out?;
+    let json: serde_json::Value = serde_json::from_slice(&stdout)
         .map_err(|e| BenchError::Reference(format!("scikit-learn printed no JSON: {e}")))?;
     let field = |key: &str| {
         json[key]
@@ -75,7 +86,8 @@ pub fn run_torch(
     epochs: usize,
 ) -> Result<(f64, f64), BenchError> {
     let out_dir = std::env::temp_dir().join(format!("aelab-torch-{}", std::process::id()));
-    let out = Command::new(python)
+    let mut command = Command::new(python);
+    command
         .arg(script)
         .args([
             "--mode",
@@ -87,18 +99,8 @@ pub fn run_torch(
             "--out",
         ])
         .arg(&out_dir)
-        .current_dir(script.parent().unwrap_or(Path::new(".")))
-        .output()
-        .map_err(BenchError::io(format!(
-            "running {python} {}",
-            script.display()
-        )))?;
-    if !out.status.success() {
-        return Err(BenchError::Reference(format!(
-            "torch reference failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
+        .current_dir(script.parent().unwrap_or(Path::new(".")));
+    python_output(command, python, script, "torch reference")?;
     let path = out_dir.join(format!("torch_{mode}.json"));
     let text = std::fs::read_to_string(&path)
         .map_err(BenchError::io(format!("reading {}", path.display())))?;

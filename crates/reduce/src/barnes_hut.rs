@@ -228,30 +228,9 @@ mod tests {
 
     #[test]
     fn forces_and_normaliser_match_brute_force() {
-        let y: Vec<[f64; 2]> = (0..400)
-            .map(|i| {
-                let f = i as f64;
-                let c = (i % 4) as f64;
-                [
-                    c * 10.0 + (f * 0.7).sin() * 3.0,
-                    c * -6.0 + (f * 1.3).cos() * 2.0,
-                ]
-            })
-            .chain([[5.0, 5.0], [5.0, 5.0]]) // coincident points
-            .collect();
-        // brute force over all pairs, straight from the definitions
-        let mut expected = vec![[0.0f64; 2]; y.len()];
-        let mut z_expected = 0.0;
-        for (i, a) in y.iter().enumerate() {
-            for (j, b) in y.iter().enumerate() {
-                if i != j {
-                    let q = 1.0 / (1.0 + (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2));
-                    expected[i][0] += q * q * (a[0] - b[0]);
-                    expected[i][1] += q * q * (a[1] - b[1]);
-                    z_expected += q;
-                }
-            }
-        }
+        let mut y = crate::test_data::clumps_2d();
+        y.extend([[5.0, 5.0], [5.0, 5.0]]); // coincident points
+        let (expected, z_expected) = crate::test_data::brute_force_repulsion(&y);
         let scale = expected
             .iter()
             .map(|f| f[0].hypot(f[1]))

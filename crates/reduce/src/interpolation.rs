@@ -283,36 +283,10 @@ mod tests {
     use super::*;
 
     /// Brute force over all pairs, straight from the definitions.
-    fn brute_force(y: &[[f64; 2]]) -> (Vec<[f64; 2]>, f64) {
-        let mut forces = vec![[0.0; 2]; y.len()];
-        let mut z = 0.0;
-        for (i, a) in y.iter().enumerate() {
-            for (j, b) in y.iter().enumerate() {
-                if i != j {
-                    let q = 1.0 / (1.0 + (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2));
-                    forces[i][0] += q * q * (a[0] - b[0]);
-                    forces[i][1] += q * q * (a[1] - b[1]);
-                    z += q;
-                }
-            }
-        }
-        (forces, z)
-    }
-
     #[test]
     fn forces_and_normaliser_match_brute_force() {
-        // 400 points in a few clumps spread over about 40 units
-        let y: Vec<[f64; 2]> = (0..400)
-            .map(|i| {
-                let f = i as f64;
-                let c = (i % 4) as f64;
-                [
-                    c * 10.0 + (f * 0.7).sin() * 3.0,
-                    c * -6.0 + (f * 1.3).cos() * 2.0,
-                ]
-            })
-            .collect();
-        let (expected, z_expected) = brute_force(&y);
+        let y = crate::test_data::clumps_2d();
+        let (expected, z_expected) = crate::test_data::brute_force_repulsion(&y);
         let scale = expected
             .iter()
             .map(|f| f[0].hypot(f[1]))

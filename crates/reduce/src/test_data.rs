@@ -1,4 +1,5 @@
-//! Data for the embedding tests: three separated 5-D clusters.
+//! Data for the embedding tests: three separated 5-D clusters, 2-D maps
+//! in clumps, and the exact t-SNE repulsion to check fast ones against.
 
 /// 300 points in three 5-D clusters of 100 (interleaved), and their labels.
 pub(crate) fn three_clusters() -> (Vec<f32>, Vec<u8>) {
@@ -12,4 +13,36 @@ pub(crate) fn three_clusters() -> (Vec<f32>, Vec<u8>) {
         labels.push((i % 3) as u8);
     }
     (points, labels)
+}
+
+/// 400 points of a 2-D map in four clumps spread over about 40 units.
+pub(crate) fn clumps_2d() -> Vec<[f64; 2]> {
+    (0..400)
+        .map(|i| {
+            let f = i as f64;
+            let c = (i % 4) as f64;
+            [
+                c * 10.0 + (f * 0.7).sin() * 3.0,
+                c * -6.0 + (f * 1.3).cos() * 2.0,
+            ]
+        })
+        .collect()
+}
+
+/// t-SNE's repulsive forces `sum_j q_ij^2 (y_i - y_j)` and normaliser
+/// `Z = sum_{i != j} q_ij` over all pairs, straight from the definitions.
+pub(crate) fn brute_force_repulsion(y: &[[f64; 2]]) -> (Vec<[f64; 2]>, f64) {
+    let mut forces = vec![[0.0; 2]; y.len()];
+    let mut z = 0.0;
+    for (i, a) in y.iter().enumerate() {
+        for (j, b) in y.iter().enumerate() {
+            if i != j {
+                let q = 1.0 / (1.0 + (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2));
+                forces[i][0] += q * q * (a[0] - b[0]);
+                forces[i][1] += q * q * (a[1] - b[1]);
+                z += q;
+            }
+        }
+    }
+    (forces, z)
 }
