@@ -138,10 +138,14 @@ pub fn line_chart_with_spread(
         };
         if x_axis == XAxis::Log {
             let (lo, hi) = (x_min / 1.15, x_max * 1.15);
+            let ticks = log_ticks(lo, hi);
             let mut chart = builder(root)
-                .build_cartesian_2d((lo..hi).log_scale(), y_range.clone())
+                .build_cartesian_2d(
+                    (lo..hi).log_scale().with_key_points(ticks.clone()),
+                    y_range.clone(),
+                )
                 .map_err(|e| e.to_string())?;
-            mesh!(chart, 10, &|x: &f64| format_log_tick(*x));
+            mesh!(chart, ticks.len(), &|x: &f64| format_log_tick(*x));
             draw_lines(&mut chart, series, &lines, style)?;
             let corner = emptier_top_corner(&legend_series, (lo.ln(), hi.ln()), y_max + pad, true);
             legend_at(&mut chart, corner)?;
@@ -179,6 +183,24 @@ pub fn line_chart_with_spread(
         legend_at(&mut chart, corner)?;
         Ok(())
     })
+}
+
+/// The labelled ticks of a log axis over `lo..hi`: the 1, 2 and 5 of each
+/// decade in it (plotters' own log ticks label only powers of ten, which
+/// leaves a single label on a range of one decade).
+pub(crate) fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let mut ticks = Vec::new();
+    let mut decade = 10f64.powf(lo.log10().floor());
+    while decade <= hi {
+        for step in [1.0, 2.0, 5.0] {
+            let tick = decade * step;
+            if (lo..=hi).contains(&tick) {
+                ticks.push(tick);
+            }
+        }
+        decade *= 10.0;
+    }
+    ticks
 }
 
 /// `0.001`, `0.0025`, `1.5`, `300`: a log axis' tick without trailing zeros.

@@ -11,6 +11,7 @@ use plotters::prelude::*;
 
 use crate::canvas::draw_png;
 use crate::html::escape;
+use crate::line_plot::log_ticks;
 use crate::{fonts, palette, Figure, ReportError};
 
 /// One rung of a halving search.
@@ -177,13 +178,18 @@ pub fn trial_curves(
         }
     }
     let pad = ((y_max - y_min) * 0.06).max(1e-4);
+    let (lo, hi) = (0.8, x_max * 1.1);
+    let ticks = log_ticks(lo, hi);
     draw_png(path, (900, 540), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (fonts::FAMILY, 24))
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(80)
-            .build_cartesian_2d((0.8..x_max * 1.1).log_scale(), (y_min - pad)..(y_max + pad))
+            .build_cartesian_2d(
+                (lo..hi).log_scale().with_key_points(ticks.clone()),
+                (y_min - pad)..(y_max + pad),
+            )
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
@@ -191,7 +197,7 @@ pub fn trial_curves(
             .y_desc(y_label)
             .label_style((fonts::FAMILY, 15))
             .axis_desc_style((fonts::FAMILY, 17))
-            .x_labels(8)
+            .x_labels(ticks.len())
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_label_formatter(&|y| format!("{y:.4}"))
             .light_line_style(WHITE.mix(0.0))
