@@ -10,7 +10,7 @@ use std::path::Path;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::inference::{forward, Output};
+use crate::inference::{forward, forward_each_block, Output};
 use crate::{Architecture, DenseParams, Init, ModelError, Reconstructor};
 
 /// A stacked autoencoder: `2 * depth` dense layers, encoder then decoder.
@@ -198,6 +198,16 @@ impl Reconstructor for Autoencoder {
             Output::Sigmoid,
             images,
         )
+    }
+
+    fn reconstruct_each_block(&self, images: &[f32], each: &mut dyn FnMut(&[f32])) {
+        forward_each_block(
+            &self.layers,
+            self.architecture.activation,
+            Output::Sigmoid,
+            images,
+            each,
+        );
     }
 
     fn save_weights(&self, path: &Path) -> Result<(), ModelError> {

@@ -8,11 +8,13 @@
 use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 
 use crate::activation::{bias_activate_in_place, bias_sigmoid_in_place};
+use crate::autoencoder::transposed;
 use crate::{Activation, DenseParams};
 
 /// Rows per block: large enough for efficient products, small enough that
-/// a block's activations stay in cache.
-const BLOCK_ROWS: usize = 256;
+/// a block's activations stay in cache. Forward passes over whole blocks
+/// give the same bits whether the blocks come in one call or several.
+pub const BLOCK_ROWS: usize = 256;
 
 /// What follows the last layer of a stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,22 +34,41 @@ pub fn forward(
     output: Output,
     input: &[f32],
 ) -> Vec<f32> {
-    let (Some(first), Some(last)) = (layers.first(), layers.last()) else {
+    let Some(last) = layers.last() else {
         return input.to_vec();
     };
-    let rows = input.len() / first.inputs;
+    let mut out = Vec::with_capacity(input.len() / layers[0].inputs * last.outputs);
+    forward_each_block(layers, activation, output, input, |block| {
+        out.extend_from_slice(block)
+    });
+    out
+}
+
+/// [`forward`], handing each block of [`BLOCK_ROWS`] rows' outputs to
+/// `each` in order, while they are still in cache, instead of collecting
+/// them.
+pub fn forward_each_block(
+    layers: &[DenseParams],
+    activation: Activation,
+    output: Output,
+    input: &[f32],
+    mut each: impl FnMut(&[f32]),
+) {
+    let Some(first) = layers.first() else {
+        each(input);
+        return;
+    };
+    // `inputs x outputs`: the products read this layout about 8% faster
+    // than the transpose of the stored `outputs x inputs` (measured here)
+    let weights: Vec<Vec<f32>> = layers.iter().map(transposed).collect();
     let widest = layers.iter().map(|l| l.outputs).max().unwrap_or(0);
-    let mut out = vec![0.0; rows * last.outputs];
     let mut buffers = [
         vec![0.0; BLOCK_ROWS * widest],
         vec![0.0; BLOCK_ROWS * widest],
     ];
-    let blocks = input
-        .chunks(BLOCK_ROWS * first.inputs)
-        .zip(out.chunks_mut(BLOCK_ROWS * last.outputs));
-    for (block, block_out) in blocks {
+    for block in input.chunks(BLOCK_ROWS * first.inputs) {
         let n = block.len() / first.inputs;
-        for (j, layer) in layers.iter().enumerate() {
+        for (j, (layer, weight)) in layers.iter().zip(&weights).enumerate() {
             let [a, b] = &mut buffers;
             let (x, y) = if j % 2 == 0 { (&*a, b) } else { (&*b, a) };
             let x = if j == 0 {
@@ -55,15 +76,11 @@ pub fn forward(
             } else {
                 &x[..n * layer.inputs]
             };
-            let y = if j + 1 == layers.len() {
-                &mut block_out[..]
-            } else {
-                &mut y[..n * layer.outputs]
-            };
+            let y = &mut y[..n * layer.outputs];
             matmul(
                 ViewMut::rows(y, n, layer.outputs),
                 View::rows(x, n, layer.inputs),
-                View::rows(&layer.weight, layer.outputs, layer.inputs).t(),
+                View::rows(weight, layer.inputs, layer.outputs),
                 ProductInto::Overwrite,
             );
             if j + 1 < layers.len() || output == Output::Activated {
@@ -72,6 +89,13 @@ pub fn forward(
                 bias_sigmoid_in_place(y, &layer.bias);
             }
         }
+        // layer j wrote into buffer 1 when j was even, 0 when odd
+        let last = layers.len() - 1;
+        let written = if last.is_multiple_of(2) {
+            &buffers[1]
+        } else {
+            &buffers[0]
+        };
+        each(&written[..n * layers[last].outputs]);
     }
-    out
 }

@@ -22,6 +22,13 @@ pub trait Reconstructor: Send + Sync {
         self.decode(&self.encode(images))
     }
 
+    /// [`reconstruct`](Self::reconstruct), handed to `each` in order a
+    /// block of whole images at a time (by default, all of them at once):
+    /// for callers that only read each reconstruction once.
+    fn reconstruct_each_block(&self, images: &[f32], each: &mut dyn FnMut(&[f32])) {
+        each(&self.reconstruct(images));
+    }
+
     /// Writes the learned parameters to `path` (safetensors).
     fn save_weights(&self, path: &Path) -> Result<(), ModelError>;
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::Result;
 use aelab_data::noise::{Corruption, NoiseKind};
-use aelab_models::score::{per_image_mse, score, Scores};
+use aelab_models::score::{score_model, Scores};
 use aelab_models::Reconstructor;
 use aelab_reduce::{
     fft_tsne, knn_accuracy, knn_leave_one_out_accuracy, trustworthiness, trustworthiness_sampled,
@@ -127,57 +127,29 @@ pub fn evaluate(
     };
 
     if !data.validation.is_empty() {
-        evaluation.clean_val = Some(score(
-            &model.reconstruct(&data.validation),
-            &data.validation,
-        ));
+        let (clean_val, _) = score_model(model, &data.validation, &data.validation, pixels);
+        evaluation.clean_val = Some(clean_val);
     }
     let mut noisy_test = None;
-    let mut test_errors = None;
     if let Some(test) = &data.test {
-        let reconstructed = model.reconstruct(test);
-        evaluation.test = Some(score(&reconstructed, test));
+        let (test_scores, errors) = score_model(model, test, test, pixels);
+        evaluation.test = Some(test_scores);
         if !corruption.is_none() {
             let noisy = corruption.apply_lanes(test, &mut noise_lanes(run.seed, Stream::TestNoise));
-            evaluation.noisy_test = Some(score(&model.reconstruct(&noisy), test));
+            evaluation.noisy_test = Some(score_model(model, &noisy, test, pixels).0);
             noisy_test = Some(noisy);
         }
-        let errors = per_image_mse(&reconstructed, test, pixels);
         if let Some(labels) = test_labels {
             evaluation.per_class_test_mse = Some(per_class(&errors, labels));
         }
-        test_errors = Some((reconstructed, errors));
-    }
-    if let (Some(test), Some((reconstructed, errors)), true) = (&data.test, &test_errors, full) {
-        evaluation.denoising_curve = Some(denoising_curve(model, test, run));
-        if let Some(labels) = test_labels {
-            evaluation.interpolations = latent_views::interpolations(model, test, labels, pixels);
+        if full {
+            evaluation.denoising_curve = Some(denoising_curve(model, test, pixels, run));
+            if let Some(labels) = test_labels {
+                evaluation.interpolations =
+                    latent_views::interpolations(model, test, labels, pixels);
+            }
+            evaluation.worst = Some(worst_reconstructed(model, test, test_labels, &errors));
         }
-        let mut order: Vec<usize> = (0..errors.len()).collect();
-        order.sort_by(|&a, &b| errors[b].total_cmp(&errors[a]).then(a.cmp(&b)));
-        order.truncate(WORST);
-        let pick = |source: &[f32]| {
-            order
-                .iter()
-                .map(|&i| source[i * pixels..(i + 1) * pixels].to_vec())
-                .collect()
-        };
-        evaluation.worst = Some((
-            vec![
-                DigitRow {
-                    label: "original".into(),
-                    images: pick(test),
-                },
-                DigitRow {
-                    label: "reconstruction".into(),
-                    images: pick(reconstructed),
-                },
-            ],
-            order
-                .iter()
-                .map(|&i| test_labels.map_or(0, |l| l[i]))
-                .collect(),
-        ));
     }
 
     if let Some((digits, labels, which)) = data.embedding_digits() {
@@ -371,9 +343,47 @@ fn embed(
     Ok(())
 }
 
+/// The [`WORST`] test digits by reconstruction error (`errors`, one per
+/// image), worst first, above their reconstructions; and their labels.
+fn worst_reconstructed(
+    model: &dyn Reconstructor,
+    test: &[f32],
+    labels: Option<&Vec<u8>>,
+    errors: &[f64],
+) -> (Vec<DigitRow>, Vec<u8>) {
+    let pixels = test.len() / errors.len().max(1);
+    let mut order: Vec<usize> = (0..errors.len()).collect();
+    order.sort_by(|&a, &b| errors[b].total_cmp(&errors[a]).then(a.cmp(&b)));
+    order.truncate(WORST);
+    let originals: Vec<f32> = order
+        .iter()
+        .flat_map(|&i| &test[i * pixels..(i + 1) * pixels])
+        .copied()
+        .collect();
+    let reconstructions = model.reconstruct(&originals);
+    (
+        vec![
+            DigitRow {
+                label: "original".into(),
+                images: rows(&originals, pixels),
+            },
+            DigitRow {
+                label: "reconstruction".into(),
+                images: rows(&reconstructions, pixels),
+            },
+        ],
+        order.iter().map(|&i| labels.map_or(0, |l| l[i])).collect(),
+    )
+}
+
 /// Test MSE with the inputs corrupted at levels 0, 0.1, ..., 1 of the eval
 /// noise kind (Gaussian when the eval noise is none); targets clean.
-fn denoising_curve(model: &dyn Reconstructor, test: &[f32], run: &RunConfig) -> Vec<[f64; 2]> {
+fn denoising_curve(
+    model: &dyn Reconstructor,
+    test: &[f32],
+    pixels: usize,
+    run: &RunConfig,
+) -> Vec<[f64; 2]> {
     let kind = match run.eval.noise.kind {
         NoiseKind::None => NoiseKind::Gaussian,
         kind => kind,
@@ -386,7 +396,7 @@ fn denoising_curve(model: &dyn Reconstructor, test: &[f32], run: &RunConfig) -> 
                 level: level as f32,
             };
             let noisy = corruption.apply_lanes(test, &mut noise_lanes(run.seed, Stream::TestNoise));
-            [level, score(&model.reconstruct(&noisy), test).mse]
+            [level, score_model(model, &noisy, test, pixels).0.mse]
         })
         .collect()
 }
