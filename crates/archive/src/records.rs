@@ -193,6 +193,19 @@ pub struct Summary {
     pub tsne_seconds: Option<f64>,
     /// PCA runs: each component's share of the total variance.
     pub explained_variance_ratio: Option<Vec<f64>>,
+    /// Variational autoencoders: the loss per image (BCE summed over the
+    /// pixels plus beta KL, nats; the negative ELBO for beta 1) on the clean
+    /// validation and test digits, decoding the mean code; the test KL per
+    /// image, and per code dimension (near 0: an inactive unit). Absent for
+    /// other models and in archives before they existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_elbo: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_elbo: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_kl: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_kl_per_dimension: Option<Vec<f64>>,
     /// How much of the evaluation the run got: `full`, or `light` (no
     /// denoising curve, t-SNE, trustworthiness or figures); absent in
     /// archives before it existed, which were all full.
@@ -245,6 +258,10 @@ impl Default for Summary {
             train_seconds: None,
             tsne_seconds: None,
             explained_variance_ratio: None,
+            val_elbo: None,
+            test_elbo: None,
+            test_kl: None,
+            test_kl_per_dimension: None,
             detail: None,
             identity: String::new(),
             figures: Vec::new(),

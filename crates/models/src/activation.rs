@@ -144,6 +144,15 @@ pub fn bias_selu_in_place(values: &mut [f32], bias: &[f32]) {
     bias_selu(values, bias);
 }
 
+/// `values` (rows of `bias.len()`) become `values + bias`.
+pub fn add_bias_in_place(values: &mut [f32], bias: &[f32]) {
+    for row in values.chunks_exact_mut(bias.len()) {
+        for (v, b) in row.iter_mut().zip(bias) {
+            *v += b;
+        }
+    }
+}
+
 /// `values` (rows of `bias.len()`) become `sigmoid(values + bias)`.
 pub fn bias_sigmoid_in_place(values: &mut [f32], bias: &[f32]) {
     bias_sigmoid(values, bias);

@@ -1,7 +1,8 @@
 //! What a member of the autoencoder family is: the encoder's widths (the
 //! decoder mirrors them), the activation of every layer but the output,
 //! how weights start, whether the decoder reuses the encoder's weights
-//! transposed, and an L1 penalty on the codes. [`Architecture::dense_shapes`]
+//! transposed, an L1 penalty on the codes, and whether the code is a point
+//! or a distribution (a variational autoencoder). [`Architecture::dense_shapes`]
 //! turns it into the dense layers a network has, input side first.
 
 use std::fmt;
@@ -79,6 +80,21 @@ impl Init {
     }
 }
 
+/// What an encoder gives: a code, or a distribution over codes.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Kind {
+    /// A point code (the notebook's).
+    #[default]
+    Autoencoder,
+    /// A variational autoencoder (Kingma and Welling 2014): the last
+    /// encoder layer is two linear heads, the mean and the log-variance of
+    /// a diagonal Gaussian over codes; training decodes a draw from it
+    /// (the reparameterisation trick) and adds `beta` times its KL
+    /// divergence from N(0, I) to the loss (beta 1 is the ELBO; other
+    /// values, Higgins et al. 2017's beta-VAE). Evaluation decodes the mean.
+    Variational { beta: f32 },
+}
+
 /// One member of the stacked-autoencoder family.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Architecture {
@@ -92,6 +108,7 @@ pub struct Architecture {
     pub tied: bool,
     /// Weight of the L1 penalty on the codes (0: none).
     pub sparsity: f32,
+    pub kind: Kind,
 }
 
 impl Architecture {
@@ -105,6 +122,7 @@ impl Architecture {
             init: Init::GlorotUniform,
             tied: false,
             sparsity: 0.0,
+            kind: Kind::Autoencoder,
         }
     }
 
@@ -118,11 +136,27 @@ impl Architecture {
         self.layers.len()
     }
 
-    /// `(inputs, outputs)` of every dense layer, encoder then decoder.
+    /// The KL weight of a variational autoencoder (`None` for a plain one).
+    pub fn beta(&self) -> Option<f32> {
+        match self.kind {
+            Kind::Autoencoder => None,
+            Kind::Variational { beta } => Some(beta),
+        }
+    }
+
+    /// `(inputs, outputs)` of every dense layer, encoder then decoder. A
+    /// variational autoencoder's last encoder layer is its two heads as one
+    /// layer of twice the code's width: the mean's rows, then the
+    /// log-variance's.
     pub fn dense_shapes(&self) -> Vec<(usize, usize)> {
         let mut widths = vec![self.pixels];
         widths.extend(&self.layers);
-        let encoder = widths.windows(2).map(|w| (w[0], w[1]));
+        let heads = if self.beta().is_some() { 2 } else { 1 };
+        let code_layer = self.depth() - 1;
+        let encoder = widths.windows(2).enumerate().map(|(j, w)| {
+            let outputs = if j == code_layer { heads * w[1] } else { w[1] };
+            (w[0], outputs)
+        });
         let decoder = widths.iter().rev().collect::<Vec<_>>();
         let decoder = decoder.windows(2).map(|w| (*w[0], *w[1]));
         encoder.chain(decoder).collect()
@@ -148,6 +182,7 @@ impl Architecture {
             && self.init == Init::GlorotUniform
             && !self.tied
             && self.sparsity == 0.0
+            && self.kind == Kind::Autoencoder
     }
 }
 
@@ -163,6 +198,9 @@ impl fmt::Display for Architecture {
         }
         if self.sparsity > 0.0 {
             write!(f, ", L1 {} on codes", self.sparsity)?;
+        }
+        if let Some(beta) = self.beta() {
+            write!(f, ", variational (beta {beta})")?;
         }
         Ok(())
     }
@@ -199,5 +237,16 @@ mod tests {
         assert_eq!(tied.tied_to(), [None, None, Some(1), Some(0)]);
         assert!(Architecture::notebook(784, 100, 30).is_compiled_notebook_shape());
         assert!(!tied.is_compiled_notebook_shape());
+        let vae = Architecture {
+            layers: vec![400, 20],
+            kind: Kind::Variational { beta: 1.0 },
+            ..Architecture::notebook(784, 100, 30)
+        };
+        assert_eq!(
+            vae.dense_shapes(),
+            [(784, 400), (400, 40), (20, 400), (400, 784)]
+        );
+        assert_eq!(vae.latent(), 20);
+        assert!(!vae.is_compiled_notebook_shape());
     }
 }

@@ -2,8 +2,10 @@
 //! [`Architecture`]) as flat dense layers whose widths are known at run
 //! time. The fused training engine trains it; evaluation encodes and
 //! decodes through [`crate::inference`]; its weights go to and come back
-//! from a safetensors file.
+//! from a safetensors file. A variational autoencoder's two heads are one
+//! layer, `encoder.{depth - 1}`: the mean's rows, then the log-variance's.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -34,10 +36,17 @@ impl Autoencoder {
     /// [`crate::StackedAutoencoder::keras_init`] draws.
     pub fn new<R: Rng>(architecture: Architecture, rng: &mut R) -> Self {
         let tied_to = architecture.tied_to();
+        let heads_layer = architecture.beta().map(|_| architecture.depth() - 1);
         let mut layers: Vec<DenseParams> = Vec::new();
         for (j, (inputs, outputs)) in architecture.dense_shapes().into_iter().enumerate() {
             let weight = match tied_to[j] {
                 Some(mirror) => transposed(&layers[mirror]),
+                // a variational encoder's two heads, each drawn as a layer
+                None if heads_layer == Some(j) => {
+                    let mut weight = draw_weights(architecture.init, inputs, outputs / 2, rng);
+                    weight.extend(draw_weights(architecture.init, inputs, outputs / 2, rng));
+                    weight
+                }
                 None => draw_weights(architecture.init, inputs, outputs, rng),
             };
             layers.push(DenseParams {
@@ -104,9 +113,38 @@ impl Autoencoder {
         })
     }
 
-    /// The encoder's layers.
+    /// The encoder's layers (a variational encoder's with both heads).
     fn encoder(&self) -> &[DenseParams] {
         &self.layers[..self.architecture.depth()]
+    }
+
+    /// The layers that give the code: the encoder, or a variational
+    /// encoder with its mean head only.
+    fn code_encoder(&self) -> Cow<'_, [DenseParams]> {
+        let encoder = self.encoder();
+        match (self.architecture.beta(), encoder.split_last()) {
+            (Some(_), Some((heads, trunk))) => {
+                let latent = self.architecture.latent();
+                let mut layers = trunk.to_vec();
+                layers.push(DenseParams {
+                    inputs: heads.inputs,
+                    outputs: latent,
+                    weight: heads.weight[..latent * heads.inputs].to_vec(),
+                    bias: heads.bias[..latent].to_vec(),
+                });
+                Cow::Owned(layers)
+            }
+            _ => Cow::Borrowed(encoder),
+        }
+    }
+
+    /// What the last encoder layer gives: the activated code, or a
+    /// variational encoder's affine heads.
+    fn code_output(&self) -> Output {
+        match self.architecture.beta() {
+            Some(_) => Output::Linear,
+            None => Output::Activated,
+        }
     }
 
     /// The decoder's layers.
@@ -175,9 +213,9 @@ impl Reconstructor for Autoencoder {
 
     fn encode(&self, images: &[f32]) -> Vec<f32> {
         forward(
-            self.encoder(),
+            &self.code_encoder(),
             self.architecture.activation,
-            Output::Activated,
+            self.code_output(),
             images,
         )
     }
@@ -192,6 +230,9 @@ impl Reconstructor for Autoencoder {
     }
 
     fn reconstruct(&self, images: &[f32]) -> Vec<f32> {
+        if self.architecture.beta().is_some() {
+            return self.decode(&self.encode(images));
+        }
         forward(
             &self.layers,
             self.architecture.activation,
@@ -201,6 +242,9 @@ impl Reconstructor for Autoencoder {
     }
 
     fn reconstruct_each_block(&self, images: &[f32], each: &mut dyn FnMut(&[f32])) {
+        if self.architecture.beta().is_some() {
+            return each(&self.reconstruct(images));
+        }
         forward_each_block(
             &self.layers,
             self.architecture.activation,
@@ -208,6 +252,27 @@ impl Reconstructor for Autoencoder {
             images,
             each,
         );
+    }
+
+    fn variational_beta(&self) -> Option<f32> {
+        self.architecture.beta()
+    }
+
+    fn encode_distribution(&self, images: &[f32]) -> Option<(Vec<f32>, Vec<f32>)> {
+        self.architecture.beta()?;
+        let latent = self.architecture.latent();
+        let heads = forward(
+            self.encoder(),
+            self.architecture.activation,
+            Output::Linear,
+            images,
+        );
+        let (mut mean, mut log_variance) = (Vec::new(), Vec::new());
+        for row in heads.chunks_exact(2 * latent) {
+            mean.extend_from_slice(&row[..latent]);
+            log_variance.extend_from_slice(&row[latent..]);
+        }
+        Some((mean, log_variance))
     }
 
     fn save_weights(&self, path: &Path) -> Result<(), ModelError> {

@@ -7,7 +7,7 @@
 
 use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 
-use crate::activation::{bias_activate_in_place, bias_sigmoid_in_place};
+use crate::activation::{add_bias_in_place, bias_activate_in_place, bias_sigmoid_in_place};
 use crate::autoencoder::transposed;
 use crate::{Activation, DenseParams};
 
@@ -23,6 +23,8 @@ pub enum Output {
     Activated,
     /// The sigmoid that turns logits into pixel probabilities.
     Sigmoid,
+    /// Nothing: the layer's affine output (a variational encoder's heads).
+    Linear,
 }
 
 /// `input` (rows of `layers[0].inputs`) through `layers`, `activation`
@@ -83,10 +85,12 @@ pub fn forward_each_block(
                 View::rows(weight, layer.inputs, layer.outputs),
                 ProductInto::Overwrite,
             );
-            if j + 1 < layers.len() || output == Output::Activated {
-                bias_activate_in_place(activation, y, &layer.bias);
-            } else {
-                bias_sigmoid_in_place(y, &layer.bias);
+            match (j + 1 < layers.len(), output) {
+                (true, _) | (false, Output::Activated) => {
+                    bias_activate_in_place(activation, y, &layer.bias)
+                }
+                (false, Output::Sigmoid) => bias_sigmoid_in_place(y, &layer.bias),
+                (false, Output::Linear) => add_bias_in_place(y, &layer.bias),
             }
         }
         // layer j wrote into buffer 1 when j was even, 0 when odd

@@ -35,12 +35,13 @@ mod stacked_ae;
 pub mod inference;
 pub mod score;
 pub mod shapes;
+pub mod variational;
 
 pub use activation::{
-    activation_backward, backward_needs_input, bias_activate_in_place, bias_selu_in_place,
-    bias_sigmoid_in_place, LEAKY_SLOPE,
+    activation_backward, add_bias_in_place, backward_needs_input, bias_activate_in_place,
+    bias_selu_in_place, bias_sigmoid_in_place, LEAKY_SLOPE,
 };
-pub use architecture::{Activation, Architecture, Init};
+pub use architecture::{Activation, Architecture, Init, Kind};
 pub use autoencoder::{transposed, Autoencoder};
 pub use dense::DenseParams;
 pub use error::ModelError;

@@ -29,6 +29,17 @@ pub trait Reconstructor: Send + Sync {
         each(&self.reconstruct(images));
     }
 
+    /// A variational autoencoder's KL weight (`None` for other models).
+    fn variational_beta(&self) -> Option<f32> {
+        None
+    }
+
+    /// A variational encoder's mean and log-variance of each image's code
+    /// (`latent_dim()` values per image each); `None` for other models.
+    fn encode_distribution(&self, _images: &[f32]) -> Option<(Vec<f32>, Vec<f32>)> {
+        None
+    }
+
     /// Writes the learned parameters to `path` (safetensors).
     fn save_weights(&self, path: &Path) -> Result<(), ModelError>;
 }

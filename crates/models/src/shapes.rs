@@ -17,7 +17,7 @@ pub fn check_compiled(architecture: &crate::Architecture) -> Result<(), String> 
     Err(format!(
         "the dfdx engine has the notebook's family only: {} pixels, layers = [{}, latent] with \
          latent in {LATENT_SIZES:?}, activation \"selu\", init \"glorot_uniform\", untied, \
-         no sparsity; {architecture} needs train.engine = \"fused\"",
+         no sparsity, not a vae; {architecture} needs train.engine = \"fused\"",
         crate::IMAGE_PIXELS,
         HIDDEN_SIZES[0],
     ))

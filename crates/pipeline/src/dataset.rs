@@ -238,7 +238,9 @@ fn check_runs(experiment: &Experiment, split: &Split) -> Result<()> {
             )))
         };
         match run.model.kind {
-            ModelKind::Autoencoder if rows * cols != IMAGE_PIXELS || rows != cols => {
+            ModelKind::Autoencoder | ModelKind::Vae
+                if rows * cols != IMAGE_PIXELS || rows != cols =>
+            {
                 return fail(
                     "model.kind",
                     format!(
@@ -260,7 +262,7 @@ fn check_runs(experiment: &Experiment, split: &Split) -> Result<()> {
             }
             _ => {}
         }
-        if run.model.kind == ModelKind::Autoencoder && run.train.batch_size > split.train.len() {
+        if run.model.kind.trains() && run.train.batch_size > split.train.len() {
             return fail(
                 "train.batch_size",
                 format!(

@@ -89,7 +89,7 @@ pub fn detail_run(dir: &Path, run: &RunConfig, data: &Dataset) -> Result<Summary
     let evaluation = evaluate(model.as_ref(), data, run, EvalDetail::Full)?;
     record_evaluation(&mut summary, &evaluation);
     let mut figures = Vec::new();
-    if run.model.kind == ModelKind::Autoencoder {
+    if run.model.kind.trains() {
         let history: Vec<EpochRecord> = read_metrics_csv(&dir.join("metrics.csv"))?
             .into_iter()
             .map(|r| EpochRecord {
@@ -112,7 +112,7 @@ pub fn detail_run(dir: &Path, run: &RunConfig, data: &Dataset) -> Result<Summary
 /// PCA fitted again (deterministic, and cheaper than storing it).
 fn stored_model(dir: &Path, run: &RunConfig, data: &Dataset) -> Result<Box<dyn Reconstructor>> {
     Ok(match run.model.kind {
-        ModelKind::Autoencoder => Box::new(Autoencoder::load(
+        ModelKind::Autoencoder | ModelKind::Vae => Box::new(Autoencoder::load(
             run.model.architecture(data.pixels()),
             &dir.join("weights.safetensors"),
         )?),

@@ -10,6 +10,7 @@ use std::time::Instant;
 use crate::Result;
 use aelab_data::noise::{Corruption, NoiseKind};
 use aelab_models::score::{score_model, Scores};
+use aelab_models::variational::{variational_scores, VariationalScores};
 use aelab_models::Reconstructor;
 use aelab_reduce::{
     fft_tsne, knn_accuracy, knn_leave_one_out_accuracy, trustworthiness, trustworthiness_sampled,
@@ -17,7 +18,7 @@ use aelab_reduce::{
 };
 use aelab_report::{Baseline, DigitRow};
 use aelab_spec::{EvalDetail, Experiment, RunConfig, TsneInput};
-use aelab_train::streams::{noise_lanes, Stream};
+use aelab_train::streams::{noise_lanes, rng, Stream};
 
 use crate::dataset::Dataset;
 use crate::latent_views;
@@ -60,6 +61,12 @@ pub struct Evaluation {
     pub interpolations: Vec<DigitRow>,
     /// For 2-D codes: the decoded manifold and the codes with labels.
     pub latent_plane: Option<latent_views::LatentPlane>,
+    /// A variational autoencoder's loss and KL on the clean validation and
+    /// test digits, decoding the mean code.
+    pub variational_val: Option<VariationalScores>,
+    pub variational_test: Option<VariationalScores>,
+    /// A variational autoencoder's digits decoded from prior draws.
+    pub prior_samples: Vec<DigitRow>,
 }
 
 /// Maps of up to this many points are made by `bhtsne` (one thread), larger
@@ -124,6 +131,9 @@ pub fn evaluate(
         worst: None,
         interpolations: Vec::new(),
         latent_plane: None,
+        variational_val: variational_scores(model, &data.validation, &data.validation),
+        variational_test: None,
+        prior_samples: Vec::new(),
     };
 
     if !data.validation.is_empty() {
@@ -134,6 +144,7 @@ pub fn evaluate(
     if let Some(test) = &data.test {
         let (test_scores, errors) = score_model(model, test, test, pixels);
         evaluation.test = Some(test_scores);
+        evaluation.variational_test = variational_scores(model, test, test);
         if !corruption.is_none() {
             let noisy = corruption.apply_lanes(test, &mut noise_lanes(run.seed, Stream::TestNoise));
             evaluation.noisy_test = Some(score_model(model, &noisy, test, pixels).0);
@@ -188,6 +199,8 @@ pub fn evaluate(
     if !full {
         return Ok(evaluation);
     }
+    evaluation.prior_samples =
+        latent_views::prior_samples(model, &mut rng(run.seed, Stream::CodeDraws));
 
     let (source, grid_source) = match &data.test {
         Some(test) => (test, "test"),

@@ -10,18 +10,18 @@ use aelab_archive::{
     write_atomic, write_atomic_with, write_metrics_csv, Divergence, MetricsRow, RunStatus, Summary,
 };
 use aelab_data::noise::NoiseKind;
-use aelab_models::score::score;
+use aelab_models::score::{score, score_model};
 use aelab_models::{Activation, Architecture, Init, Reconstructor};
 use aelab_reduce::Pca;
 use aelab_report::{line_chart, Figure, Series, XAxis};
 use aelab_spec::{EvalDetail, ModelKind, RunConfig};
-use aelab_train::{EpochRecord, FitStatus};
+use aelab_train::{validation_inputs, EpochRecord, FitStatus};
 
 use crate::dataset::Dataset;
 use crate::evaluate::{evaluate, Evaluation};
 use crate::identity::{resolved, run_identity};
 use crate::run_figures::run_figures;
-use crate::train_run::{median, train_autoencoder_from};
+use crate::train_run::{fit_config, median, train_autoencoder_from};
 use crate::{Observe, PipelineError, Result};
 
 /// Runs `run` on `data`, writing into `dir` (created here); returns the
@@ -51,7 +51,7 @@ pub(crate) fn execute_from(
     let mut explained_variance_ratio = None;
     let (model, history, status): (Box<dyn Reconstructor>, Vec<EpochRecord>, FitStatus) =
         match run.model.kind {
-            ModelKind::Autoencoder => {
+            ModelKind::Autoencoder | ModelKind::Vae => {
                 let resume = checkpoints
                     .map(|d| crate::halving::checkpoint_path(d, &run.name))
                     .filter(|p| p.exists())
@@ -90,23 +90,34 @@ pub(crate) fn execute_from(
         run: run.name.clone(),
         status: Some(RunStatus::Ok),
         model: match run.model.kind {
-            ModelKind::Autoencoder => describe_autoencoder(&run.model.architecture(data.pixels())),
+            ModelKind::Autoencoder | ModelKind::Vae => {
+                describe_autoencoder(&run.model.architecture(data.pixels()))
+            }
             ModelKind::Pca => format!("pca {}", run.model.latent()),
         },
         epochs_completed: history.len(),
         val_bce: history.last().and_then(|r| r.val_loss),
         seconds_per_epoch: match run.model.kind {
-            ModelKind::Autoencoder => median(history.iter().map(|r| r.seconds).collect()),
+            ModelKind::Autoencoder | ModelKind::Vae => {
+                median(history.iter().map(|r| r.seconds).collect())
+            }
             ModelKind::Pca => None,
         },
         train_seconds: Some(train_seconds),
         explained_variance_ratio,
         ..Summary::default()
     };
+    if run.model.kind == ModelKind::Vae && !data.validation.is_empty() {
+        // its epochs record its own loss; val_bce stays the mean BCE per
+        // pixel on the inputs it validated on, comparable with any model's
+        let inputs = validation_inputs(&fit_config(run, data.pixels()), &data.validation);
+        let scores = score_model(model.as_ref(), &inputs, &data.validation, data.pixels()).0;
+        summary.val_bce = Some(scores.bce);
+    }
     let full = run.eval.detail != EvalDetail::Light;
     summary.detail = Some(if full { "full" } else { "light" }.to_string());
     let mut figures = Vec::new();
-    if run.model.kind == ModelKind::Autoencoder && full {
+    if run.model.kind.trains() && full {
         figures.push(loss_figure(run, &history, dir)?);
     }
     if let FitStatus::Diverged { epoch, step } = status {
@@ -149,6 +160,13 @@ pub(crate) fn record_evaluation(summary: &mut Summary, evaluation: &Evaluation) 
     summary.code_near_zero = evaluation.code_activity.map(|(_, near_zero)| near_zero);
     summary.per_class_test_mse = evaluation.per_class_test_mse.clone();
     summary.denoising_curve = evaluation.denoising_curve.clone();
+    summary.val_elbo = evaluation.variational_val.as_ref().map(|s| s.loss);
+    summary.test_elbo = evaluation.variational_test.as_ref().map(|s| s.loss);
+    summary.test_kl = evaluation.variational_test.as_ref().map(|s| s.kl);
+    summary.test_kl_per_dimension = evaluation
+        .variational_test
+        .as_ref()
+        .map(|s| s.kl_per_dimension.clone());
 }
 
 /// `loss.png`: training and validation loss per epoch.
@@ -169,18 +187,26 @@ pub(crate) fn loss_figure(run: &RunConfig, history: &[EpochRecord], dir: &Path) 
                 .collect(),
         ),
     ];
+    let unit = match run.model.kind {
+        ModelKind::Vae => "BCE summed over pixels + beta KL (nats per image)",
+        _ => "binary cross-entropy",
+    };
     line_chart(
         &dir.join("loss.png"),
         &format!("{}: loss per epoch", run.name),
-        ("epoch", "binary cross-entropy"),
+        ("epoch", unit),
         XAxis::Count,
         &series,
     )?;
     Ok(Figure {
         path: format!("runs/{}/loss.png", run.name),
         caption: format!(
-            "{}: training and validation loss (BCE) per epoch{}",
+            "{}: training and validation loss ({}) per epoch{}",
             run.name,
+            match run.model.kind {
+                ModelKind::Vae => "per image, the BCE summed over the pixels plus beta KL; validation decodes the mean code",
+                _ => "BCE",
+            },
             noisy_note(run)
         ),
     })
@@ -206,7 +232,11 @@ fn describe_autoencoder(architecture: &Architecture) -> String {
     widths.extend(architecture.layers.iter().rev().skip(1));
     widths.push(architecture.pixels);
     let widths: Vec<String> = widths.iter().map(usize::to_string).collect();
-    let mut text = format!("autoencoder {}", widths.join("-"));
+    let name = match architecture.beta() {
+        Some(_) => "vae",
+        None => "autoencoder",
+    };
+    let mut text = format!("{name} {}", widths.join("-"));
     if architecture.activation != Activation::Selu {
         text += &format!(", {}", architecture.activation);
     }
@@ -218,6 +248,9 @@ fn describe_autoencoder(architecture: &Architecture) -> String {
     }
     if architecture.sparsity > 0.0 {
         text += &format!(", L1 {} on codes", architecture.sparsity);
+    }
+    if let Some(beta) = architecture.beta().filter(|&b| b != 1.0) {
+        text += &format!(", beta {beta}");
     }
     text
 }

@@ -5,12 +5,17 @@
 use std::path::Path;
 
 use aelab_archive::{write_atomic, Summary};
-use aelab_report::{digit_grid, embedding_scatter, Figure};
+use aelab_report::{digit_grid, embedding_scatter, grouped_bars, Figure};
 use aelab_spec::{RunConfig, TsneInput};
 
 use crate::dataset::Dataset;
 use crate::evaluate::{Evaluation, TsneMap, KNN_K, TRUST_ROWS};
 use crate::Result;
+
+/// A code dimension whose KL from the prior is above this many nats per
+/// image is counted active (Burda et al. 2016 use a variance criterion;
+/// 0.01 nats is the common KL form of it).
+const ACTIVE_KL: f64 = 0.01;
 
 /// Draws the run's evaluation figures into `dir`; records the t-SNE map's
 /// numbers in `summary`.
@@ -95,12 +100,19 @@ pub fn run_figures(
             side,
         )?;
         let [(x0, x1), (y0, y1)] = plane.span;
+        let grid = if plane.over_prior {
+            "the N(0, 1) prior's quantiles 0.05 to 0.95, evenly spaced in probability".to_string()
+        } else {
+            format!(
+                "2nd to 98th percentiles of the {} codes",
+                evaluation.embedded
+            )
+        };
         figures.push(Figure {
             path: rel("manifold.png"),
             caption: format!(
-                "{}: decoded manifold; columns step z1 from {x0:.2} to {x1:.2}, rows z2 from {y1:.2} down to {y0:.2} (2nd to 98th percentiles of the {} codes)",
+                "{}: decoded manifold; columns step z1 from {x0:.2} to {x1:.2}, rows z2 from {y1:.2} down to {y0:.2} ({grid})",
                 run.name,
-                evaluation.embedded
             ),
         });
         embedding_scatter(
@@ -120,6 +132,52 @@ pub fn run_figures(
             caption: format!(
                 "{}: {} digits at their 2-D codes, coloured by label",
                 run.name, evaluation.embedded
+            ),
+        });
+    }
+    if !evaluation.prior_samples.is_empty() {
+        digit_grid(
+            &dir.join("prior.png"),
+            &format!(
+                "{}: digits decoded from draws of the prior N(0, I)",
+                run.name
+            ),
+            &evaluation.prior_samples,
+            side,
+        )?;
+        figures.push(Figure {
+            path: rel("prior.png"),
+            caption: format!(
+                "{}: what the VAE generates: each digit decodes one draw of the {}-d prior N(0, I)",
+                run.name,
+                run.model.latent()
+            ),
+        });
+    }
+    if let Some(kl) = &evaluation.variational_test {
+        let dimensions: Vec<String> = (1..=kl.kl_per_dimension.len())
+            .map(|d| format!("z{d}"))
+            .collect();
+        grouped_bars(
+            &dir.join("kl.png"),
+            &format!("{}: KL of each code dimension (test mean)", run.name),
+            ("code dimension", "KL (nats per image)"),
+            &dimensions,
+            &[("KL".to_string(), kl.kl_per_dimension.clone())],
+        )?;
+        let active = kl
+            .kl_per_dimension
+            .iter()
+            .filter(|&&k| k > ACTIVE_KL)
+            .count();
+        figures.push(Figure {
+            path: rel("kl.png"),
+            caption: format!(
+                "{}: the KL divergence from the prior of each code dimension, mean over the test digits; \
+                 {active} of {} dimensions carry more than {ACTIVE_KL} nats (active units), {:.2} nats in all",
+                run.name,
+                kl.kl_per_dimension.len(),
+                kl.kl
             ),
         });
     }

@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use aelab_models::{Activation, Architecture, Init};
+use aelab_models::{Activation, Architecture, Init, Kind};
+
+/// The KL weight of a variational autoencoder unless `model.beta` says.
+pub const DEFAULT_BETA: f64 = 1.0;
 use serde::Serialize;
 
 /// A validated experiment: shared data settings and one config per run.
@@ -131,6 +134,10 @@ pub struct ModelConfig {
     pub init: Init,
     pub tied: bool,
     pub sparsity: f64,
+    /// The KL weight of a `"vae"` (`None` for other models, and then not
+    /// written, so that earlier runs keep their identity).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beta: Option<f64>,
 }
 
 impl ModelConfig {
@@ -148,6 +155,12 @@ impl ModelConfig {
             init: self.init,
             tied: self.tied,
             sparsity: self.sparsity as f32,
+            kind: match self.kind {
+                ModelKind::Vae => Kind::Variational {
+                    beta: self.beta.unwrap_or(DEFAULT_BETA) as f32,
+                },
+                ModelKind::Autoencoder | ModelKind::Pca => Kind::Autoencoder,
+            },
         }
     }
 }
@@ -164,8 +177,17 @@ fn init_name<S: serde::Serializer>(i: &Init, s: S) -> Result<S::Ok, S::Error> {
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     Autoencoder,
+    /// A variational autoencoder (see `aelab_models::Kind::Variational`).
+    Vae,
     /// The linear baseline: PCA with `latent` components.
     Pca,
+}
+
+impl ModelKind {
+    /// Whether this model is a network trained in epochs (not PCA).
+    pub fn trains(self) -> bool {
+        self != ModelKind::Pca
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -108,6 +108,7 @@ pub(crate) struct RawModel {
     pub init: Option<String>,
     pub tied: Option<bool>,
     pub sparsity: Option<f64>,
+    pub beta: Option<f64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -208,7 +209,8 @@ overlay_fields!(RawModel {
     activation,
     init,
     tied,
-    sparsity
+    sparsity,
+    beta
 });
 overlay_fields!(RawTrain {
     epochs,

@@ -290,7 +290,7 @@ pub(crate) fn check_halving(
                 ),
             ));
         }
-        if run.model.kind != crate::ModelKind::Autoencoder {
+        if !run.model.kind.trains() {
             return Err(check.invalid(
                 "search.method",
                 format!(

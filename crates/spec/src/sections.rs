@@ -21,6 +21,8 @@ const MAX_LAYERS: usize = 8;
 const MAX_WIDTH: usize = 4_096;
 /// Largest L1 weight on the codes.
 const MAX_SPARSITY: f64 = 1_000.0;
+/// The largest `model.beta`.
+const MAX_BETA: f64 = 1_000.0;
 const DEFAULT_EPOCHS: usize = 30;
 const DEFAULT_BATCH_SIZE: usize = 32;
 const DEFAULT_SAMPLES: usize = 10;
@@ -134,6 +136,7 @@ impl Checker<'_> {
             ModelKind::Autoencoder,
             &[
                 ("autoencoder", ModelKind::Autoencoder),
+                ("vae", ModelKind::Vae),
                 ("pca", ModelKind::Pca),
             ],
         )?;
@@ -160,6 +163,37 @@ impl Checker<'_> {
             Some(v) => v,
             None => 0.0,
         };
+        let beta = match (kind, m.beta) {
+            (ModelKind::Vae, Some(v)) if !(v.is_finite() && (0.0..=MAX_BETA).contains(&v)) => {
+                return Err(self.invalid(
+                    &key("model.beta"),
+                    format!("{v} is out of range; allowed: 0 to {MAX_BETA} (1 is the ELBO)"),
+                ))
+            }
+            (ModelKind::Vae, beta) => Some(beta.unwrap_or(crate::config::DEFAULT_BETA)),
+            (_, Some(_)) => {
+                return Err(self.invalid(
+                    &key("model.beta"),
+                    "weighs a variational autoencoder's KL term; it needs model.kind = \"vae\""
+                        .into(),
+                ))
+            }
+            (_, None) => None,
+        };
+        if kind == ModelKind::Vae {
+            let unsupported = [
+                ("model.tied", m.tied == Some(true)),
+                ("model.sparsity", m.sparsity.is_some_and(|v| v != 0.0)),
+            ];
+            if let Some((name, _)) = unsupported.iter().find(|(_, set)| *set) {
+                return Err(self.invalid(
+                    &key(name),
+                    "is not supported with model.kind = \"vae\" (its heads and draws are not tied or penalised); \
+                     supported with a vae: layers, activation, init, beta"
+                        .into(),
+                ));
+            }
+        }
         let model = ModelConfig {
             kind,
             layers,
@@ -167,6 +201,7 @@ impl Checker<'_> {
             init,
             tied: m.tied.unwrap_or(false),
             sparsity,
+            beta,
         };
         if kind == ModelKind::Pca {
             let family_keys = [
@@ -210,7 +245,7 @@ impl Checker<'_> {
                 &[("fused", EngineName::Fused), ("dfdx", EngineName::Dfdx)],
             )?,
         };
-        if train.engine == EngineName::Dfdx && kind == ModelKind::Autoencoder {
+        if train.engine == EngineName::Dfdx && kind.trains() {
             let architecture = model.architecture(aelab_models::IMAGE_PIXELS);
             if let Err(why) = aelab_models::shapes::check_compiled(&architecture) {
                 return Err(self.invalid(&key("train.engine"), why));
@@ -384,7 +419,7 @@ impl Checker<'_> {
         let Some(widths) = &m.layers else {
             let latent_key = key("model.latent");
             let max_latent = match kind {
-                ModelKind::Autoencoder => MAX_WIDTH as i64,
+                ModelKind::Autoencoder | ModelKind::Vae => MAX_WIDTH as i64,
                 ModelKind::Pca => 784 * 784,
             };
             let latent = self

@@ -5,13 +5,14 @@ use std::time::Instant;
 
 use aelab_data::noise::Corruption;
 use aelab_models::score::score;
+use aelab_models::variational::variational_scores;
 use aelab_models::{Architecture, Autoencoder, Reconstructor};
 use rand::seq::SliceRandom;
 
 use crate::checkpoint::Checkpoint;
 use crate::engine::{Engine, Stepper};
 use crate::optimizer::OptimizerKind;
-use crate::streams::{noise_lanes, rng, Stream};
+use crate::streams::{epoch_rng, noise_lanes, rng, Stream};
 use crate::TrainError;
 
 /// When a denoising run draws its input corruption.
@@ -212,6 +213,9 @@ pub fn fit_from(
                 .apply_lanes_into(data.train, train_inputs.to_mut(), &mut noise);
         }
         order.shuffle(&mut shuffle_rng);
+        if let Some(net) = stepper.fused() {
+            net.reseed_draws(epoch_rng(config.seed, Stream::CodeDraws, epoch));
+        }
         let mut loss_sum = 0.0f64;
         for (step, indices) in order.chunks(batch_size).enumerate() {
             let rows = indices.len();
@@ -241,7 +245,7 @@ pub fn fit_from(
         }
         stepper.sync(&mut model);
         let val_loss = (!data.validation.is_empty())
-            .then(|| score(&model.reconstruct(&validation_inputs), data.validation).bce);
+            .then(|| validation_loss(&model, &validation_inputs, data.validation));
         let record = EpochRecord {
             epoch,
             train_loss: loss_sum / examples as f64,
@@ -263,6 +267,17 @@ pub fn fit_from(
         model: Box::new(model),
     };
     Ok((outcome, state))
+}
+
+/// The loss an epoch's validation records: the mean BCE per pixel, or a
+/// variational autoencoder's own loss (the BCE summed over the pixels plus
+/// beta KL, per image, on the mean code), in the units of its training
+/// loss.
+fn validation_loss(model: &Autoencoder, inputs: &[f32], targets: &[f32]) -> f64 {
+    match variational_scores(model, inputs, targets) {
+        Some(scores) => scores.loss,
+        None => score(&model.reconstruct(inputs), targets).bce,
+    }
 }
 
 /// The state after `history` (and where the run diverged, if it did), for

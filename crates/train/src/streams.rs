@@ -21,6 +21,9 @@ pub enum Stream {
     ValidationNoise = 4,
     /// Corruption of the test inputs for the noisy-test metrics.
     TestNoise = 5,
+    /// A variational autoencoder's draws of codes in training, one
+    /// generator per epoch ([`epoch_rng`]).
+    CodeDraws = 6,
 }
 
 /// The generator of `stream` for `seed`.
@@ -28,6 +31,17 @@ pub fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream as u64);
     rng
+}
+
+/// The generator of `stream` in `epoch` (from 1) of `seed`'s run, seeded
+/// by SplitMix64 from all three: a run continued from a checkpoint after
+/// any epoch draws what an uninterrupted one draws, with no position to
+/// save.
+pub fn epoch_rng(seed: u64, stream: Stream, epoch: usize) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(
+        seed ^ (stream as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ (epoch as u64).wrapping_mul(0xbf58_476d_1ce4_e5b9),
+    )
 }
 
 /// Parallel lanes of every noise stream (see `Corruption::apply_lanes_into`):

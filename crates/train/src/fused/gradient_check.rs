@@ -1,14 +1,18 @@
 //! The fused engine's gradients against central finite differences of an
 //! independent f64 forward pass (plain loops and libm, written here from
 //! the definitions), for every activation, deeper stacks, tied weights and
-//! the L1 code penalty. The gradient is read off one SGD step with
+//! the L1 code penalty, and the variational autoencoder (its loss with the
+//! draws of the step held fixed). The gradient is read off one SGD step with
 //! learning rate 1: the parameters move by exactly minus the gradient (to
 //! f32 rounding).
 
+use aelab_data::normal::fill_standard_normal;
 use aelab_models::{
-    Activation, Architecture, Autoencoder, DenseParams, Init, LEAKY_SLOPE, SELU_ALPHA, SELU_SCALE,
+    Activation, Architecture, Autoencoder, DenseParams, Init, Kind, LEAKY_SLOPE, SELU_ALPHA,
+    SELU_SCALE,
 };
 use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::FusedNet;
 use crate::OptimizerKind;
@@ -38,18 +42,21 @@ fn activate(activation: Activation, x: f64) -> f64 {
 }
 
 /// Mean BCE of `sigmoid(logits)` against the targets plus the code
-/// penalty, for a batch, in f64. `weights[j]` is layer j's effective
-/// weight, `[outputs][inputs]`.
+/// penalty, for a batch, in f64; for a variational autoencoder, the BCE
+/// summed over the pixels plus beta KL, per image, decoding
+/// `mu + e^{lv/2} eps` with `draws` as eps (a row per image). `weights[j]`
+/// is layer j's effective weight, `[outputs][inputs]`.
 fn loss(
     architecture: &Architecture,
     layers: &[(Vec<Vec<f64>>, Vec<f64>)],
     input: &[Vec<f64>],
     target: &[Vec<f64>],
+    draws: &[Vec<f64>],
 ) -> f64 {
     let last = layers.len() - 1;
     let code_layer = architecture.depth() - 1;
-    let (mut bce, mut penalty, mut count) = (0.0, 0.0, 0.0);
-    for (x, y) in input.iter().zip(target) {
+    let (mut bce, mut penalty, mut count, mut kl) = (0.0, 0.0, 0.0, 0.0);
+    for (r, (x, y)) in input.iter().zip(target).enumerate() {
         let mut h = x.clone();
         for (j, (w, b)) in layers.iter().enumerate() {
             let z: Vec<f64> = w
@@ -59,6 +66,18 @@ fn loss(
                 .collect();
             h = if j == last {
                 z
+            } else if let (true, Some(_)) = (j == code_layer, architecture.beta()) {
+                let (mean, log_variance) = z.split_at(z.len() / 2);
+                kl += mean
+                    .iter()
+                    .zip(log_variance)
+                    .map(|(m, l)| 0.5 * (m * m + l.exp() - 1.0 - l))
+                    .sum::<f64>();
+                mean.iter()
+                    .zip(log_variance)
+                    .zip(&draws[r])
+                    .map(|((m, l), e)| m + (0.5 * l).exp() * e)
+                    .collect()
             } else {
                 z.iter()
                     .map(|&v| activate(architecture.activation, v))
@@ -74,7 +93,11 @@ fn loss(
             count += 1.0;
         }
     }
-    bce / count + f64::from(architecture.sparsity) * penalty / input.len() as f64
+    let rows = input.len() as f64;
+    match architecture.beta() {
+        Some(beta) => (bce + f64::from(beta) * kl) / rows,
+        None => bce / count + f64::from(architecture.sparsity) * penalty / rows,
+    }
 }
 
 /// The effective layers of `model` in f64, tied ones transposed from their
@@ -124,11 +147,24 @@ fn check(architecture: Architecture) {
             .collect()
     };
     let (x, y) = (as_rows(&input), as_rows(&target));
+    // the draws a variational step makes, and the same ones for the reference
+    let draws_seed = 8;
+    let latent = architecture.latent();
+    let mut draws = vec![0.0f32; rows * latent];
+    fill_standard_normal(
+        &mut Xoshiro256PlusPlus::seed_from_u64(draws_seed),
+        &mut draws,
+    );
+    let draws: Vec<Vec<f64>> = draws
+        .chunks(latent)
+        .map(|r| r.iter().map(|&v| f64::from(v)).collect())
+        .collect();
 
     let mut net = FusedNet::new(&architecture, &model.layers, OptimizerKind::Sgd, 1.0, rows);
+    net.reseed_draws(Xoshiro256PlusPlus::seed_from_u64(draws_seed));
     let fused_loss = net.step(&input, &target);
     let after = net.export();
-    let reference = loss(&architecture, &effective(&model), &x, &y);
+    let reference = loss(&architecture, &effective(&model), &x, &y, &draws);
     assert!(
         (f64::from(fused_loss) - reference).abs() < 1e-5 * reference,
         "{architecture}: loss {fused_loss} vs {reference}"
@@ -166,7 +202,7 @@ fn check(architecture: Architecture) {
                 } else {
                     b[k - weights] += delta;
                 }
-                loss(&architecture, &layers, &x, &y)
+                loss(&architecture, &layers, &x, &y, &draws)
             };
             let numeric = (at(step, &model) - at(-step, &model)) / (2.0 * step);
             let moved = if k < weights {
@@ -191,6 +227,7 @@ fn small(activation: Activation) -> Architecture {
         init: Init::GlorotUniform,
         tied: false,
         sparsity: 0.0,
+        kind: Kind::Autoencoder,
     }
 }
 
@@ -216,6 +253,21 @@ fn tied_weights_and_the_code_penalty_have_the_finite_difference_gradient() {
             tied: true,
             sparsity: 0.05,
             layers: vec![5],
+            ..small(activation)
+        });
+    }
+}
+
+#[test]
+fn the_variational_autoencoder_has_the_finite_difference_gradient() {
+    for (activation, layers, beta) in [
+        (Activation::Relu, vec![6, 3], 1.0),
+        (Activation::Selu, vec![6, 4, 2], 4.0),
+        (Activation::Tanh, vec![3], 0.5),
+    ] {
+        check(Architecture {
+            layers,
+            kind: Kind::Variational { beta },
             ..small(activation)
         });
     }

@@ -15,14 +15,27 @@
 //! (`x^T delta`, already in the mirror's layout) is added to the mirror's,
 //! which is updated when the backward pass reaches the mirror (so every
 //! use of a weight in the backward pass sees it before its update).
+//!
+//! A variational autoencoder's code layer is its two heads (mean and
+//! log-variance, one affine layer of twice the code's width, no
+//! activation); the decoder reads a draw `z = mu + e^{lv/2} eps` from them,
+//! `eps` from the stream the caller seeds each epoch. The loss per image
+//! is the BCE summed over the pixels plus `beta` times the closed-form KL,
+//! averaged over the batch, so the output delta is scaled by the pixel
+//! count, and the heads' delta adds the KL's gradient to the code's
+//! (`mu / rows` and `(e^lv - 1) / 2 rows`, times beta).
 
 use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 use aelab_models::{
-    activation_backward, backward_needs_input, bias_activate_in_place, transposed, Activation,
-    Architecture, DenseParams,
+    activation_backward, add_bias_in_place, backward_needs_input, bias_activate_in_place,
+    transposed, Activation, Architecture, DenseParams,
 };
 
 use super::adam::{AdamMoments, AdamStep};
+use aelab_data::normal::fill_standard_normal;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
 use super::elementwise::{add_l1_gradient, bias_sigmoid_bce_backward, column_sums, l1_norm};
 use crate::OptimizerKind;
 
@@ -39,6 +52,19 @@ struct AdamState {
 enum Update {
     Sgd { lr: f32 },
     Adam(Box<AdamState>),
+}
+
+/// A variational autoencoder's per-batch state: the draws, the codes
+/// decoded and the scratch for the code's gradient, each `[rows, latent]`.
+struct Variational {
+    beta: f32,
+    latent: usize,
+    draws: Vec<f32>,
+    /// `e^{lv/2}` of each code value.
+    deviations: Vec<f32>,
+    codes: Vec<f32>,
+    code_delta: Vec<f32>,
+    rng: Xoshiro256PlusPlus,
 }
 
 /// The autoencoder's parameters, optimizer state and per-batch buffers.
@@ -71,6 +97,7 @@ pub(crate) struct FusedNet {
     zero_bias: Vec<f32>,
     max_rows: usize,
     update: Update,
+    variational: Option<Variational>,
 }
 
 impl FusedNet {
@@ -141,7 +168,20 @@ impl FusedNet {
             })),
         };
         let widest = layers.iter().map(|l| l.outputs).max().unwrap_or(0);
+        let variational = architecture.beta().map(|beta| {
+            let latent = architecture.latent();
+            Variational {
+                beta,
+                latent,
+                draws: vec![0.0; max_rows * latent],
+                deviations: vec![0.0; max_rows * latent],
+                codes: vec![0.0; max_rows * latent],
+                code_delta: vec![0.0; max_rows * latent],
+                rng: Xoshiro256PlusPlus::seed_from_u64(0),
+            }
+        });
         FusedNet {
+            variational,
             activation: architecture.activation,
             sparsity: architecture.sparsity,
             code_layer: architecture.depth() - 1,
@@ -155,6 +195,15 @@ impl FusedNet {
             tied_to,
             tied_grads,
             layers,
+        }
+    }
+
+    /// Where a variational autoencoder's draws come from from now on (the
+    /// caller gives each epoch its own stream, so that a run continued
+    /// from a checkpoint draws what an uninterrupted one draws).
+    pub(crate) fn reseed_draws(&mut self, rng: Xoshiro256PlusPlus) {
+        if let Some(v) = &mut self.variational {
+            v.rng = rng;
         }
     }
 
@@ -242,6 +291,15 @@ impl FusedNet {
             target,
             &mut self.deltas[last][..width],
         );
+        if let Some(v) = &self.variational {
+            // per image: the BCE summed over the pixels, plus beta KL
+            let pixels = pixels as f32;
+            self.deltas[last][..width]
+                .iter_mut()
+                .for_each(|d| *d *= pixels);
+            let heads = &self.outputs[self.code_layer][..rows * 2 * v.latent];
+            loss = loss * pixels + v.beta * kl_sum(heads, v.latent) / rows as f32;
+        }
         if self.sparsity > 0.0 {
             let codes =
                 &self.outputs[self.code_layer][..rows * self.layers[self.code_layer].outputs];
@@ -265,17 +323,17 @@ impl FusedNet {
             let (inputs, outputs) = (self.layers[j].inputs, self.layers[j].outputs);
             let mut out = std::mem::take(&mut self.outputs[j]);
             let y = &mut out[..rows * outputs];
-            let x = match j {
-                0 => input,
-                _ => &self.outputs[j - 1][..rows * inputs],
-            };
+            let x = self.layer_input(j, input, rows);
             matmul(
                 ViewMut::rows(y, rows, outputs),
                 View::rows(x, rows, inputs),
                 self.forward_weight(j),
                 ProductInto::Overwrite,
             );
-            if j < last {
+            if j == self.code_layer && self.variational.is_some() {
+                add_bias_in_place(y, &self.layers[j].bias);
+                self.draw_codes(y, rows);
+            } else if j < last {
                 let bias = &self.layers[j].bias;
                 if self.pre_activations[j].is_empty() {
                     bias_activate_in_place(self.activation, y, bias);
@@ -290,6 +348,69 @@ impl FusedNet {
         }
     }
 
+    /// What layer `j` reads: the images, a variational decoder's drawn
+    /// codes, or the layer below's output.
+    fn layer_input<'a>(&'a self, j: usize, input: &'a [f32], rows: usize) -> &'a [f32] {
+        let len = rows * self.layers[j].inputs;
+        layer_input(
+            (input, &self.outputs, self.variational.as_ref()),
+            self.code_layer,
+            j,
+            len,
+        )
+    }
+
+    /// A variational autoencoder's codes from its `heads` (`[rows, 2
+    /// latent]`, means then log-variances): `mu + e^{lv/2} eps`.
+    fn draw_codes(&mut self, heads: &[f32], rows: usize) {
+        let Some(v) = &mut self.variational else {
+            return;
+        };
+        let n = rows * v.latent;
+        fill_standard_normal(&mut v.rng, &mut v.draws[..n]);
+        for (r, row) in heads.chunks_exact(2 * v.latent).enumerate() {
+            let (mean, log_variance) = row.split_at(v.latent);
+            let span = r * v.latent..(r + 1) * v.latent;
+            let draws = &v.draws[span.clone()];
+            let deviations = &mut v.deviations[span.clone()];
+            let codes = &mut v.codes[span];
+            for i in 0..v.latent {
+                deviations[i] = (0.5 * log_variance[i]).exp();
+                codes[i] = mean[i] + deviations[i] * draws[i];
+            }
+        }
+    }
+
+    /// The heads' delta (`[rows, 2 latent]`) from the code's (`dz`) and the
+    /// KL term: `dz + beta mu / rows` and `dz eps e^{lv/2} / 2 + beta
+    /// (e^lv - 1) / 2 rows`.
+    fn heads_delta(&self, heads: &[f32], heads_delta: &mut [f32], rows: usize) {
+        let Some(v) = &self.variational else {
+            return;
+        };
+        let kl_scale = v.beta / rows as f32;
+        let rows_iter = heads
+            .chunks_exact(2 * v.latent)
+            .zip(heads_delta.chunks_exact_mut(2 * v.latent))
+            .enumerate();
+        for (r, (head, delta)) in rows_iter {
+            let span = r * v.latent..(r + 1) * v.latent;
+            let (dz, draws, deviations) = (
+                &v.code_delta[span.clone()],
+                &v.draws[span.clone()],
+                &v.deviations[span],
+            );
+            let (mean, _) = head.split_at(v.latent);
+            let (d_mean, d_log_variance) = delta.split_at_mut(v.latent);
+            for i in 0..v.latent {
+                let variance = deviations[i] * deviations[i];
+                d_mean[i] = dz[i] + kl_scale * mean[i];
+                d_log_variance[i] =
+                    0.5 * dz[i] * draws[i] * deviations[i] + 0.5 * kl_scale * (variance - 1.0);
+            }
+        }
+    }
+
     /// Passes layer `j`'s delta down to layer `j - 1` (through its
     /// activation, plus the code penalty's gradient at the code), then
     /// updates layer `j`'s parameters (or adds to its tied mirror's
@@ -300,11 +421,27 @@ impl FusedNet {
         let mut deltas = std::mem::take(&mut self.deltas);
         let (below, rest) = deltas.split_at_mut(j);
         let delta = &rest[0][..rows * outputs];
-        let x = match j {
-            0 => input,
-            _ => &self.outputs[j - 1][..rows * inputs],
-        };
-        if j > 0 {
+        if j > 0 && j == self.code_layer + 1 && self.variational.is_some() {
+            // through the draw to the heads, which have no activation (a
+            // variational decoder is never tied: its weight is its own)
+            if let Some(v) = &mut self.variational {
+                matmul(
+                    ViewMut::rows(&mut v.code_delta[..rows * inputs], rows, inputs),
+                    View::rows(delta, rows, outputs),
+                    View::rows(&self.layers[j].weight, outputs, inputs),
+                    ProductInto::Overwrite,
+                );
+            }
+            let heads = &self.outputs[j - 1][..rows * self.layers[j - 1].outputs];
+            self.heads_delta(heads, &mut below[j - 1][..heads.len()], rows);
+        }
+        let x = layer_input(
+            (input, &self.outputs, self.variational.as_ref()),
+            self.code_layer,
+            j,
+            rows * inputs,
+        );
+        if j > 0 && !(j == self.code_layer + 1 && self.variational.is_some()) {
             let delta_below = &mut below[j - 1][..rows * inputs];
             matmul(
                 ViewMut::rows(delta_below, rows, inputs),
@@ -395,6 +532,37 @@ impl FusedNet {
             }
         }
     }
+}
+
+/// What layer `j` reads (`len` values) of `(images, layer outputs, a
+/// variational autoencoder's state)`: the images, a variational decoder's
+/// drawn codes, or the layer below's output.
+fn layer_input<'a>(
+    (input, outputs, variational): (&'a [f32], &'a [Vec<f32>], Option<&'a Variational>),
+    code_layer: usize,
+    j: usize,
+    len: usize,
+) -> &'a [f32] {
+    match (j, variational) {
+        (0, _) => &input[..len],
+        (j, Some(v)) if j == code_layer + 1 => &v.codes[..len],
+        (j, _) => &outputs[j - 1][..len],
+    }
+}
+
+/// `sum 0.5 (mu^2 + e^lv - 1 - lv)` over `heads` (rows of `latent` means
+/// then `latent` log-variances).
+fn kl_sum(heads: &[f32], latent: usize) -> f32 {
+    heads
+        .chunks_exact(2 * latent)
+        .map(|row| {
+            let (mean, log_variance) = row.split_at(latent);
+            mean.iter()
+                .zip(log_variance)
+                .map(|(&m, &l)| 0.5 * (m * m + l.exp() - 1.0 - l))
+                .sum::<f32>()
+        })
+        .sum()
 }
 
 /// `pre` (rows of `bias.len()`) becomes `values + bias`.
