@@ -12,6 +12,7 @@
 
 mod embed;
 mod error;
+mod family;
 mod machine;
 mod reference;
 
@@ -356,6 +357,13 @@ pub fn run_bench(
                 ),
             );
         }
+        family::compare_family(
+            &options.python,
+            script,
+            &data,
+            options.epochs,
+            &mut |name, value, note| push(name, value, "x", note),
+        )?;
     }
     Ok(rows)
 }

@@ -78,34 +78,58 @@ pub fn run_sklearn(
 }
 
 /// The PyTorch reference's median seconds per epoch (one thread) and
-/// final validation loss.
+/// final validation loss for `mode` (`ae` or `dae`), `epochs` epochs.
 pub fn run_torch(
     python: &str,
     script: &Path,
     mode: &str,
     epochs: usize,
 ) -> Result<(f64, f64), BenchError> {
-    let out_dir = std::env::temp_dir().join(format!("aelab-torch-{}", std::process::id()));
+    run_torch_with(
+        python,
+        script,
+        &[
+            "--mode".into(),
+            mode.into(),
+            "--epochs".into(),
+            epochs.to_string(),
+        ],
+    )
+}
+
+/// Runs the PyTorch reference on one thread with `args` and returns its
+/// median seconds per epoch and its last epoch's validation loss.
+pub fn run_torch_with(
+    python: &str,
+    script: &Path,
+    args: &[String],
+) -> Result<(f64, f64), BenchError> {
+    let out_dir = std::env::temp_dir().join(format!(
+        "aelab-torch-{}-{}",
+        std::process::id(),
+        args.join("_").replace(['/', ' ', ','], "-")
+    ));
+    let _ = std::fs::remove_dir_all(&out_dir);
     let mut command = Command::new(python);
     command
         .arg(script)
-        .args([
-            "--mode",
-            mode,
-            "--epochs",
-            &epochs.to_string(),
-            "--threads",
-            "1",
-            "--out",
-        ])
+        .args(args)
+        .args(["--threads", "1", "--out"])
         .arg(&out_dir)
         .current_dir(script.parent().unwrap_or(Path::new(".")));
     python_output(command, python, script, "torch reference")?;
-    let path = out_dir.join(format!("torch_{mode}.json"));
-    let text = std::fs::read_to_string(&path)
-        .map_err(BenchError::io(format!("reading {}", path.display())))?;
+    let summary_path = std::fs::read_dir(&out_dir)
+        .map_err(BenchError::io(format!("reading {}", out_dir.display())))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|path| path.extension().is_some_and(|e| e == "json"))
+        .ok_or_else(|| BenchError::Reference(format!("no summary in {}", out_dir.display())))?;
+    let text = std::fs::read_to_string(&summary_path).map_err(BenchError::io(format!(
+        "reading {}",
+        summary_path.display()
+    )))?;
+    let _ = std::fs::remove_dir_all(&out_dir);
     let summary: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| BenchError::Reference(format!("{}: {e}", path.display())))?;
+        .map_err(|e| BenchError::Reference(format!("{}: {e}", summary_path.display())))?;
     let epoch = summary["median_epoch_s"]
         .as_f64()
         .ok_or_else(|| BenchError::Reference("no median_epoch_s in the torch summary".into()))?;

@@ -247,7 +247,7 @@ impl Checker<'_> {
         };
         if train.engine == EngineName::Dfdx && kind.trains() {
             let architecture = model.architecture(aelab_models::IMAGE_PIXELS);
-            if let Err(why) = aelab_models::shapes::check_compiled(&architecture) {
+            if let Err(why) = aelab_models::shapes::check_dfdx(&architecture) {
                 return Err(self.invalid(&key("train.engine"), why));
             }
         }

@@ -8,6 +8,7 @@
 //! ([`FitEvent`]) and never prints; it does no file I/O.
 
 mod checkpoint;
+mod dfdx_runtime;
 mod engine;
 mod error;
 mod fit;

@@ -15,4 +15,5 @@ mod elementwise;
 mod gradient_check;
 mod net;
 
+pub(crate) use adam::{AdamMoments, AdamStep};
 pub(crate) use net::FusedNet;
