@@ -58,6 +58,9 @@ pub const METRICS: &[Metric] = &[
     metric!(test_psnr, "test PSNR (dB)", Higher, Reconstruction, 2),
     metric!(noisy_test_bce, "noisy-test BCE", Lower, Reconstruction, 4),
     metric!(noisy_test_mse, "noisy-test MSE", Lower, Reconstruction, 4),
+    metric!(val_elbo, "val VAE loss (nats)", Lower, Reconstruction, 2),
+    metric!(test_elbo, "test VAE loss (nats)", Lower, Reconstruction, 2),
+    metric!(test_kl, "test KL (nats)", Lower, Reconstruction, 2),
     metric!(seconds_per_epoch, "s / epoch", Lower, Reconstruction, 2),
     metric!(latent_knn5_acc, "5-NN acc (codes)", Higher, Embedding, 4),
     metric!(
@@ -103,7 +106,9 @@ impl Metric {
     /// that are not functions of another one (PSNR is 10 log10(1 / MSE),
     /// so it counts once, with test MSE).
     pub fn counts_as_win(&self) -> bool {
-        self.is_quality() && self.key != "test_psnr"
+        // PSNR is a function of MSE, and a VAE's KL is part of its loss and
+        // a rate (how much the codes carry) rather than a quality
+        self.is_quality() && self.key != "test_psnr" && self.key != "test_kl"
     }
 
     /// Whether the metric is measured on validation digits: the only ones
