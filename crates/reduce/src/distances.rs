@@ -74,7 +74,9 @@ pub(crate) fn map_distance_rows<T: Send>(
                         .map(|((&q, row), values)| {
                             let q_norm = squared_norm(values);
                             for (out, &norm) in row.iter_mut().zip(&ref_norms) {
-                                *out = (q_norm + norm - 2.0 * *out).max(0.0);
+                                // a select, not `max`, so that it vectorises
+                                let d = q_norm + norm - 2.0 * *out;
+                                *out = if d > 0.0 { d } else { 0.0 };
                             }
                             per_row(q, row)
                         })

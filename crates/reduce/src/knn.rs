@@ -102,19 +102,36 @@ fn map_nearest<T: Send>(
     }
     map_distance_rows(reference, query, dim, None, |query_index, row| {
         let mut nearest: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
-        for (j, &d) in row.iter().enumerate() {
-            if k > 0 && (nearest.len() < k || d < nearest[nearest.len() - 1].0) {
-                if exclude_self && j == query_index {
+        for (chunk_index, chunk) in row.chunks(SCAN_CHUNK).enumerate() {
+            // once the list is full, a chunk with nothing nearer than its
+            // last entry changes nothing: one vectorised minimum skips it
+            if nearest.len() == k {
+                // a select, not `f32::min`, so that the loop vectorises
+                let least = chunk
+                    .iter()
+                    .fold(f32::INFINITY, |m, &d| if d < m { d } else { m });
+                if k == 0 || least >= nearest[k - 1].0 {
                     continue;
                 }
-                let at = nearest.partition_point(|&(e, _)| e <= d);
-                nearest.insert(at, (d, j));
-                nearest.truncate(k);
+            }
+            for (offset, &d) in chunk.iter().enumerate() {
+                let j = chunk_index * SCAN_CHUNK + offset;
+                if k > 0 && (nearest.len() < k || d < nearest[nearest.len() - 1].0) {
+                    if exclude_self && j == query_index {
+                        continue;
+                    }
+                    let at = nearest.partition_point(|&(e, _)| e <= d);
+                    nearest.insert(at, (d, j));
+                    nearest.truncate(k);
+                }
             }
         }
         per_row(query_index, &nearest)
     })
 }
+
+/// Distances scanned per step of the neighbour search.
+const SCAN_CHUNK: usize = 64;
 
 /// Majority label of `nearest` (sorted by distance); ties go to the label
 /// whose first neighbour is nearest.
