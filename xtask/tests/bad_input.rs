@@ -80,6 +80,13 @@ fn bad_searches_exit_2_naming_file_key_and_what_is_allowed() {
             "search.min_epochs",
             "1..=5",
         ),
+        // Rungs at 1, 3, 5: Li et al.'s 9 : 5 : 3, the last bracket's
+        // share of 5 trials under one.
+        (
+            format!("method = \"hyperband\"\ntrials = 5\n{lr}"),
+            "search.trials",
+            "6..=10000",
+        ),
         (
             format!("method = \"random\"\ntrials = 9\nmetric = \"test_bce\"\n{lr}"),
             "search.metric",
