@@ -73,7 +73,7 @@ pub fn rung(args: RungArgs) -> Result<ExitCode> {
                 .map(|t| t.run.as_str())
                 .collect();
             println!(
-                "{name} ({} epochs, {} trial(s)): promoted {}",
+                "{name} ({} epoch(s), {} trial(s)): promoted {}",
                 decided.epochs,
                 decided.trials.len(),
                 match promoted.is_empty() {
