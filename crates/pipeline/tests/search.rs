@@ -280,8 +280,8 @@ fn hyperband_runs_its_brackets_deterministically_and_continues_bit_identically()
 
     // The winners of brackets 0 (1 -> 3 -> 9) and 1 (3 -> 9) continued
     // from checkpoints; trained straight they give the same bits.
-    for b in 0..2 {
-        let winner = &brackets[b].last().unwrap().trials[0].run;
+    for (b, rungs) in brackets.iter().enumerate().take(2) {
+        let winner = &rungs.last().unwrap().trials[0].run;
         let archived = val_losses(&two.archive.join("runs").join(winner).join("metrics.csv"));
         assert_eq!(
             archived.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
@@ -387,6 +387,34 @@ fn rung_jobs_decide_and_end_as_a_local_run() {
                 "{method:?}: {}",
                 run.name
             );
+        }
+
+        // A chain cut short (rung 1's array ran, its decision did not):
+        // `--resume` finishes it here with the same decisions and results.
+        if method == SearchMethod::Halving {
+            let cut = tmp.path().join("cut").join("archive");
+            for task in 1..=9 {
+                run_rung_task(&experiment, &cut, (0, 0), task).unwrap();
+            }
+            decide_rung(&experiment, &cut, (0, 0)).unwrap();
+            for task in 1..=3 {
+                run_rung_task(&experiment, &cut, (0, 1), task).unwrap();
+            }
+            let resumed = run(&spec, Destination::Resume(cut.clone()), 2);
+            assert!(!resumed.failed);
+            assert_eq!(
+                bracket_decisions(&cut, method),
+                bracket_decisions(&local.archive, method)
+            );
+            for run in &experiment.runs {
+                let bits = |archive: &Path| {
+                    Summary::read(&archive.join("runs").join(&run.name).join("summary.json"))
+                        .unwrap()
+                        .val_bce
+                        .map(f64::to_bits)
+                };
+                assert_eq!(bits(&cut), bits(&local.archive), "resumed: {}", run.name);
+            }
         }
     }
 }
