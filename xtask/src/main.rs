@@ -15,6 +15,7 @@ mod progress;
 mod report;
 mod reproduce;
 mod run;
+mod rung;
 mod slurm;
 
 use std::path::PathBuf;
@@ -45,8 +46,11 @@ enum Command {
     Fetch(fetch::FetchArgs),
     /// Remove older archives of an experiment, keeping the newest.
     Gc(gc::GcArgs),
-    /// Write a Slurm job array (one shard per task) and a dependent report job.
+    /// Write a Slurm job array (one shard per task) and a dependent report job;
+    /// a search in rungs gets one array per rung, each after a decision job.
     Slurm(slurm::SlurmArgs),
+    /// One step of a search in rungs on a cluster: a rung's array task or its decision.
+    Rung(rung::RungArgs),
     /// Measure training, evaluation, t-SNE, PCA and start-up on this machine.
     Bench(bench::BenchArgs),
 }
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         Command::Gc(args) => gc::gc(args),
         Command::Fetch(args) => fetch::fetch(args),
         Command::Slurm(args) => slurm::slurm(args),
+        Command::Rung(args) => rung::rung(args),
         Command::Bench(args) => bench::bench(args),
     };
     match result {

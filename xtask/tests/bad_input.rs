@@ -80,6 +80,13 @@ fn bad_searches_exit_2_naming_file_key_and_what_is_allowed() {
             "search.min_epochs",
             "1..=5",
         ),
+        // Rungs at 1, 3, 5: Li et al.'s 9 : 5 : 3, the last bracket's
+        // share of 5 trials under one.
+        (
+            format!("method = \"hyperband\"\ntrials = 5\n{lr}"),
+            "search.trials",
+            "6..=10000",
+        ),
         (
             format!("method = \"random\"\ntrials = 9\nmetric = \"test_bce\"\n{lr}"),
             "search.metric",
@@ -195,5 +202,64 @@ fn data_that_does_not_fit_the_runs_is_refused_before_training() {
     assert!(
         stderr.contains("data.limit = 70000 but the labelled data has only 60000 images"),
         "{stderr}"
+    );
+}
+
+/// `rung` steps out of place: a rung or bracket the search does not have,
+/// a spec without rungs, a task 0, a rung before its predecessor's
+/// decision; each exits 2 naming what is allowed, before any training.
+#[test]
+fn rung_steps_out_of_place_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("s.toml");
+    let archive = tmp.path().join("archive");
+    let halving = "name = \"s\"\n[train]\nepochs = 9\n[search]\nmethod = \"halving\"\ntrials = 4\n\"train.lr\" = { log_uniform = [1e-3, 1e-1] }\n";
+    let rung = |text: &str, args: &[&str]| {
+        std::fs::write(&spec, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["rung", spec.to_str().unwrap(), "--archive"])
+            .arg(&archive)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for (text, args, says) in [
+        (
+            halving,
+            &["--rung", "3", "--task", "1"][..],
+            "rung 3: bracket 0 has 3 rung(s); allowed: 0..=2",
+        ),
+        (
+            halving,
+            &["--bracket", "1", "--rung", "0", "--decide"][..],
+            "bracket 1: this halving search has 1 bracket(s); allowed: 0..=0",
+        ),
+        (
+            halving,
+            &["--rung", "1", "--task", "1"][..],
+            "rung 0 of bracket 0 is not decided",
+        ),
+        (
+            halving,
+            &["--rung", "0", "--task", "0"][..],
+            "0 is not in 1..",
+        ),
+        (
+            "name = \"s\"\n",
+            &["--rung", "0", "--task", "1"][..],
+            "no search in rungs",
+        ),
+    ] {
+        let (code, stderr) = rung(text, args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    assert!(
+        !archive.join("search/checkpoints").exists(),
+        "nothing trained"
     );
 }

@@ -31,7 +31,7 @@ pub fn execute(run: &RunConfig, data: &Dataset, dir: &Path, observe: Observe) ->
 }
 
 /// [`execute`], continuing training from the run's checkpoint in
-/// `checkpoints` (`<run>.ckpt`, see `halving.rs`) when there is one.
+/// `checkpoints` (`<run>.ckpt`, see `rungs.rs`) when there is one.
 pub(crate) fn execute_from(
     run: &RunConfig,
     data: &Dataset,
@@ -53,7 +53,7 @@ pub(crate) fn execute_from(
         match run.model.kind {
             ModelKind::Autoencoder | ModelKind::Vae => {
                 let resume = checkpoints
-                    .map(|d| crate::halving::checkpoint_path(d, &run.name))
+                    .map(|d| crate::rungs::checkpoint_path(d, &run.name))
                     .filter(|p| p.exists())
                     .map(|p| crate::checkpoint_file::read_checkpoint(&p))
                     .transpose()?;

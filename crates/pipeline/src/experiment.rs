@@ -6,12 +6,12 @@
 use std::path::{Path, PathBuf};
 
 use aelab_archive::{ArchiveWriter, RunCache, RunStatus, Summary};
-use aelab_spec::{Experiment, RunConfig, SearchMethod};
+use aelab_spec::{Experiment, RunConfig};
 
 use crate::manifest::new_manifest;
 use crate::report::{build_report, flatten_settings};
 use crate::selection::Shard;
-use crate::{dataset, halving, schedule, Observe, PipelineError, Result};
+use crate::{dataset, halving, rungs, schedule, Observe, PipelineError, Result};
 
 /// Where an experiment's results go.
 #[derive(Debug, Clone)]
@@ -96,18 +96,21 @@ pub fn run_experiment(
         archive.dir.display()
     );
 
-    // A halving search trains rung by rung first; its trials then run as
-    // ordinary runs with the epochs they reached, from their checkpoints.
+    // A search in rungs trains rung by rung first (a shard only reads the
+    // decided rungs); its trials then run as ordinary runs with the epochs
+    // they reached, from their checkpoints.
     let halved;
     let (experiment, checkpoints) = match &experiment.search {
-        Some(search) if search.method == SearchMethod::Halving => {
-            if options.shard.is_some_and(|s| s.count > 1) {
-                return Err(PipelineError::Other(
-                    "a halving search cannot be sharded: each rung needs every trial of the one before".into(),
-                ));
-            }
-            let (runs, checkpoints) =
-                halving::run_rungs(experiment, search, &data, &archive.dir, jobs, observe)?;
+        Some(search) if search.method.has_rungs() => {
+            let may_train = options.shard.is_none();
+            let (runs, checkpoints) = halving::run_rungs(
+                experiment,
+                search,
+                &data,
+                &archive.dir,
+                (jobs, may_train),
+                observe,
+            )?;
             halved = Experiment {
                 runs,
                 ..experiment.clone()
@@ -131,20 +134,10 @@ pub fn run_experiment(
         checkpoints.as_deref(),
     )?;
 
-    // Every trial complete: the checkpoints have served (they are most of
-    // a search's bytes); the rung records stay.
-    if let Some(dir) = &checkpoints {
-        let manifest = archive.manifest()?;
-        let done = experiment.runs.iter().all(|r| {
-            manifest.runs.iter().any(|m| {
-                m.name == r.name && matches!(m.status, RunStatus::Ok | RunStatus::Diverged)
-            })
-        });
-        if done {
-            std::fs::remove_dir_all(dir)
-                .map_err(|e| PipelineError::io("cannot remove the checkpoints", dir, e))?;
-            tracing::info!("every trial is complete; removed {}", dir.display());
-        }
+    // Every trial complete: the checkpoints have served. Shards running at
+    // once leave them to the report job.
+    if checkpoints.is_some() && options.shard.is_none() {
+        rungs::remove_spent_checkpoints(experiment, &archive)?;
     }
 
     let report = match options.shard {

@@ -1,163 +1,97 @@
-//! Successive halving, synchronously, rung by rung: every trial trains to
-//! the first rung's epochs; the best 1/eta by the search's metric (ties to
-//! the earlier trial) go on from their checkpoints to the next rung, and so
-//! on up to `train.epochs`. A decision depends on the rung's results alone,
-//! never on timing or `--jobs`.
+//! Searches in rungs, run here: synchronous successive halving, rung by
+//! rung, and Hyperband as its brackets one after another. In a bracket
+//! every trial trains to the first rung's epochs; the best 1/eta by the
+//! search's metric (ties to the earlier trial) go on from their checkpoints
+//! to the next rung, and so on up to `train.epochs`. A decision
+//! (`rungs::decide`) depends on the rung's results alone, never on timing
+//! or `--jobs`.
 //!
-//! Everything lives in the archive's `search/` folder: `checkpoints/<run>.ckpt`
-//! (each trial's latest state, replaced atomically) and `rung-<i>.json`
-//! (each rung's metrics and promotions, written once the rung is done). An
-//! interrupted search resumes from them: decided rungs are read back,
-//! trials already at a rung's epochs are not trained again, and the same
-//! results give the same decisions. Afterwards each trial is an ordinary
-//! run with `train.epochs` set to the epochs it reached, executed (without
-//! training again) from its checkpoint.
+//! An interrupted search resumes from the archive's `search/` folder (see
+//! `rungs.rs`): decided rungs are read back, trials already at a rung's
+//! epochs are not trained again, and the same results give the same
+//! decisions. Afterwards each trial is an ordinary run with `train.epochs`
+//! set to the epochs it reached, executed (without training again) from
+//! its checkpoint.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use aelab_archive::write_atomic;
-use aelab_spec::{Experiment, RunConfig, SearchConfig};
-use serde::{Deserialize, Serialize};
+use aelab_spec::{Experiment, RunConfig, SearchConfig, SearchMethod};
 
 use crate::checkpoint_file::{read_checkpoint, write_checkpoint};
 use crate::dataset::Dataset;
+use crate::rungs::{
+    bracket_runs, budget, checkpoint_path, checkpoints_dir, decide, promoted_runs, read_bracket,
+    write_rung, RungTrial,
+};
 use crate::train_run::{fit_config, fit_from_on_training_threads};
 use crate::{Observe, PipelineError, Result};
 
-/// One trial at one rung.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RungTrial {
-    pub run: String,
-    /// Epochs it had trained at this rung (fewer if it diverged).
-    pub epochs: usize,
-    /// The search's metric after them; `None` if not finite.
-    pub metric: Option<f64>,
-    pub promoted: bool,
-}
-
-/// A decided rung (`search/rung-<i>.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rung {
-    pub rung: usize,
-    pub epochs: usize,
-    pub trials: Vec<RungTrial>,
-}
-
-/// The folder of a search's files in `archive`.
-pub(crate) fn search_dir(archive: &Path) -> PathBuf {
-    archive.join("search")
-}
-
-/// Where `run`'s checkpoint is in a `checkpoints` folder.
-pub(crate) fn checkpoint_path(checkpoints: &Path, run: &str) -> PathBuf {
-    checkpoints.join(format!("{run}.ckpt"))
-}
-
-fn rung_path(archive: &Path, rung: usize) -> PathBuf {
-    search_dir(archive).join(format!("rung-{rung}.json"))
-}
-
-/// The rungs decided in `archive`, in order.
-pub fn read_rungs(archive: &Path) -> Result<Vec<Rung>> {
-    let mut rungs = Vec::new();
-    loop {
-        let path = rung_path(archive, rungs.len());
-        if !path.exists() {
-            return Ok(rungs);
-        }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| PipelineError::io("cannot read", &path, e))?;
-        rungs.push(serde_json::from_str(&text).map_err(|e| {
-            PipelineError::Other(format!("{}: not a rung record: {e}", path.display()))
-        })?);
-    }
-}
-
-/// Sets each trial's `train.epochs` to the epochs it reached in the rungs
-/// `archive` decided (nothing for other experiments).
-pub(crate) fn apply_reached(experiment: &mut Experiment, archive: &Path) -> Result<()> {
-    let halving = experiment
-        .search
-        .as_ref()
-        .is_some_and(|s| s.method == aelab_spec::SearchMethod::Halving);
-    if !halving {
-        return Ok(());
-    }
-    for rung in read_rungs(archive)? {
-        for t in &rung.trials {
-            if let Some(run) = experiment.runs.iter_mut().find(|r| r.name == t.run) {
-                run.train.epochs = t.epochs.max(1);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Runs every rung of `search` over `experiment`'s trials into `archive`
-/// (resuming what an earlier attempt left); returns the trials as runs
-/// with the epochs each reached, and the checkpoint folder to execute
-/// them from.
+/// Runs every rung of every bracket of `search` over `experiment`'s trials
+/// into `archive` (resuming what an earlier attempt left; with `may_train`
+/// false, as in a shard, every rung must be decided already); returns the
+/// trials as runs with the epochs each reached, and the checkpoint folder
+/// to execute them from.
 pub(crate) fn run_rungs(
     experiment: &Experiment,
     search: &SearchConfig,
     data: &Dataset,
     archive: &Path,
-    jobs: usize,
+    (jobs, may_train): (usize, bool),
     observe: Observe,
 ) -> Result<(Vec<RunConfig>, PathBuf)> {
-    let checkpoints = search_dir(archive).join("checkpoints");
+    let checkpoints = checkpoints_dir(archive);
     std::fs::create_dir_all(&checkpoints)
         .map_err(|e| PipelineError::io("cannot create", &checkpoints, e))?;
-    let budget = experiment
-        .runs
-        .iter()
-        .map(|r| r.train.epochs)
-        .max()
-        .unwrap_or(1);
-    let rungs = search.rungs(budget);
-    let decided = read_rungs(archive)?;
-    let mut alive: Vec<usize> = (0..experiment.runs.len()).collect();
     let mut reached = vec![0usize; experiment.runs.len()];
-    for (i, &epochs) in rungs.iter().enumerate() {
-        if alive.is_empty() {
-            break;
-        }
-        let rung = match decided.get(i) {
-            Some(rung) => {
-                tracing::info!("rung {i} ({epochs} epochs) was decided earlier; reading it");
-                rung.clone()
-            }
-            None => {
-                let rung = train_rung(
-                    experiment,
-                    search,
-                    data,
-                    &checkpoints,
-                    (i, epochs, i + 1 == rungs.len()),
-                    &alive,
-                    jobs,
-                    observe,
-                )?;
-                let path = rung_path(archive, i);
-                let text = serde_json::to_string_pretty(&rung)
-                    .map_err(|e| PipelineError::Other(format!("cannot encode a rung: {e}")))?;
-                write_atomic(&path, text.as_bytes())?;
-                rung
-            }
+    let brackets = search.brackets(budget(experiment));
+    for (b, bracket) in brackets.iter().enumerate() {
+        let decided = read_bracket(archive, search.method, b)?;
+        let name = match search.method {
+            SearchMethod::Hyperband => format!("bracket {b}, rung"),
+            _ => "rung".to_string(),
         };
-        for t in &rung.trials {
-            if let Some(k) = experiment.runs.iter().position(|r| r.name == t.run) {
-                reached[k] = t.epochs;
+        let mut alive = bracket_runs(experiment, bracket);
+        for (i, &epochs) in bracket.rungs.iter().enumerate() {
+            if alive.is_empty() {
+                break;
             }
+            let rung = match decided.get(i) {
+                Some(rung) => {
+                    tracing::info!("{name} {i} ({epochs} epochs) was decided earlier; reading it");
+                    rung.clone()
+                }
+                None if !may_train => {
+                    return Err(PipelineError::Mismatch(format!(
+                        "{name} {i} ({epochs} epochs) of this {} search is not decided; a shard only executes trials whose rungs are (`cargo xtask slurm` decides them first, rung by rung)",
+                        search.method.name()
+                    )))
+                }
+                None => {
+                    tracing::info!("{name} {i}: {} trial(s) to {epochs} epoch(s)", alive.len());
+                    let trials = train_rung(
+                        experiment,
+                        data,
+                        &checkpoints,
+                        (&format!("{name} {i}"), epochs),
+                        &alive,
+                        jobs,
+                        observe,
+                    )?;
+                    let last = i + 1 == bracket.rungs.len();
+                    let rung = decide(search, (i, epochs, last), trials);
+                    write_rung(archive, search.method, b, &rung)?;
+                    rung
+                }
+            };
+            for t in &rung.trials {
+                if let Some(k) = experiment.runs.iter().position(|r| r.name == t.run) {
+                    reached[k] = t.epochs;
+                }
+            }
+            alive = promoted_runs(experiment, &rung);
         }
-        alive = rung
-            .trials
-            .iter()
-            .filter(|t| t.promoted)
-            .filter_map(|t| experiment.runs.iter().position(|r| r.name == t.run))
-            .collect();
     }
     let runs = experiment
         .runs
@@ -172,23 +106,18 @@ pub(crate) fn run_rungs(
     Ok((runs, checkpoints))
 }
 
-/// Trains the `alive` trials to rung `i`'s `epochs` (from their
-/// checkpoints), `jobs` at a time, and decides who goes on.
-#[allow(clippy::too_many_arguments)]
+/// Trains the `alive` trials to `epochs` (from their checkpoints), `jobs`
+/// at a time; returns their results in the order of `alive`.
 fn train_rung(
     experiment: &Experiment,
-    search: &SearchConfig,
     data: &Dataset,
     checkpoints: &Path,
-    (i, epochs, last): (usize, usize, bool),
+    (name, epochs): (&str, usize),
     alive: &[usize],
     jobs: usize,
     observe: Observe,
-) -> Result<Rung> {
-    tracing::info!("rung {i}: {} trial(s) to {epochs} epoch(s)", alive.len());
-    let bar = observe
-        .progress
-        .bar(&format!("rung {i}"), alive.len() as u64, "trials");
+) -> Result<Vec<RungTrial>> {
+    let bar = observe.progress.bar(name, alive.len() as u64, "trials");
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<RungTrial>>>> =
         Mutex::new((0..alive.len()).map(|_| None).collect());
@@ -208,46 +137,12 @@ fn train_rung(
     for r in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
         trials.push(r.ok_or_else(|| PipelineError::Other("a trial did not report".into()))??);
     }
-    // Rank: better metric first, then the earlier trial.
-    let mut order: Vec<usize> = (0..trials.len()).collect();
-    let value = |t: &RungTrial| t.metric.unwrap_or(f64::NAN);
-    order.sort_by(|&a, &b| {
-        let (x, y) = (value(&trials[a]), value(&trials[b]));
-        if search.better(x, y) {
-            std::cmp::Ordering::Less
-        } else if search.better(y, x) {
-            std::cmp::Ordering::Greater
-        } else {
-            a.cmp(&b)
-        }
-    });
-    let keep = if last {
-        0
-    } else {
-        search.promoted(trials.len())
-    };
-    for &a in order.iter().take(keep) {
-        // A trial that diverged or has no finite metric goes no further.
-        trials[a].promoted = trials[a].metric.is_some();
-    }
-    let promoted: Vec<&str> = trials
-        .iter()
-        .filter(|t| t.promoted)
-        .map(|t| t.run.as_str())
-        .collect();
-    if !last {
-        tracing::info!("rung {i}: promoted {}", promoted.join(", "));
-    }
-    Ok(Rung {
-        rung: i,
-        epochs,
-        trials,
-    })
+    Ok(trials)
 }
 
 /// Brings one trial to `epochs` from its checkpoint (unless it is there
 /// already, or diverged) and records its metric.
-fn advance(
+pub(crate) fn advance(
     run: &RunConfig,
     data: &Dataset,
     checkpoints: &Path,

@@ -4,7 +4,8 @@
 //! the PCA baseline), evaluates it, draws its figures, writes everything
 //! into an archive, and builds the comparison report; it also rebuilds
 //! reports, reproduces archived results bit for bit, compares archives,
-//! lists them and prepares Slurm jobs.
+//! lists them and prepares Slurm jobs (a search in rungs as one array
+//! per rung, each after the decision on the one before).
 //!
 //! ```no_run
 //! use aelab_pipeline::{run_experiment, Destination, NoProgress, Observe, RunOptions};
@@ -49,6 +50,8 @@ mod provenance;
 mod report;
 mod reproduce;
 mod run_figures;
+mod rung_jobs;
+mod rungs;
 mod schedule;
 mod search_report;
 mod selection;
@@ -75,12 +78,13 @@ pub use experiment::{
     planned_runs, resumed_experiment, run_experiment, Destination, ExperimentOutcome, RunOptions,
 };
 pub use fetching::fetch_dataset;
-pub use halving::{read_rungs, Rung, RungTrial};
 pub use listing::{list_archives, ArchiveListing};
 pub use progress::{Bar, NoProgress, Progress};
 pub use provenance::workspace_root;
 pub use report::{rebuild_report, ReportOutcome};
 pub use reproduce::{reproduce, Agreement, Reproduction, CROSS_CPU_TOLERANCE};
+pub use rung_jobs::{decide_rung, run_rung_task, RungTask};
+pub use rungs::{read_brackets, read_rungs, Rung, RungTrial};
 pub use selection::{glob_match, select_runs, Shard};
 pub use slurm::{write_slurm_job, SlurmJob, SlurmOptions};
 pub use train_run::{fit_config, fit_on_training_threads, median, TRAIN_THREADS};

@@ -32,6 +32,8 @@ pub fn rebuild_report(dir: &Path, detail: &[String]) -> Result<ReportOutcome> {
     let experiment = stored_experiment(&archive.dir)?;
     let data = dataset::load(&experiment)?;
     build_report(&archive, &experiment, &data, detail)?;
+    // Shards of a search leave its checkpoints to the report.
+    crate::rungs::remove_spent_checkpoints(&experiment, &archive)?;
     let manifest = archive.manifest()?;
     Ok(ReportOutcome {
         report: archive.dir.join("report.html"),
@@ -50,8 +52,8 @@ pub fn rebuild_report(dir: &Path, detail: &[String]) -> Result<ReportOutcome> {
 pub fn stored_experiment(dir: &Path) -> Result<Experiment> {
     let manifest = Manifest::read_archive(dir)?;
     let mut experiment = parsed_experiment(dir, &manifest)?;
-    // A halving search's trials ran to the epochs they reached.
-    crate::halving::apply_reached(&mut experiment, dir)?;
+    // A search in rungs: its trials ran to the epochs they reached.
+    crate::rungs::apply_reached(&mut experiment, dir)?;
     // The runs the archive holds (an `--only` run archives a subset).
     experiment
         .runs
@@ -59,7 +61,7 @@ pub fn stored_experiment(dir: &Path) -> Result<Experiment> {
     Ok(experiment)
 }
 
-/// The spec an archive holds as written (a halving search's trials at full
+/// The spec an archive holds as written (a search's trials at full
 /// budget, as a resume needs them).
 pub(crate) fn spec_experiment(dir: &Path) -> Result<Experiment> {
     let manifest = Manifest::read_archive(dir)?;

@@ -1,5 +1,6 @@
 //! The report's search section from an archive: the method and metric,
-//! halving's rungs (`search/rung-<i>.json`), the best trial at full budget
+//! the decided rungs of halving or of each Hyperband bracket, the best
+//! trial at full budget
 //! and its drawn settings, the epochs spent against every trial at full
 //! budget, and `search.png`, the metric against epochs for every trial.
 
@@ -9,7 +10,7 @@ use aelab_archive::{MetricsRow, RunStatus};
 use aelab_report::{trial_curves, Figure, RunReport, RungRow, SearchSection, TrialCurve};
 use aelab_spec::{Experiment, Goal, RunConfig, Sampler, SearchMethod};
 
-use crate::halving::read_rungs;
+use crate::rungs::{read_brackets, Rung};
 use crate::Result;
 
 /// The section for `experiment`'s search, if it has one; `histories` are
@@ -23,9 +24,13 @@ pub(crate) fn search_section(
     let Some(search) = &experiment.search else {
         return Ok(None);
     };
-    let rungs = read_rungs(dir)?;
-    let budget = match rungs.last() {
-        Some(last) => last.epochs,
+    let brackets = read_brackets(dir, search.method)?;
+    let last_epochs = brackets
+        .iter()
+        .filter_map(|rungs| rungs.last().map(|r| r.epochs))
+        .max();
+    let budget = match last_epochs {
+        Some(epochs) => epochs,
         None => experiment
             .runs
             .iter()
@@ -34,23 +39,40 @@ pub(crate) fn search_section(
             .unwrap_or(1),
     };
     let n = experiment.runs.len();
+    let drawn = match search.sampler {
+        Sampler::Random => "at random",
+        Sampler::Sobol => "from a Sobol' sequence",
+    };
+    let rung_list = search
+        .rungs(budget)
+        .iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     let method = match search.method {
         SearchMethod::Random => format!("Random search over {n} trials"),
         SearchMethod::Sobol => format!("Quasi-random (Sobol') search over {n} trials"),
         SearchMethod::Halving => format!(
-            "Successive halving (eta {}, rungs at {} epochs) over {n} trials drawn {}",
+            "Successive halving (eta {}, rungs at {rung_list} epochs) over {n} trials drawn {drawn}",
             search.eta,
-            search
-                .rungs(budget)
-                .iter()
-                .map(|r| r.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            match search.sampler {
-                Sampler::Random => "at random",
-                Sampler::Sobol => "from a Sobol' sequence",
-            }
         ),
+        SearchMethod::Hyperband => {
+            let brackets = search.brackets(budget);
+            let list = |f: &dyn Fn(&aelab_spec::Bracket) -> usize| {
+                brackets
+                    .iter()
+                    .map(|b| f(b).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!(
+                "Hyperband (eta {}, rungs at {rung_list} epochs; {} brackets of {} trial(s) starting at {} epochs) over {n} trials drawn {drawn}",
+                search.eta,
+                brackets.len(),
+                list(&|b| b.trials.len()),
+                list(&|b| b.rungs.first().copied().unwrap_or(budget)),
+            )
+        }
     };
     let metric_of = |r: &RunReport| match search.metric.as_str() {
         "clean_val_bce" => r.summary.clean_val_bce,
@@ -73,9 +95,14 @@ pub(crate) fn search_section(
         let settings = config(&r.name).map(|c| c.sweep.clone()).unwrap_or_default();
         (r.name.clone(), v, settings)
     });
-    let rung_rows = rungs
+    let hyperband = search.method == SearchMethod::Hyperband;
+    let rung_rows = brackets
         .iter()
-        .map(|rung| RungRow {
+        .enumerate()
+        .flat_map(|(b, rungs)| rungs.iter().map(move |rung: &Rung| (b, rung)))
+        .map(|(b, rung)| RungRow {
+            bracket: hyperband.then_some(b),
+            rung: rung.rung,
             epochs: rung.epochs,
             trials: rung.trials.len(),
             promoted: rung.trials.iter().filter(|t| t.promoted).count(),

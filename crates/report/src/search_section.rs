@@ -1,5 +1,6 @@
 //! The report's search section: how the search went (method, metric, the
-//! best trial and its settings), halving's rungs, and the epochs spent
+//! best trial and its settings), the rungs of halving or of each Hyperband
+//! bracket, and the epochs spent
 //! against what the same trials would have cost at full budget. Drawn by
 //! [`trial_curves`]: the metric against epochs for every trial, the ones a
 //! rung stopped in grey.
@@ -14,9 +15,13 @@ use crate::html::escape;
 use crate::line_plot::log_ticks;
 use crate::{fonts, palette, Figure, ReportError};
 
-/// One rung of a halving search.
+/// One rung of a halving search, or of a Hyperband bracket.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RungRow {
+    /// The Hyperband bracket; `None` for halving's one.
+    pub bracket: Option<usize>,
+    /// The rung's index in its bracket.
+    pub rung: usize,
     pub epochs: usize,
     pub trials: usize,
     pub promoted: usize,
@@ -34,7 +39,7 @@ pub struct SearchSection {
     pub method: String,
     /// e.g. "val_bce, lower is better".
     pub metric: String,
-    /// Halving's rungs; empty for other methods.
+    /// The rungs, bracket by bracket; empty for random and Sobol' searches.
     pub rungs: Vec<RungRow>,
     /// The best trial at full budget: name, metric, searched settings.
     pub best: Option<BestTrial>,
@@ -45,6 +50,14 @@ pub struct SearchSection {
 }
 
 impl SearchSection {
+    /// `head` when the rungs are in brackets (Hyperband), else nothing.
+    fn bracket_head<'a>(&self, head: &'a str) -> &'a str {
+        match self.rungs.iter().any(|r| r.bracket.is_some()) {
+            true => head,
+            false => "",
+        }
+    }
+
     fn spent_text(&self) -> String {
         let share = self.epochs_spent as f64 / self.epochs_full.max(1) as f64;
         format!(
@@ -73,14 +86,19 @@ impl SearchSection {
             let _ = writeln!(out, "Best: `{run}` ({value:.5}): {}.\n", shown.join(", "));
         }
         if !self.rungs.is_empty() {
-            let _ = writeln!(out, "| rung | epochs | trials | promoted | best |");
-            let _ = writeln!(out, "|---|---|---|---|---|");
-            for (i, r) in self.rungs.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "| {}rung | epochs | trials | promoted | best |",
+                self.bracket_head("bracket | ")
+            );
+            let _ = writeln!(out, "|{}---|---|---|---|---|", self.bracket_head("---|"));
+            for r in &self.rungs {
                 let best = r.best.map_or("–".into(), |b| format!("{b:.5}"));
+                let bracket = r.bracket.map_or(String::new(), |b| format!("{b} | "));
                 let _ = writeln!(
                     out,
-                    "| {i} | {} | {} | {} | {best} |",
-                    r.epochs, r.trials, r.promoted
+                    "| {bracket}{} | {} | {} | {} | {best} |",
+                    r.rung, r.epochs, r.trials, r.promoted
                 );
             }
             out.push('\n');
@@ -117,13 +135,18 @@ impl SearchSection {
             );
         }
         if !self.rungs.is_empty() {
-            let _ = writeln!(out, "<table><tr><th>rung</th><th>epochs</th><th>trials</th><th>promoted</th><th>best</th></tr>");
-            for (i, r) in self.rungs.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "<table><tr>{}<th>rung</th><th>epochs</th><th>trials</th><th>promoted</th><th>best</th></tr>",
+                self.bracket_head("<th>bracket</th>")
+            );
+            for r in &self.rungs {
                 let best = r.best.map_or("–".into(), |b| format!("{b:.5}"));
+                let bracket = r.bracket.map_or(String::new(), |b| format!("<td>{b}</td>"));
                 let _ = writeln!(
                     out,
-                    "<tr><td>{i}</td><td>{}</td><td>{}</td><td>{}</td><td>{best}</td></tr>",
-                    r.epochs, r.trials, r.promoted
+                    "<tr>{bracket}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{best}</td></tr>",
+                    r.rung, r.epochs, r.trials, r.promoted
                 );
             }
             let _ = writeln!(out, "</table>");
@@ -240,12 +263,16 @@ mod tests {
             metric: "val_bce, lower is better".into(),
             rungs: vec![
                 RungRow {
+                    bracket: None,
+                    rung: 0,
                     epochs: 1,
                     trials: 9,
                     promoted: 3,
                     best: Some(0.2),
                 },
                 RungRow {
+                    bracket: None,
+                    rung: 1,
                     epochs: 3,
                     trials: 3,
                     promoted: 0,
@@ -273,6 +300,28 @@ mod tests {
         s.html(&mut html, &|_, _| {});
         assert!(html.contains("successive halving &lt;eta 3&gt;"), "{html}");
         assert!(html.contains("<code>train.lr</code> = 0.01"), "{html}");
+        assert!(!md.contains("bracket") && !html.contains("bracket"));
+
+        // Hyperband's rungs are in brackets: a bracket column.
+        let mut brackets = s.clone();
+        brackets.rungs[0].bracket = Some(0);
+        brackets.rungs[1] = RungRow {
+            bracket: Some(1),
+            rung: 0,
+            ..brackets.rungs[1].clone()
+        };
+        let mut md = String::new();
+        brackets.markdown(&mut md);
+        assert!(md.contains("| bracket | rung | epochs |"), "{md}");
+        assert!(md.contains("| 0 | 0 | 1 | 9 | 3 | 0.20000 |"), "{md}");
+        assert!(md.contains("| 1 | 0 | 3 | 3 | 0 | – |"), "{md}");
+        let mut html = String::new();
+        brackets.html(&mut html, &|_, _| {});
+        assert!(html.contains("<th>bracket</th><th>rung</th>"), "{html}");
+        assert!(
+            html.contains("<tr><td>1</td><td>0</td><td>3</td>"),
+            "{html}"
+        );
     }
 
     #[test]

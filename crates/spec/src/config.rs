@@ -48,6 +48,10 @@ pub struct RunConfig {
     /// The sweep point of this run: key and value as in its name.
     #[serde(skip)]
     pub sweep: Vec<(String, String)>,
+    /// A search's trial index (`<variant>.trial=<k>`): the same index
+    /// draws the same values in every variant and sweep point.
+    #[serde(skip)]
+    pub trial: Option<usize>,
     pub data: DataConfig,
     pub model: ModelConfig,
     pub train: TrainConfig,

@@ -40,4 +40,4 @@ pub use config::{
 };
 pub use error::SpecError;
 pub use expand::{flatten_toml, MAX_RUNS};
-pub use search::{Distribution, Goal, Sampler, SearchConfig, SearchMethod, MAX_TRIALS};
+pub use search::{Bracket, Distribution, Goal, Sampler, SearchConfig, SearchMethod, MAX_TRIALS};

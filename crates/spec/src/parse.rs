@@ -269,6 +269,7 @@ impl Experiment {
                             variant: unit.name.clone(),
                             group: unit.name.clone(),
                             sweep: Vec::new(),
+                            trial: None,
                         };
                         check.run(probe, &data, sections, &origins)?;
                     }
@@ -357,6 +358,7 @@ impl Experiment {
                         variant: unit.name.clone(),
                         group: group.clone(),
                         sweep: sweep.clone(),
+                        trial: search.as_ref().map(|_| trial_index),
                     };
                     runs.push(check.run(run_unit, &data, sections.clone(), &origins)?);
                 }
@@ -378,8 +380,8 @@ impl Experiment {
                     swept.push(key.clone());
                 }
             }
-            if search.method == crate::search::SearchMethod::Halving {
-                crate::search::check_halving(&check, search, &runs)?;
+            if search.method.has_rungs() {
+                crate::search::check_rungs(&check, search, &runs)?;
             }
         }
         Ok(Experiment {
@@ -405,4 +407,5 @@ pub(crate) struct RunUnit {
     pub(crate) variant: String,
     pub(crate) group: String,
     pub(crate) sweep: Vec<(String, String)>,
+    pub(crate) trial: Option<usize>,
 }

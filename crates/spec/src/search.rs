@@ -1,11 +1,13 @@
 //! `[search]`: a search over settings instead of (or beside) a grid. The
-//! table names a method (`"random"`, `"sobol"` or `"halving"`), how many
-//! trials, the validation metric and its direction, and one distribution
-//! per dotted key (`"train.lr" = { log_uniform = [1e-4, 3.0] }`). Trials
-//! are drawn from the spec's seed, so the same spec gives the same trials;
-//! each becomes a run named `<variant>.trial=<k>` carrying its drawn values.
-//! Successive halving (`"halving"`) also sets `min_epochs` and `eta`, and
-//! the pipeline trains it rung by rung.
+//! table names a method (`"random"`, `"sobol"`, `"halving"` or
+//! `"hyperband"`), how many trials, the validation metric and its
+//! direction, and one distribution per dotted key (`"train.lr" = {
+//! log_uniform = [1e-4, 3.0] }`). Trials are drawn from the spec's seed, so
+//! the same spec gives the same trials; each becomes a run named
+//! `<variant>.trial=<k>` carrying its drawn values. Successive halving
+//! (`"halving"`) and Hyperband (`"hyperband"`, brackets of halving) also
+//! set `min_epochs` and `eta`, and the pipeline trains them rung by rung;
+//! [`SearchConfig::brackets`] says which trials each bracket holds.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -46,6 +48,35 @@ pub enum SearchMethod {
     /// Successive halving: every trial to `min_epochs`, then the best
     /// 1/eta on to eta times as many epochs, up to `train.epochs`.
     Halving,
+    /// Hyperband (Li et al. 2018): brackets of successive halving over
+    /// disjoint trials, each starting one rung later than the one before.
+    Hyperband,
+}
+
+impl SearchMethod {
+    /// Whether the method trains in rungs (halving, Hyperband).
+    pub fn has_rungs(self) -> bool {
+        matches!(self, SearchMethod::Halving | SearchMethod::Hyperband)
+    }
+
+    /// The name a spec gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SearchMethod::Random => "random",
+            SearchMethod::Sobol => "sobol",
+            SearchMethod::Halving => "halving",
+            SearchMethod::Hyperband => "hyperband",
+        }
+    }
+}
+
+/// One bracket of a search that trains in rungs: successive halving over
+/// the trials `trials` (indices `k` of `<variant>.trial=<k>`) through the
+/// epochs of `rungs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bracket {
+    pub rungs: Vec<usize>,
+    pub trials: std::ops::Range<usize>,
 }
 
 /// How halving's trials are drawn.
@@ -102,6 +133,44 @@ impl SearchConfig {
         rungs
     }
 
+    /// The brackets for a budget of `epochs` (none for random and Sobol'
+    /// searches). Halving is one bracket of every trial through every rung.
+    /// Hyperband over the K rungs of [`SearchConfig::rungs`] has K brackets
+    /// (Li et al.'s s_max + 1): bracket b starts at rung b, and with
+    /// s = K - 1 - b, Li et al. give it n_b = ceil(K / (s + 1) * eta^s)
+    /// trials. The spec's `trials` are split in proportion to the n_b: each
+    /// bracket gets floor(trials * n_b / N) (N = the sum of the n_b), and
+    /// the trials left over go one each to the brackets with the largest
+    /// remainders (ties to the earlier bracket); with trials = N the split
+    /// is Li et al.'s. Bracket 0 holds the first trials, bracket 1 the next,
+    /// and so on.
+    pub fn brackets(&self, epochs: usize) -> Vec<Bracket> {
+        let rungs = self.rungs(epochs);
+        match self.method {
+            SearchMethod::Random | SearchMethod::Sobol => Vec::new(),
+            SearchMethod::Halving => vec![Bracket {
+                rungs,
+                trials: 0..self.trials,
+            }],
+            SearchMethod::Hyperband => {
+                let counts = split(self.trials, &hyperband_weights(rungs.len(), self.eta));
+                let mut start = 0;
+                counts
+                    .iter()
+                    .enumerate()
+                    .map(|(b, &n)| {
+                        let bracket = Bracket {
+                            rungs: rungs[b..].to_vec(),
+                            trials: start..start + n,
+                        };
+                        start += n;
+                        bracket
+                    })
+                    .collect()
+            }
+        }
+    }
+
     /// How many of `n` trials go on from a rung: the best 1/eta, at least one.
     pub fn promoted(&self, n: usize) -> usize {
         (n / self.eta).max(1).min(n)
@@ -119,6 +188,41 @@ impl SearchConfig {
             },
         }
     }
+}
+
+/// Li et al.'s trials per bracket for `k` rungs: n_b = ceil(k / (s + 1) *
+/// eta^s) with s = k - 1 - b (saturating; the last is k, the smallest).
+fn hyperband_weights(k: usize, eta: usize) -> Vec<u128> {
+    (0..k)
+        .map(|b| {
+            let s = (k - 1 - b) as u32;
+            let power = (eta as u128).saturating_pow(s);
+            (k as u128)
+                .saturating_mul(power)
+                .div_ceil(u128::from(s) + 1)
+        })
+        .collect()
+}
+
+/// `total` split in proportion to `weights`: the floors, then one more
+/// each to the largest remainders (ties to the earlier).
+fn split(total: usize, weights: &[u128]) -> Vec<usize> {
+    let sum: u128 = weights.iter().sum::<u128>().max(1);
+    let shares: Vec<(u128, u128)> = weights
+        .iter()
+        .map(|&w| {
+            let x = (total as u128).saturating_mul(w);
+            (x / sum, x % sum)
+        })
+        .collect();
+    let mut counts: Vec<usize> = shares.iter().map(|&(q, _)| q as usize).collect();
+    let left = total.saturating_sub(counts.iter().sum());
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| shares[b].1.cmp(&shares[a].1).then(a.cmp(&b)));
+    for &b in order.iter().take(left) {
+        counts[b] += 1;
+    }
+    counts
 }
 
 /// Checks the `[search]` table; `swept` are the keys some `[sweep]` varies.
@@ -151,7 +255,7 @@ pub(crate) fn parse(
         None => {
             return Err(check.invalid(
                 "search.method",
-                "is required; allowed: \"random\", \"sobol\", \"halving\" (a grid is [sweep])"
+                "is required; allowed: \"random\", \"sobol\", \"halving\", \"hyperband\" (a grid is [sweep])"
                     .into(),
             ))
         }
@@ -163,6 +267,7 @@ pub(crate) fn parse(
                 ("random", SearchMethod::Random),
                 ("sobol", SearchMethod::Sobol),
                 ("halving", SearchMethod::Halving),
+                ("hyperband", SearchMethod::Hyperband),
             ],
         )?,
     };
@@ -178,17 +283,20 @@ pub(crate) fn parse(
             .unwrap_or(1),
     };
     let metric = text("metric")?.unwrap_or("val_bce").to_string();
-    let allowed_metrics = match method {
-        SearchMethod::Halving => &METRICS[..1],
-        _ => &METRICS[..],
+    let allowed_metrics = match method.has_rungs() {
+        true => &METRICS[..1],
+        false => &METRICS[..],
     };
     if !allowed_metrics.contains(&metric.as_str()) {
         let names: Vec<String> = allowed_metrics.iter().map(|m| format!("\"{m}\"")).collect();
         let why = if metric.contains("test") {
             "is measured on test data, and choosing on test data leaks it into the choice"
                 .to_string()
-        } else if method == SearchMethod::Halving && METRICS.contains(&metric.as_str()) {
-            "is not measured after every epoch, which halving's rungs need".to_string()
+        } else if method.has_rungs() && METRICS.contains(&metric.as_str()) {
+            format!(
+                "is not measured after every epoch, which {}'s rungs need",
+                method.name()
+            )
         } else {
             "is not a validation metric".to_string()
         };
@@ -203,9 +311,9 @@ pub(crate) fn parse(
         Goal::Min,
         &[("min", Goal::Min), ("max", Goal::Max)],
     )?;
-    // min_epochs, eta and sampler are halving's; other methods leave them
-    // unused, so `--set search.method=random` runs a halving spec's trials
-    // at full budget for comparison.
+    // min_epochs, eta and sampler are halving's and Hyperband's; other
+    // methods leave them unused, so `--set search.method=random` runs a
+    // halving spec's trials at full budget for comparison.
     let min_epochs = check
         .int("search.min_epochs", int("min_epochs")?, 1, 10_000)?
         .unwrap_or(1);
@@ -238,8 +346,8 @@ pub(crate) fn parse(
             "is also in a [sweep]; a key is either searched or swept, not both".into(),
         ));
     }
-    let uses_sobol = method == SearchMethod::Sobol
-        || (method == SearchMethod::Halving && sampler == Sampler::Sobol);
+    let uses_sobol =
+        method == SearchMethod::Sobol || (method.has_rungs() && sampler == Sampler::Sobol);
     if uses_sobol && space.len() > sobol::MAX_DIMENSIONS {
         return Err(check.invalid(
             "search",
@@ -255,7 +363,7 @@ pub(crate) fn parse(
         sampler: match method {
             SearchMethod::Sobol => Sampler::Sobol,
             SearchMethod::Random => Sampler::Random,
-            SearchMethod::Halving => sampler,
+            SearchMethod::Halving | SearchMethod::Hyperband => sampler,
         },
         trials,
         metric,
@@ -266,18 +374,22 @@ pub(crate) fn parse(
     })
 }
 
-/// What successive halving needs of every run: an autoencoder trained by
-/// the fused engine (whose state a checkpoint holds), one seed per
-/// configuration, `train.epochs` not searched and at least `min_epochs`.
-pub(crate) fn check_halving(
+/// What a search in rungs (halving, Hyperband) needs of every run: an
+/// autoencoder trained by the fused engine (whose state a checkpoint
+/// holds), one seed per configuration, `train.epochs` not searched and at
+/// least `min_epochs`; Hyperband also needs a trial in every bracket.
+pub(crate) fn check_rungs(
     check: &Checker,
     search: &SearchConfig,
     runs: &[crate::RunConfig],
 ) -> Result<(), SpecError> {
+    let method = search.method.name();
     if search.space.iter().any(|(k, _)| k == "train.epochs") {
         return Err(check.invalid(
             "search.train.epochs",
-            "is halving's budget; set train.epochs (the last rung) instead of searching it".into(),
+            format!(
+                "is {method}'s budget; set train.epochs (the last rung) instead of searching it"
+            ),
         ));
     }
     for run in runs {
@@ -294,7 +406,7 @@ pub(crate) fn check_halving(
             return Err(check.invalid(
                 "search.method",
                 format!(
-                    "halving trains in epochs; run `{}` is pca, which has none",
+                    "{method} trains in epochs; run `{}` is pca, which has none",
                     run.name
                 ),
             ));
@@ -303,7 +415,7 @@ pub(crate) fn check_halving(
             return Err(check.invalid(
                 "search.method",
                 format!(
-                    "halving continues runs from checkpoints, which only the fused engine writes; run `{}` sets train.engine = \"dfdx\"",
+                    "{method} continues runs from checkpoints, which only the fused engine writes; run `{}` sets train.engine = \"dfdx\"",
                     run.name
                 ),
             ));
@@ -313,7 +425,41 @@ pub(crate) fn check_halving(
     if groups.len() != runs.len() {
         return Err(check.invalid(
             "repeats",
-            "halving ranks single runs; allowed with a halving search: repeats = 1 and no sweep of seed".into(),
+            format!("{method} ranks single runs; allowed with a {method} search: repeats = 1 and no sweep of seed"),
+        ));
+    }
+    if search.method == SearchMethod::Hyperband {
+        check_brackets(check, search, runs)?;
+    }
+    Ok(())
+}
+
+/// Hyperband's split gives every bracket a trial once the last (smallest)
+/// bracket's share, trials * K / N, is at least one.
+fn check_brackets(
+    check: &Checker,
+    search: &SearchConfig,
+    runs: &[crate::RunConfig],
+) -> Result<(), SpecError> {
+    let budget = runs.iter().map(|r| r.train.epochs).max().unwrap_or(1);
+    let rungs = search.rungs(budget);
+    let weights = hyperband_weights(rungs.len(), search.eta);
+    let sum: u128 = weights.iter().sum();
+    let last = weights.last().copied().unwrap_or(1).max(1);
+    let least = sum.div_ceil(last);
+    if (search.trials as u128) < least {
+        let shown: Vec<String> = rungs.iter().map(usize::to_string).collect();
+        let li: Vec<String> = weights.iter().map(u128::to_string).collect();
+        return Err(check.invalid(
+            "search.trials",
+            format!(
+                "{} trials leave a bracket of hyperband empty: rungs at {} epochs make {} brackets, split {} (Li et al.'s n, {} in all); allowed: {least}..={MAX_TRIALS}",
+                search.trials,
+                shown.join(", "),
+                rungs.len(),
+                li.join(" : "),
+                sum
+            ),
         ));
     }
     Ok(())
@@ -559,6 +705,38 @@ mod tests {
         }
         assert_eq!(kept, vec![81, 27, 9, 3, 1]);
         assert_eq!(c.promoted(2), 1);
+    }
+
+    /// Li et al. 2018, Table 1 (R = 81, eta = 3): brackets of 81, 34, 15,
+    /// 8 and 5 configurations starting at 1, 3, 9, 27 and 81 epochs.
+    #[test]
+    fn hyperband_brackets_follow_li_et_al() {
+        let c = config(SearchMethod::Hyperband, 3, 1);
+        assert_eq!(hyperband_weights(5, 3), vec![81, 34, 15, 8, 5]);
+        let c = SearchConfig { trials: 143, ..c };
+        let brackets = c.brackets(81);
+        let sizes: Vec<usize> = brackets.iter().map(|b| b.trials.len()).collect();
+        assert_eq!(sizes, vec![81, 34, 15, 8, 5]);
+        let starts: Vec<usize> = brackets.iter().map(|b| b.rungs[0]).collect();
+        assert_eq!(starts, vec![1, 3, 9, 27, 81]);
+        assert!(brackets.iter().all(|b| b.rungs.last() == Some(&81)));
+        assert_eq!(brackets[1].trials, 81..115);
+        // Fewer trials: in proportion, the rest to the largest remainders.
+        // 20 * (81, 34, 15, 8, 5) / 143 = 11.33, 4.76, 2.10, 1.12, 0.70
+        let c = SearchConfig { trials: 20, ..c };
+        let sizes: Vec<usize> = c.brackets(81).iter().map(|b| b.trials.len()).collect();
+        assert_eq!(sizes, vec![11, 5, 2, 1, 1]);
+        assert_eq!(split(7, &[1, 1, 1]), vec![3, 2, 2]);
+        // Halving is one bracket of everything; random searches have none.
+        let h = config(SearchMethod::Halving, 3, 1).brackets(27);
+        assert_eq!(
+            h,
+            vec![Bracket {
+                rungs: vec![1, 3, 9, 27],
+                trials: 0..81
+            }]
+        );
+        assert!(config(SearchMethod::Random, 3, 1).brackets(27).is_empty());
     }
 
     #[test]

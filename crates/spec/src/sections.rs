@@ -399,6 +399,7 @@ impl Checker<'_> {
             variant: unit.variant,
             group: unit.group,
             sweep: unit.sweep,
+            trial: unit.trial,
             data: data.clone(),
             model,
             train,

@@ -222,7 +222,7 @@ fn bad_searches_name_the_key_and_what_is_allowed() {
         (
             "method = \"grid\"\ntrials = 9\n\"train.lr\" = { uniform = [0.1, 1.0] }",
             "search.method",
-            "\"random\", \"sobol\", \"halving\"",
+            "\"random\", \"sobol\", \"halving\", \"hyperband\"",
         ),
         (
             "method = \"random\"\ntrials = 9\n\"train.lr\" = { normal = [0.1, 1.0] }",
@@ -248,6 +248,23 @@ fn bad_searches_name_the_key_and_what_is_allowed() {
             "method = \"random\"\ntrials = 9\n\"model.latent\" = { choice = [2, 5000] }",
             "search.model.latent",
             "5000",
+        ),
+        // Rungs at 1, 3, 9, 10: Li et al.'s 27 : 12 : 6 : 4 over 4
+        // brackets; the last bracket's share needs 49 / 4 -> 13 trials.
+        (
+            "method = \"hyperband\"\ntrials = 12\n\"train.lr\" = { uniform = [0.1, 1.0] }",
+            "search.trials",
+            "allowed: 13..=10000",
+        ),
+        (
+            "method = \"hyperband\"\ntrials = 20\nmetric = \"clean_val_bce\"\n\"train.lr\" = { uniform = [0.1, 1.0] }",
+            "search.metric",
+            "hyperband's rungs need",
+        ),
+        (
+            "method = \"hyperband\"\ntrials = 20\neta = 101\n\"train.lr\" = { uniform = [0.1, 1.0] }",
+            "search.eta",
+            "allowed: 2..=100",
         ),
     ];
     for (search, key, says) in cases {
