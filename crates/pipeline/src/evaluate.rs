@@ -70,11 +70,12 @@ pub struct Evaluation {
 }
 
 /// Maps of up to this many points are made by `bhtsne` (one thread), larger
-/// ones by `aelab_reduce::fft_tsne` (Barnes-Hut on two threads, the same map
-/// on any thread count). At 5,000 points bhtsne took 9.2 s (5-NN accuracy
-/// 0.9478) against 16.2 s (0.9496) for the new one on the same loaded
-/// machine, and it keeps maps of the default size as earlier archives have
-/// them; above this size its exact neighbour search and one thread dominate.
+/// ones by `aelab_reduce::fft_tsne` (FFT-accelerated interpolation on two
+/// threads, the same map on any thread count). At 5,000 points bhtsne took
+/// 9.2 s (5-NN accuracy 0.9478) against 16.2 s (0.9496) for Barnes-Hut in
+/// `fft_tsne` on the same loaded machine, and it keeps maps of the default
+/// size as earlier archives have them; above this size its exact neighbour
+/// search and one thread dominate.
 const BHTSNE_MAX_POINTS: usize = 10_000;
 
 /// A 2-D map (t-SNE or UMAP) of some digits and how good it is.

@@ -7,8 +7,8 @@
 //! ```
 //! `DIR` holds `codes.f32` (30 float32 per row), `labels.u8` and, for
 //! `trust`, `pixels.f32` (784 float32 per row); `N` the first rows to map;
-//! `METHOD` is `bh` (the pipeline's t-SNE, two threads), `bh1` (the same on
-//! one thread: the same bits), `fft` (FFT interpolation), `bhtsne` (the
+//! `METHOD` is `bh` (Barnes-Hut, two threads), `bh1` (the same on one
+//! thread: the same bits), `fft` (FFT interpolation, the pipeline's), `bhtsne` (the
 //! older bhtsne 0.7 path) or `umap`. Prints seconds, accuracy and a hash
 //! of the map's bits, and writes the map to `DIR/METHOD-N.f32`.
 
@@ -43,7 +43,7 @@ fn main() {
     };
     let started = Instant::now();
     let map = match method {
-        "bh" => aelab_reduce::fft_tsne(codes, 30, FftTsneParams::default()),
+        "bh" => aelab_reduce::fft_tsne(codes, 30, tsne(Repulsion::BarnesHut(0.5), 2)),
         "bh1" => aelab_reduce::fft_tsne(codes, 30, tsne(Repulsion::BarnesHut(0.5), 1)),
         "fft" => aelab_reduce::fft_tsne(codes, 30, tsne(Repulsion::Interpolation, 2)),
         "bhtsne" => aelab_reduce::tsne(codes, 30, aelab_reduce::TsneParams::default()),

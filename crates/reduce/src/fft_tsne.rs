@@ -7,6 +7,10 @@
 //! gradient's sign differs from the last update's, else x0.8 + 0.01) and
 //! each point's step clipped to length 5 (openTSNE 1.0's `max_step_norm`).
 //!
+//! The optimisation runs with the points renumbered breadth-first over the
+//! affinity graph (`locality.rs`), so that the neighbours each point reads
+//! are mostly in cache; the map comes back in the input's order.
+//!
 //! Reproducible whatever the thread count: every parallel step writes
 //! per-point results, and every sum over points runs in point order, so
 //! the map is the same bits on one thread or two (on one kind of CPU).
@@ -18,6 +22,7 @@ use crate::barnes_hut::BarnesHut;
 use crate::distances::pool;
 use crate::interpolation::Interpolation;
 use crate::knn::nearest_neighbors;
+use crate::locality::{breadth_first_order, renumbered};
 use crate::ReduceError;
 
 /// How the repulsive forces are approximated.
@@ -48,7 +53,7 @@ impl Default for FftTsneParams {
     fn default() -> Self {
         FftTsneParams {
             perplexity: 30.0,
-            repulsion: Repulsion::BarnesHut(0.5),
+            repulsion: Repulsion::Interpolation,
             exaggeration_epochs: 250,
             exaggeration: 12.0,
             epochs: 500,
@@ -70,7 +75,11 @@ pub fn fft_tsne(
         let neighbors = nearest_neighbors(points, dim, k);
         let p = joint(&neighbors, &conditional(&neighbors, params.perplexity));
         drop(neighbors);
-        let mut y = pca_init(points, dim);
+        // optimise in an order where neighbours sit together in memory
+        let order = breadth_first_order(&p);
+        let p = renumbered(&p, &order);
+        let initial = pca_init(points, dim);
+        let mut y: Vec<[f64; 2]> = order.iter().map(|&i| initial[i as usize]).collect();
         let mut optimiser = Optimiser::new(n, params.repulsion);
         let early = params.exaggeration.max(1.0);
         for _ in 0..params.exaggeration_epochs {
@@ -79,9 +88,13 @@ pub fn fft_tsne(
         for _ in 0..params.epochs {
             optimiser.step(&p, &mut y, 1.0, (n as f64).max(50.0));
         }
-        y
+        let mut map = vec![[0.0f32; 2]; n];
+        for (&i, point) in order.iter().zip(&y) {
+            map[i as usize] = [point[0] as f32, point[1] as f32];
+        }
+        map
     });
-    Ok(map.iter().map(|p| [p[0] as f32, p[1] as f32]).collect())
+    Ok(map)
 }
 
 /// Gradient descent with momentum and gains, its buffers kept.
@@ -89,6 +102,8 @@ struct Optimiser {
     interpolation: Option<Interpolation>,
     barnes_hut: Option<BarnesHut>,
     attraction: Vec<[f64; 2]>,
+    /// `f32` copies of the positions, for the attraction.
+    positions: Vec<[f32; 2]>,
     repelled: Vec<[f64; 2]>,
     update: Vec<[f64; 2]>,
     gains: Vec<[f64; 2]>,
@@ -104,6 +119,7 @@ impl Optimiser {
             interpolation,
             barnes_hut,
             attraction: vec![[0.0; 2]; n],
+            positions: Vec::with_capacity(n),
             repelled: vec![[0.0; 2]; n],
             update: vec![[0.0; 2]; n],
             gains: vec![[1.0; 2]; n],
@@ -119,22 +135,14 @@ impl Optimiser {
             (None, Some(barnes_hut)) => barnes_hut.forces(y, &mut self.repelled),
             (None, None) => unreachable!("one repulsion is always chosen"),
         };
-        let positions: &[[f64; 2]] = y;
+        self.positions.clear();
+        self.positions
+            .extend(y.iter().map(|point| [point[0] as f32, point[1] as f32]));
+        let positions = &self.positions;
         self.attraction
             .par_iter_mut()
             .enumerate()
-            .for_each(|(i, force)| {
-                let yi = positions[i];
-                let mut f = [0.0; 2];
-                for e in p.offsets[i]..p.offsets[i + 1] {
-                    let yj = positions[p.columns[e] as usize];
-                    let (dx, dy) = (yi[0] - yj[0], yi[1] - yj[1]);
-                    let w = p.values[e] / (1.0 + dx * dx + dy * dy);
-                    f[0] += w * dx;
-                    f[1] += w * dy;
-                }
-                *force = f;
-            });
+            .for_each(|(i, force)| *force = attraction(p, positions, i));
         let inverse_z = if z > 0.0 { 1.0 / z } else { 0.0 };
         y.par_iter_mut()
             .zip(self.update.par_iter_mut())
@@ -170,6 +178,54 @@ impl Optimiser {
             point[1] -= mean[1] / n;
         }
     }
+}
+
+/// Edges per step of [`attraction`], each in its own lane: the divisions
+/// of a step are independent (and vectorise), and the lanes are summed in
+/// a fixed order, so the force does not depend on the vector width.
+const EDGE_LANES: usize = 8;
+
+/// Point `i`'s attraction `sum_j p_ij (y_i - y_j) / (1 + |y_i - y_j|^2)`,
+/// in `f32` from `f32` copies of the positions: half the bytes of the
+/// random reads, twice the lanes per division, and within 1e-6 of the
+/// `f64` sum, far below what moves a map.
+fn attraction(p: &SparseRows, positions: &[[f32; 2]], i: usize) -> [f64; 2] {
+    let yi = positions[i];
+    let span = p.offsets[i]..p.offsets[i + 1];
+    let (columns, values) = (&p.columns[span.clone()], &p.values[span]);
+    let mut lanes = [[0.0f32; EDGE_LANES]; 2];
+    let whole = columns.len() / EDGE_LANES * EDGE_LANES;
+    let steps = columns[..whole]
+        .chunks_exact(EDGE_LANES)
+        .zip(values[..whole].chunks_exact(EDGE_LANES));
+    for (cs, vs) in steps {
+        let mut dx = [0.0f32; EDGE_LANES];
+        let mut dy = [0.0f32; EDGE_LANES];
+        let mut v = [0.0f32; EDGE_LANES];
+        for lane in 0..EDGE_LANES {
+            let yj = positions[cs[lane] as usize];
+            dx[lane] = yi[0] - yj[0];
+            dy[lane] = yi[1] - yj[1];
+            v[lane] = vs[lane] as f32;
+        }
+        for lane in 0..EDGE_LANES {
+            let w = v[lane] / (1.0 + dx[lane] * dx[lane] + dy[lane] * dy[lane]);
+            lanes[0][lane] += w * dx[lane];
+            lanes[1][lane] += w * dy[lane];
+        }
+    }
+    let mut f = [0.0f64; 2];
+    for (d, lane_sums) in lanes.iter().enumerate() {
+        f[d] = lane_sums.iter().map(|&x| f64::from(x)).sum();
+    }
+    for (&c, &v) in columns[whole..].iter().zip(&values[whole..]) {
+        let yj = positions[c as usize];
+        let (dx, dy) = (yi[0] - yj[0], yi[1] - yj[1]);
+        let w = v as f32 / (1.0 + dx * dx + dy * dy);
+        f[0] += f64::from(w * dx);
+        f[1] += f64::from(w * dy);
+    }
+    f
 }
 
 /// -1, 0 or 1, as numpy's `sign`.

@@ -10,6 +10,11 @@
 //! `sum_j (1 + r_ij^2)^-1 = (1 + |y_i|^2) phi_1 - 2 y_i . (phi_x, phi_y) +
 //! phi_r2`, which gives the normaliser `Z`.
 //!
+//! The grids and transforms are `f32` (half the memory traffic of `f64`
+//! and twice the lanes; the 70,000-digit map took 72 s instead of 106 s,
+//! 5-NN accuracy 0.9770 against 0.9771), the points' weights and
+//! potentials `f64`.
+//!
 //! Deterministic whatever the thread count: charges are spread in point
 //! order on one thread, each FFT row and each point's read-back is its own
 //! task, and `Z` is summed in point order.
@@ -32,14 +37,14 @@ pub(crate) struct Interpolation {
     /// Fewest boxes per axis, and boxes per unit of extent.
     min_boxes: usize,
     boxes_per_unit: f64,
-    planner: FftPlanner<f64>,
+    planner: FftPlanner<f32>,
     len: usize,
-    forward: Option<Arc<dyn Fft<f64>>>,
-    inverse: Option<Arc<dyn Fft<f64>>>,
+    forward: Option<Arc<dyn Fft<f32>>>,
+    inverse: Option<Arc<dyn Fft<f32>>>,
     /// `(1, x)` and `(y, x^2 + y^2)` packed as complex values, then their potentials.
-    grids: [Vec<Complex<f64>>; 2],
-    kernel: Vec<Complex<f64>>,
-    scratch: Vec<Complex<f64>>,
+    grids: [Vec<Complex<f32>>; 2],
+    kernel: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
     /// Per point: first node per axis and the three weights per axis.
     stencils: Vec<Stencil>,
     sums: Vec<f64>,
@@ -125,8 +130,8 @@ impl Interpolation {
                 let row = (stencil.node[1] + b) * len + stencil.node[0];
                 for (a, &wx) in stencil.weights[0].iter().enumerate() {
                     let w = wx * wy;
-                    self.grids[0][row + a] += Complex::new(w, w * p[0]);
-                    self.grids[1][row + a] += Complex::new(w * p[1], w * r2);
+                    self.grids[0][row + a] += Complex::new(w as f32, (w * p[0]) as f32);
+                    self.grids[1][row + a] += Complex::new((w * p[1]) as f32, (w * r2) as f32);
                 }
             }
         }
@@ -143,13 +148,13 @@ impl Interpolation {
                 for (column, v) in values.iter_mut().enumerate() {
                     let dx = lag(column, len) as f64 * spacing;
                     let q = 1.0 / (1.0 + dx * dx + dy * dy);
-                    *v = Complex::new(q * q, 0.0);
+                    *v = Complex::new((q * q) as f32, 0.0);
                 }
             });
         let forward = self.forward.clone().expect("planned");
         let inverse = self.inverse.clone().expect("planned");
         fft_2d(&mut self.kernel, &mut self.scratch, len, &*forward);
-        let scale = 1.0 / (len * len) as f64;
+        let scale = 1.0 / (len * len) as f32;
         for grid_index in 0..2 {
             let grid = &mut self.grids[grid_index];
             fft_2d(grid, &mut self.scratch, len, &*forward);
@@ -177,10 +182,10 @@ impl Interpolation {
                     for (a, &wx) in stencil.weights[0].iter().enumerate() {
                         let w = wx * wy;
                         let (u, v) = (grids[0][row + a], grids[1][row + a]);
-                        phi[0] += w * u.re;
-                        phi[1] += w * u.im;
-                        phi[2] += w * v.re;
-                        phi[3] += w * v.im;
+                        phi[0] += w * f64::from(u.re);
+                        phi[1] += w * f64::from(u.im);
+                        phi[2] += w * f64::from(v.re);
+                        phi[3] += w * f64::from(v.im);
                     }
                 }
                 force[0] = p[0] * phi[0] - phi[1];
@@ -204,12 +209,12 @@ impl Interpolation {
 /// A 2-D transform of a `len x len` row-major grid, rows then columns
 /// (through a transpose and back), each row its own task.
 fn fft_2d(
-    grid: &mut [Complex<f64>],
-    transposed: &mut Vec<Complex<f64>>,
+    grid: &mut [Complex<f32>],
+    transposed: &mut Vec<Complex<f32>>,
     len: usize,
-    fft: &dyn Fft<f64>,
+    fft: &dyn Fft<f32>,
 ) {
-    let rows = |values: &mut [Complex<f64>]| {
+    let rows = |values: &mut [Complex<f32>]| {
         values.par_chunks_mut(len).for_each_init(
             || vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()],
             |scratch, row| fft.process_with_scratch(row, scratch),
@@ -222,7 +227,7 @@ fn fft_2d(
     transpose(transposed, grid, len);
 }
 
-fn transpose(from: &[Complex<f64>], to: &mut [Complex<f64>], len: usize) {
+fn transpose(from: &[Complex<f32>], to: &mut [Complex<f32>], len: usize) {
     const TILE: usize = 32;
     to.par_chunks_mut(len * TILE)
         .enumerate()

@@ -34,6 +34,7 @@ mod error;
 mod fft_tsne;
 mod interpolation;
 mod knn;
+mod locality;
 mod pca;
 mod plane_neighbors;
 #[cfg(test)]
