@@ -189,23 +189,8 @@ mod tests {
     use aelab_models::{Activation, Architecture, Kind};
     use rand::{Rng, SeedableRng};
 
-    /// Runs `steps` steps of `engine` from the same initial model and batches;
-    /// returns the losses and the final parameters.
-    fn train(
-        engine: Engine,
-        optimizer: OptimizerKind,
-        lr: f64,
-        steps: usize,
-    ) -> (Vec<f32>, Vec<DenseParams>) {
-        train_member(
-            Architecture::notebook(IMAGE_PIXELS, 100, 10),
-            engine,
-            optimizer,
-            lr,
-            steps,
-        )
-    }
-
+    /// Runs `steps` steps of `engine` on `architecture` from the same
+    /// initial model and batches; returns the losses and the final parameters.
     fn train_member(
         architecture: Architecture,
         engine: Engine,
@@ -231,30 +216,15 @@ mod tests {
         (losses, model.layers)
     }
 
+    /// The notebook's shape on the compiled modules: parameters within
+    /// `tolerance` after six steps, losses within 1e-5.
     fn assert_close(optimizer: OptimizerKind, lr: f64, tolerance: f32) {
-        let (fused_losses, fused) = train(Engine::Fused, optimizer, lr, 6);
-        let (dfdx_losses, reference) = train(Engine::Dfdx, optimizer, lr, 6);
-        for (a, b) in fused_losses.iter().zip(&dfdx_losses) {
-            assert!((a - b).abs() <= 1e-5 * b.abs(), "loss {a} vs {b}");
-        }
-        let mut worst = 0.0f32;
-        for (f, r) in fused.iter().zip(&reference) {
-            let pairs = f
-                .weight
-                .iter()
-                .zip(&r.weight)
-                .chain(f.bias.iter().zip(&r.bias));
-            for (a, b) in pairs {
-                worst = worst.max((a - b).abs());
-            }
-        }
+        let notebook = Architecture::notebook(IMAGE_PIXELS, 100, 10);
+        let worst = compare_members(&notebook, optimizer, lr, 1e-5);
         assert!(
             worst <= tolerance,
             "{optimizer:?}: parameters differ by {worst}"
         );
-        // and training moved them: the comparison is not of two no-ops
-        let (_, start) = train(Engine::Fused, optimizer, lr, 0);
-        assert_ne!(start, fused);
     }
 
     #[test]
@@ -275,18 +245,21 @@ mod tests {
     }
 
     /// The largest parameter difference after six steps of each engine from
-    /// the same start, once the losses are checked to agree.
-    fn compare_members(architecture: &Architecture, optimizer: OptimizerKind, lr: f64) -> f32 {
+    /// the same start, once the losses are checked to agree to
+    /// `loss_tolerance` (relative) and training is checked to move them.
+    fn compare_members(
+        architecture: &Architecture,
+        optimizer: OptimizerKind,
+        lr: f64,
+        loss_tolerance: f32,
+    ) -> f32 {
         let (fused_losses, fused) =
             train_member(architecture.clone(), Engine::Fused, optimizer, lr, 6);
         let (dfdx_losses, reference) =
             train_member(architecture.clone(), Engine::Dfdx, optimizer, lr, 6);
         for (a, b) in fused_losses.iter().zip(&dfdx_losses) {
-            // the reported losses are summed differently (dfdx's mean
-            // against the fused engine's lanes): agreement to 1e-5 of the
-            // loss, while the parameters agree far closer
             assert!(
-                (a - b).abs() <= 5e-5 * b.abs(),
+                (a - b).abs() <= loss_tolerance * b.abs(),
                 "{architecture} {optimizer:?}: loss {a} vs {b}"
             );
         }
@@ -351,7 +324,10 @@ mod tests {
                 0.5
             };
             for (optimizer, lr) in [(OptimizerKind::Sgd, sgd_lr), (OptimizerKind::Adam, 1e-3)] {
-                let worst = compare_members(architecture, optimizer, lr);
+                // the reported losses are summed differently (dfdx's mean
+                // against the fused engine's lanes): they agree to 5e-5,
+                // the parameters far closer
+                let worst = compare_members(architecture, optimizer, lr, 5e-5);
                 assert!(
                     worst <= 1e-5,
                     "{architecture} {optimizer:?}: parameters differ by {worst}"
