@@ -188,7 +188,7 @@ pub(crate) fn loss_figure(run: &RunConfig, history: &[EpochRecord], dir: &Path) 
         ),
     ];
     let unit = match run.model.kind {
-        ModelKind::Vae => "BCE summed over pixels + beta KL (nats per image)",
+        ModelKind::Vae => "loss per image (nats)",
         _ => "binary cross-entropy",
     };
     line_chart(
