@@ -230,20 +230,11 @@ mod tests {
     fn forces_and_normaliser_match_brute_force() {
         let mut y = crate::test_data::clumps_2d();
         y.extend([[5.0, 5.0], [5.0, 5.0]]); // coincident points
-        let (expected, z_expected) = crate::test_data::brute_force_repulsion(&y);
-        let scale = expected
-            .iter()
-            .map(|f| f[0].hypot(f[1]))
-            .fold(0.0, f64::max);
+        let exact = crate::test_data::brute_force_repulsion(&y);
         let errors = |theta: f64| {
             let mut forces = vec![[0.0; 2]; y.len()];
             let z = BarnesHut::new(theta).forces(&y, &mut forces);
-            let worst = forces
-                .iter()
-                .zip(&expected)
-                .map(|(f, e)| (f[0] - e[0]).hypot(f[1] - e[1]) / scale)
-                .fold(0.0, f64::max);
-            ((z - z_expected).abs() / z_expected, worst)
+            crate::test_data::repulsion_errors(&exact, &forces, z)
         };
         // theta = 0 visits every point: exact
         let (z0, f0) = errors(0.0);

@@ -291,21 +291,11 @@ mod tests {
     #[test]
     fn forces_and_normaliser_match_brute_force() {
         let y = crate::test_data::clumps_2d();
-        let (expected, z_expected) = crate::test_data::brute_force_repulsion(&y);
-        let scale = expected
-            .iter()
-            .map(|f| f[0].hypot(f[1]))
-            .fold(0.0, f64::max);
-        // relative error of Z, and the worst force error against the largest force
+        let exact = crate::test_data::brute_force_repulsion(&y);
         let errors = |mut repulsion: Interpolation| {
             let mut forces = vec![[0.0; 2]; y.len()];
             let z = repulsion.forces(&y, &mut forces);
-            let worst = forces
-                .iter()
-                .zip(&expected)
-                .map(|(f, e)| (f[0] - e[0]).hypot(f[1] - e[1]) / scale)
-                .fold(0.0, f64::max);
-            ((z - z_expected).abs() / z_expected, worst)
+            crate::test_data::repulsion_errors(&exact, &forces, z)
         };
         // openTSNE's grid (about 54 boxes of width 1 here): its accuracy
         let (z_error, force_error) = errors(Interpolation::new());

@@ -1,5 +1,6 @@
 //! Data for the embedding tests: three separated 5-D clusters, 2-D maps
-//! in clumps, and the exact t-SNE repulsion to check fast ones against.
+//! in clumps, and the exact t-SNE repulsion to check fast ones against
+//! (with how far a fast one is from it).
 
 /// 300 points in three 5-D clusters of 100 (interleaved), and their labels.
 pub(crate) fn three_clusters() -> (Vec<f32>, Vec<u8>) {
@@ -45,4 +46,24 @@ pub(crate) fn brute_force_repulsion(y: &[[f64; 2]]) -> (Vec<[f64; 2]>, f64) {
         }
     }
     (forces, z)
+}
+
+/// How far fast repulsive `forces` and normaliser `z` are from `exact`
+/// ([`brute_force_repulsion`]'s): the relative error of `Z`, and the worst
+/// force error relative to the largest exact force.
+pub(crate) fn repulsion_errors(
+    (expected, z_expected): &(Vec<[f64; 2]>, f64),
+    forces: &[[f64; 2]],
+    z: f64,
+) -> (f64, f64) {
+    let scale = expected
+        .iter()
+        .map(|f| f[0].hypot(f[1]))
+        .fold(0.0, f64::max);
+    let worst = forces
+        .iter()
+        .zip(expected)
+        .map(|(f, e)| (f[0] - e[0]).hypot(f[1] - e[1]) / scale)
+        .fold(0.0, f64::max);
+    ((z - z_expected).abs() / z_expected, worst)
 }
