@@ -3,7 +3,9 @@
 //! and 70,000 points in one invocation, each map scored by aelab's own
 //! leave-one-out 5-NN accuracy and trustworthiness against the pixels;
 //! and the evaluation around aelab's embeddings (their 5-NN accuracy and
-//! trustworthiness, as a run computes them) against the t-SNE time.
+//! trustworthiness, as a run computes them) against the t-SNE time. At
+//! the smaller sizes, both UMAPs' 5-NN accuracy over [`SEEDS`] seeds each,
+//! so that a difference can be weighed against the spread between seeds.
 
 use std::path::Path;
 use std::process::Command;
@@ -13,9 +15,16 @@ use aelab_pipeline::{KNN_K, TRUST_ROWS};
 use aelab_reduce::{
     fft_tsne, knn_leave_one_out_accuracy, trustworthiness_sampled, umap, FftTsneParams, UmapParams,
 };
+use aelab_report::{format_p, spread, welch_t_test};
 
 use crate::reference::python_output;
 use crate::BenchError;
+
+/// Seeds of each UMAP in the accuracy comparison.
+pub const SEEDS: u64 = 5;
+
+/// The largest size at which UMAP's accuracy is compared over seeds.
+pub const REPLICATE_LIMIT: usize = 10_000;
 
 /// A map and what it scored.
 struct Scored {
@@ -27,7 +36,7 @@ struct Scored {
 
 /// Runs the comparison on the first `sizes` of `codes` (`dim` per row),
 /// whose digits are `digits` (784 per row) and labels `labels`; each row
-/// goes to `push(name, seconds, note)`.
+/// goes to `push(name, value, unit, note)`.
 pub fn compare_embeddings(
     python: &str,
     codes: &[f32],
@@ -35,7 +44,7 @@ pub fn compare_embeddings(
     digits: &[f32],
     labels: &[u8],
     sizes: &[usize],
-    push: &mut dyn FnMut(String, f64, String),
+    push: &mut dyn FnMut(String, f64, &str, String),
 ) -> Result<(), BenchError> {
     let pixels = digits.len() / labels.len().max(1);
     let dir = std::env::temp_dir().join(format!("aelab-embed-{}", std::process::id()));
@@ -97,21 +106,7 @@ pub fn compare_embeddings(
             let seconds = times[key].as_f64().ok_or_else(|| {
                 BenchError::Reference(format!("no `{key}` for {n} points in the Python output"))
             })?;
-            let path = dir.join(format!("{tool}-{n}.f32"));
-            let bytes = std::fs::read(&path)
-                .map_err(BenchError::io(format!("reading {}", path.display())))?;
-            let flat: Vec<f32> = bytes
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
-            if flat.len() != 2 * n {
-                return Err(BenchError::Reference(format!(
-                    "{} holds {} values, not {}",
-                    path.display(),
-                    flat.len(),
-                    2 * n
-                )));
-            }
+            let flat = read_map(&dir.join(format!("{tool}-{n}.f32")), n)?;
             let trust = trustworthiness_sampled(images, pixels, &[(&flat, 2)], KNN_K, TRUST_ROWS);
             Ok(Scored {
                 seconds,
@@ -127,6 +122,7 @@ pub fn compare_embeddings(
         push(
             format!("t-SNE of {count} x {dim} codes (aelab, FFT)"),
             ours_tsne.seconds,
+            "s",
             format!(
                 "{}; openTSNE / aelab = {:.2}",
                 describe(&ours_tsne),
@@ -139,6 +135,7 @@ pub fn compare_embeddings(
                 version("opentsne")
             ),
             open_tsne.seconds,
+            "s",
             format!(
                 "{}; 5-NN acc aelab - openTSNE = {:+.4}",
                 describe(&open_tsne),
@@ -148,6 +145,7 @@ pub fn compare_embeddings(
         push(
             format!("UMAP of {count} x {dim} codes (aelab)"),
             ours_umap.seconds,
+            "s",
             format!(
                 "{}; umap-learn / aelab = {:.2}",
                 describe(&ours_umap),
@@ -160,6 +158,7 @@ pub fn compare_embeddings(
                 version("umap")
             ),
             umap_learn.seconds,
+            "s",
             format!(
                 "{}; 5-NN acc aelab - umap-learn = {:+.4}",
                 describe(&umap_learn),
@@ -169,6 +168,7 @@ pub fn compare_embeddings(
         push(
             format!("evaluation around the {count}-point maps"),
             evaluation_seconds,
+            "s",
             format!(
                 "trustworthiness of codes, t-SNE and UMAP (exact ranks, {} rows) and 5-NN \
                  accuracy of both maps; {:.2}x the t-SNE time",
@@ -176,9 +176,69 @@ pub fn compare_embeddings(
                 evaluation_seconds / ours_tsne.seconds
             ),
         );
+        if n <= REPLICATE_LIMIT {
+            let ours = (1..=SEEDS)
+                .map(|seed| {
+                    let map = umap(
+                        input,
+                        dim,
+                        UmapParams {
+                            seed,
+                            ..UmapParams::default()
+                        },
+                    )?;
+                    let flat: Vec<f32> = map.iter().flatten().copied().collect();
+                    Ok(knn_leave_one_out_accuracy(&flat, labels, 2, KNN_K))
+                })
+                .collect::<Result<Vec<f64>, BenchError>>()?;
+            let theirs = (1..=SEEDS)
+                .map(|seed| {
+                    let flat = read_map(&dir.join(format!("umap-{n}-seed{seed}.f32")), n)?;
+                    Ok(knn_leave_one_out_accuracy(&flat, labels, 2, KNN_K))
+                })
+                .collect::<Result<Vec<f64>, BenchError>>()?;
+            let (Some(mine), Some(reference)) = (spread(&ours), spread(&theirs)) else {
+                return Err(BenchError::Measurement(format!(
+                    "no finite 5-NN accuracy among the UMAPs of {count} codes"
+                )));
+            };
+            let test = welch_t_test(&theirs, &ours).map_or_else(
+                || "no spread to test against".to_string(),
+                |w| format!("Welch's t-test p = {}", format_p(w.p)),
+            );
+            push(
+                format!("UMAP 5-NN acc of {count} codes, aelab - umap-learn, {SEEDS} seeds each"),
+                mine.mean - reference.mean,
+                "",
+                format!(
+                    "aelab {:.4} ± {:.4}, umap-learn (random_state 1-{SEEDS}, one thread) \
+                     {:.4} ± {:.4} (mean ± sd); {test}",
+                    mine.mean, mine.sd, reference.mean, reference.sd
+                ),
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// A map of `n` points written by the Python side (float32 pairs).
+fn read_map(path: &Path, n: usize) -> Result<Vec<f32>, BenchError> {
+    let bytes =
+        std::fs::read(path).map_err(BenchError::io(format!("reading {}", path.display())))?;
+    let flat: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    if flat.len() != 2 * n {
+        return Err(BenchError::Reference(format!(
+            "{} holds {} values, not {}",
+            path.display(),
+            flat.len(),
+            2 * n
+        )));
+    }
+    Ok(flat)
 }
 
 fn describe(s: &Scored) -> String {
@@ -212,7 +272,9 @@ fn run_python(
         .arg(codes)
         .arg(dim.to_string())
         .arg(dir)
-        .arg(sizes);
+        .arg(sizes)
+        .arg(SEEDS.to_string())
+        .arg(REPLICATE_LIMIT.to_string());
     let stdout = python_output(command, python, &script, "openTSNE / umap-learn")?;
     serde_json::from_slice(&stdout).map_err(|e| {
         BenchError::Reference(format!("the embedding comparison printed no JSON: {e}"))

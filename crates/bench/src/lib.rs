@@ -327,7 +327,7 @@ pub fn run_bench(
             &chosen.digits,
             &chosen.labels,
             &sizes,
-            &mut |name, seconds, note| push(name, seconds, "s", note),
+            &mut |name, value, unit, note| push(name, value, unit, note),
         )?;
     }
     push(

@@ -13,14 +13,15 @@
 //! - t-SNE ([`fft_tsne`]) is our own, on openTSNE's schedule, so that it
 //!   runs on two threads and stays bit-reproducible (`bhtsne` 0.7's parallel
 //!   sums are not; its one-thread path, [`tsne`], is kept). The repulsion
-//!   is Barnes-Hut by default: FFT interpolation (FIt-SNE, openTSNE) was
-//!   measured too, and its grid grows with the square of the map's extent,
-//!   which reaches about 200 units at 70,000 points (1,200 x 1,200 nodes,
-//!   about 0.3 s per iteration here) while Barnes-Hut grows as `n log n`.
+//!   is FFT-accelerated interpolation (FIt-SNE, openTSNE's default) by
+//!   default, with f32 grids; Barnes-Hut is kept as an option
+//!   ([`Repulsion`]): measured at 70,000 points, interpolation was the
+//!   faster once its grids were f32 and the points renumbered for cache.
 //!   `linfa-tsne` 0.8 wraps bhtsne 0.4, whose tree is seeded from an
 //!   unseeded RNG.
 //! - UMAP ([`umap`]) is our own too (umap-learn 0.5's graph and descent,
-//!   one thread, seeded); the Rust UMAP crates were not evaluated.
+//!   seeded, on two threads that meet once per epoch, so reproducible); the
+//!   Rust UMAP crates were not evaluated.
 //! - k-NN and trustworthiness are exact, on blocked matrix products; above
 //!   a size the pipeline estimates trustworthiness from some rows
 //!   ([`trustworthiness_sampled`]), each row's ranks still exact.
@@ -42,6 +43,7 @@ mod test_data;
 mod trust;
 mod tsne;
 mod umap;
+mod umap_descent;
 
 pub use distances::THREADS;
 pub use error::ReduceError;

@@ -11,18 +11,21 @@
 //!
 //! Differences, by choice: the initial layout is the codes' first two
 //! principal components scaled to [0, 10] (umap-learn's `init="pca"`; its
-//! default spectral layout needs a sparse eigensolver), and the descent
-//! runs in edge order on one thread with a seeded ChaCha stream, so the
-//! map is the same bits whatever the thread count (umap-learn's parallel
-//! descent is not reproducible).
+//! default spectral layout needs a sparse eigensolver), the points are
+//! renumbered breadth-first over the graph (so that an edge's ends are
+//! mostly near each other in memory), and the descent runs in two parts
+//! that see each other's moves once per epoch ([`crate::umap_descent`]),
+//! so the map is the same bits whatever the thread count (umap-learn's
+//! parallel descent is not reproducible).
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crate::affinities::SparseRows;
 use crate::distances::pool;
 use crate::fft_tsne::pca_init;
 use crate::knn::nearest_neighbors;
+use crate::locality::{breadth_first_order, renumbered};
+use crate::umap_descent::{descend, Curve};
 use crate::ReduceError;
 
 /// Settings of [`umap`].
@@ -34,6 +37,8 @@ pub struct UmapParams {
     /// Epochs; `None` is umap-learn's choice (200 above 10,000 points, else 500).
     pub epochs: Option<usize>,
     pub seed: u64,
+    /// Threads (at most `THREADS` are used; the map does not depend on it).
+    pub threads: usize,
 }
 
 impl Default for UmapParams {
@@ -44,6 +49,7 @@ impl Default for UmapParams {
             min_dist: 0.1,
             epochs: None,
             seed: 42,
+            threads: crate::THREADS,
         }
     }
 }
@@ -64,24 +70,33 @@ pub fn umap(points: &[f32], dim: usize, params: UmapParams) -> Result<Vec<[f32; 
         )));
     }
     let epochs = params.epochs.unwrap_or(if n > 10_000 { 200 } else { 500 });
-    let edges = pool(crate::THREADS).install(|| {
-        let neighbors = nearest_neighbors(points, dim, params.neighbors - 1);
-        fuzzy_union(&memberships(&neighbors, params.neighbors))
-    });
     let (a, b) = fit_curve(params.min_dist);
-    let mut y = pca_init(points, dim);
-    scale_to(&mut y, 10.0);
-    let edges = keep_strong(edges, epochs);
-    descend(&mut y, &edges, epochs, a, b, params.seed);
-    Ok(y.iter().map(|p| [p[0] as f32, p[1] as f32]).collect())
-}
-
-/// An edge of the fuzzy graph.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Edge {
-    head: u32,
-    tail: u32,
-    weight: f64,
+    let curve = Curve {
+        a: a as f32,
+        b: b as f32,
+    };
+    let mut init = pca_init(points, dim);
+    scale_to(&mut init, 10.0);
+    let map = pool(params.threads).install(|| {
+        let neighbors = nearest_neighbors(points, dim, params.neighbors - 1);
+        let graph = keep_strong(
+            fuzzy_union(&memberships(&neighbors, params.neighbors)),
+            epochs,
+        );
+        let order = breadth_first_order(&graph);
+        let graph = renumbered(&graph, &order);
+        let mut y: Vec<[f32; 2]> = order
+            .iter()
+            .map(|&i| init[i as usize].map(|v| v as f32))
+            .collect();
+        descend(&mut y, &graph, epochs, curve, params.seed);
+        let mut map = vec![[0.0f32; 2]; n];
+        for (&i, &position) in order.iter().zip(&y) {
+            map[i as usize] = position;
+        }
+        map
+    });
+    Ok(map)
 }
 
 /// Each point's memberships to its neighbours (its own row of the graph).
@@ -150,9 +165,9 @@ fn memberships(neighbors: &[Vec<(usize, f32)>], k: usize) -> Vec<Vec<(usize, f64
         .collect()
 }
 
-/// The symmetric fuzzy union `a + b - ab` of the rows, as edges in both
-/// directions, sorted by head then tail.
-fn fuzzy_union(rows: &[Vec<(usize, f64)>]) -> Vec<Edge> {
+/// The symmetric fuzzy union `a + b - ab` of the rows, each row sorted by
+/// column.
+fn fuzzy_union(rows: &[Vec<(usize, f64)>]) -> SparseRows {
     let mut directed: Vec<(u32, u32, f64)> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         for &(j, w) in row {
@@ -161,7 +176,11 @@ fn fuzzy_union(rows: &[Vec<(usize, f64)>]) -> Vec<Edge> {
         }
     }
     directed.sort_by_key(|x| (x.0, x.1));
-    let mut edges: Vec<Edge> = Vec::with_capacity(directed.len());
+    let mut graph = SparseRows {
+        offsets: vec![0; rows.len() + 1],
+        columns: Vec::with_capacity(directed.len()),
+        values: Vec::with_capacity(directed.len()),
+    };
     let mut at = 0;
     while at < directed.len() {
         let (head, tail, w) = directed[at];
@@ -175,19 +194,38 @@ fn fuzzy_union(rows: &[Vec<(usize, f64)>]) -> Vec<Edge> {
             } else {
                 w
             };
-        edges.push(Edge { head, tail, weight });
+        graph.columns.push(tail);
+        graph.values.push(weight);
+        graph.offsets[head as usize + 1] = graph.columns.len();
         at = next;
     }
-    edges
+    // rows without edges end where the row before them does
+    for i in 1..graph.offsets.len() {
+        graph.offsets[i] = graph.offsets[i].max(graph.offsets[i - 1]);
+    }
+    graph
 }
 
 /// Drops edges under `max / epochs` (they would never be sampled).
-fn keep_strong(edges: Vec<Edge>, epochs: usize) -> Vec<Edge> {
-    let max = edges.iter().map(|e| e.weight).fold(0.0f64, f64::max);
-    edges
-        .into_iter()
-        .filter(|e| e.weight >= max / epochs as f64 && e.weight > 0.0)
-        .collect()
+fn keep_strong(graph: SparseRows, epochs: usize) -> SparseRows {
+    let max = graph.values.iter().copied().fold(0.0f64, f64::max);
+    let mut kept = SparseRows {
+        offsets: Vec::with_capacity(graph.offsets.len()),
+        columns: Vec::new(),
+        values: Vec::new(),
+    };
+    kept.offsets.push(0);
+    for row in graph.offsets.windows(2) {
+        for e in row[0]..row[1] {
+            let weight = graph.values[e];
+            if weight >= max / epochs as f64 && weight > 0.0 {
+                kept.columns.push(graph.columns[e]);
+                kept.values.push(weight);
+            }
+        }
+        kept.offsets.push(kept.columns.len());
+    }
+    kept
 }
 
 fn scale_to(y: &mut [[f64; 2]], size: f64) {
@@ -201,67 +239,6 @@ fn scale_to(y: &mut [[f64; 2]], size: f64) {
         y.iter_mut()
             .for_each(|p| p[d] = size * (p[d] - min) / range);
     }
-}
-
-/// umap-learn's `optimize_layout_euclidean`, in edge order.
-fn descend(y: &mut [[f64; 2]], edges: &[Edge], epochs: usize, a: f64, b: f64, seed: u64) {
-    const NEGATIVE_RATE: f64 = 5.0;
-    const CLIP: f64 = 4.0;
-    let n = y.len();
-    let max = edges.iter().map(|e| e.weight).fold(0.0f64, f64::max);
-    let per_sample: Vec<f64> = edges.iter().map(|e| max / e.weight).collect();
-    let per_negative: Vec<f64> = per_sample.iter().map(|e| e / NEGATIVE_RATE).collect();
-    let mut next_sample = per_sample.clone();
-    let mut next_negative = per_negative.clone();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    for epoch in 0..epochs {
-        let alpha = 1.0 - epoch as f64 / epochs as f64;
-        let now = epoch as f64;
-        for (e, edge) in edges.iter().enumerate() {
-            if next_sample[e] > now {
-                continue;
-            }
-            let (j, k) = (edge.head as usize, edge.tail as usize);
-            let mut current = y[j];
-            let other = y[k];
-            let d2 = squared_distance(current, other);
-            if d2 > 0.0 {
-                let pow_b = (b * d2.ln()).exp();
-                let coefficient = -2.0 * a * b * pow_b / d2 / (a * pow_b + 1.0);
-                for d in 0..2 {
-                    let g = (coefficient * (current[d] - other[d])).clamp(-CLIP, CLIP) * alpha;
-                    current[d] += g;
-                    y[k][d] -= g;
-                }
-            }
-            next_sample[e] += per_sample[e];
-            let negatives = ((now - next_negative[e]) / per_negative[e]) as usize;
-            for _ in 0..negatives {
-                let k = rng.gen_range(0..n);
-                if k == j {
-                    continue;
-                }
-                let other = y[k];
-                let d2 = squared_distance(current, other);
-                for d in 0..2 {
-                    let g = if d2 > 0.0 {
-                        let pow_b = (b * d2.ln()).exp();
-                        let coefficient = 2.0 * b / ((0.001 + d2) * (a * pow_b + 1.0));
-                        (coefficient * (current[d] - other[d])).clamp(-CLIP, CLIP)
-                    } else {
-                        CLIP
-                    };
-                    current[d] += g * alpha;
-                }
-            }
-            next_negative[e] += negatives as f64 * per_negative[e];
-            y[j] = current;
-        }
-    }
-}
-
-fn squared_distance(p: [f64; 2], q: [f64; 2]) -> f64 {
-    (p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1])
 }
 
 /// `a, b` of `1 / (1 + a x^2b)` fitted by least squares (Levenberg-Marquardt
@@ -364,17 +341,17 @@ mod tests {
     fn the_union_is_symmetric_and_fuzzy() {
         // row 0 holds 1 at 0.5; row 1 holds 0 at 0.4 and 2 at 1.0
         let rows = vec![vec![(1, 0.5)], vec![(0, 0.4), (2, 1.0)], vec![]];
-        let edges = fuzzy_union(&rows);
-        let weight = |h: u32, t: u32| {
-            edges
-                .iter()
-                .find(|e| (e.head, e.tail) == (h, t))
-                .map(|e| e.weight)
+        let graph = fuzzy_union(&rows);
+        let weight = |h: usize, t: u32| {
+            (graph.offsets[h]..graph.offsets[h + 1])
+                .find(|&e| graph.columns[e] == t)
+                .map(|e| graph.values[e])
         };
         assert_eq!(weight(0, 1), Some(0.5 + 0.4 - 0.2));
         assert_eq!(weight(1, 0), Some(0.5 + 0.4 - 0.2));
         assert_eq!(weight(2, 1), Some(1.0));
-        assert_eq!(edges.len(), 4);
+        assert_eq!(graph.offsets, [0, 1, 3, 4]);
+        assert_eq!(graph.columns, [1, 0, 2, 1]);
     }
 
     #[test]
