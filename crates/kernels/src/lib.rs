@@ -2,16 +2,21 @@
 //! `aelab-train`, PCA's covariance and subspace iteration in `aelab-reduce`,
 //! and the noise draws in `aelab-data`.
 //!
-//! - [`matmul()`]: dense products on `gemm`, the library under dfdx's CPU
-//!   matmul, on the calling thread.
+//! - [`matmul()`]: dense products on the calling thread: f32 on our own
+//!   AVX2+FMA kernel (`sgemm`, blocked and packed the BLIS way) where the
+//!   CPU has both, otherwise, and for f64, on `gemm`, the library under
+//!   dfdx's CPU matmul.
 //! - [`elementary`]: `exp`, `ln`, `sin`/`cos` as polynomials that vectorise.
 //! - [`vectorised!`]: a loop compiled for AVX2 and for the baseline, picked
 //!   at run time, with bit-identical results.
 //!
-//! `gemm` chooses its kernels and block sizes for the CPU it runs on, so
-//! products are bit-identical from run to run on one kind of CPU (and any
-//! thread count: every product here runs on the calling thread), not across
-//! kinds.
+//! Products are bit-identical from run to run (and any thread count: every
+//! product here runs on the calling thread). On CPUs with AVX2 and FMA an
+//! f32 product's bits depend only on the shapes and values, not on the
+//! data's alignment, so they match across all such CPUs; `gemm` chooses
+//! its kernels and block sizes for the CPU it runs on, so f64 products,
+//! and f32 ones on other CPUs, are bit-identical on one kind of CPU, not
+//! across kinds.
 //!
 //! Matrices are views into slices with a row and a column stride, so a
 //! transpose, or a block of columns of a wider matrix, costs nothing; the
@@ -28,6 +33,8 @@
 
 mod dispatch;
 mod matmul;
+#[cfg(target_arch = "x86_64")]
+mod sgemm;
 
 pub mod elementary;
 

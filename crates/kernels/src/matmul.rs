@@ -2,17 +2,51 @@
 
 use gemm::{gemm, Parallelism};
 
-/// The element types `gemm` multiplies here.
+/// The element types multiplied here, each with its product kernel.
 pub trait Scalar: Copy + 'static {
     const ONE: Self;
+
+    /// `out` from `lhs * rhs` on this type's kernel, the shapes already
+    /// checked to chain and `out` not empty; [`matmul`] calls it.
+    #[doc(hidden)]
+    fn product(
+        out: ViewMut<'_, Self>,
+        lhs: View<'_, Self>,
+        rhs: View<'_, Self>,
+        into: ProductInto<Self>,
+    );
 }
 
 impl Scalar for f32 {
     const ONE: Self = 1.0;
+
+    /// [`crate::sgemm`] where the CPU has AVX2 and FMA, otherwise `gemm`.
+    fn product(
+        out: ViewMut<'_, f32>,
+        lhs: View<'_, f32>,
+        rhs: View<'_, f32>,
+        into: ProductInto<f32>,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::sgemm::available() {
+            return crate::sgemm::product(out, lhs, rhs, into);
+        }
+        on_gemm(out, lhs, rhs, into);
+    }
 }
 
 impl Scalar for f64 {
     const ONE: Self = 1.0;
+
+    /// `gemm`.
+    fn product(
+        out: ViewMut<'_, f64>,
+        lhs: View<'_, f64>,
+        rhs: View<'_, f64>,
+        into: ProductInto<f64>,
+    ) {
+        on_gemm(out, lhs, rhs, into);
+    }
 }
 
 /// Panics unless a `rows x cols` matrix with contiguous rows `row_stride`
@@ -34,11 +68,11 @@ fn assert_fits(len: usize, rows: usize, cols: usize, row_stride: usize) {
 /// A read-only `rows x cols` matrix inside a slice.
 #[derive(Debug, Clone, Copy)]
 pub struct View<'a, T> {
-    data: &'a [T],
-    rows: usize,
-    cols: usize,
-    row_stride: usize,
-    col_stride: usize,
+    pub(crate) data: &'a [T],
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    pub(crate) row_stride: usize,
+    pub(crate) col_stride: usize,
 }
 
 impl<'a, T: Scalar> View<'a, T> {
@@ -76,10 +110,10 @@ impl<'a, T: Scalar> View<'a, T> {
 /// A writable `rows x cols` matrix with contiguous rows inside a slice.
 #[derive(Debug)]
 pub struct ViewMut<'a, T> {
-    data: &'a mut [T],
-    rows: usize,
-    cols: usize,
-    row_stride: usize,
+    pub(crate) data: &'a mut [T],
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    pub(crate) row_stride: usize,
 }
 
 impl<'a, T: Scalar> ViewMut<'a, T> {
@@ -135,6 +169,18 @@ pub fn matmul<T: Scalar>(
     if m == 0 || n == 0 {
         return;
     }
+    T::product(out, lhs, rhs, into);
+}
+
+/// `out` from `lhs * rhs` on `gemm` 0.15, on the calling thread (shapes
+/// checked by [`matmul`]); `T` must be f32 or f64.
+fn on_gemm<T: Scalar>(
+    out: ViewMut<'_, T>,
+    lhs: View<'_, T>,
+    rhs: View<'_, T>,
+    into: ProductInto<T>,
+) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
     let (read_dst, scale) = match into {
         ProductInto::Overwrite => (false, T::ONE),
         ProductInto::AddScaled(scale) => (true, scale),
