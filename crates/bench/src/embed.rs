@@ -204,7 +204,7 @@ pub fn compare_embeddings(
             };
             let test = welch_t_test(&theirs, &ours).map_or_else(
                 || "no spread to test against".to_string(),
-                |w| format!("Welch's t-test p = {}", format_p(w.p)),
+                |w| format!("Welch's t-test {}", format_p(w.p)),
             );
             push(
                 format!("UMAP 5-NN acc of {count} codes, aelab - umap-learn, {SEEDS} seeds each"),

@@ -101,7 +101,7 @@ pub fn run_bench(
         "GEMM peak, one core ([256x784]x[784x100])".into(),
         peak,
         "GFLOP/s",
-        "dfdx matmul".into(),
+        "aelab matmul, as the fused engine runs it".into(),
     );
 
     let gaussian = Corruption {

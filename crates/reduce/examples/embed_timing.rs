@@ -3,14 +3,15 @@
 //! codes and the map against the pixels, as the pipeline computes it.
 //!
 //! ```sh
-//! cargo run --release -p aelab-reduce --example embed_timing -- DIR N METHOD [trust]
+//! cargo run --release -p aelab-reduce --example embed_timing -- DIR N METHOD [trust] [seed=S]
 //! ```
 //! `DIR` holds `codes.f32` (30 float32 per row), `labels.u8` and, for
 //! `trust`, `pixels.f32` (784 float32 per row); `N` the first rows to map;
 //! `METHOD` is `bh` (Barnes-Hut, two threads), `bh1` (the same on one
 //! thread: the same bits), `fft` (FFT interpolation, the pipeline's), `bhtsne` (the
 //! older bhtsne 0.7 path) or `umap`. Prints seconds, accuracy and a hash
-//! of the map's bits, and writes the map to `DIR/METHOD-N.f32`.
+//! of the map's bits, and writes the map to `DIR/METHOD-N.f32` (with
+//! `seed=S`, UMAP's seed, to `DIR/METHOD-N-seedS.f32`).
 
 use std::time::Instant;
 
@@ -27,12 +28,16 @@ fn read_f32(path: &std::path::Path) -> Vec<f32> {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
-        eprintln!("usage: embed_timing DIR N bh|bh1|fft|bhtsne|umap [trust]");
+        eprintln!("usage: embed_timing DIR N bh|bh1|fft|bhtsne|umap [trust] [seed=S]");
         std::process::exit(2);
     }
     let dir = std::path::Path::new(&args[1]);
     let n: usize = args[2].parse().expect("N is a number");
     let method = args[3].as_str();
+    let seed: Option<u64> = args
+        .iter()
+        .find_map(|a| a.strip_prefix("seed="))
+        .map(|s| s.parse().expect("seed=S takes a number"));
     let codes = read_f32(&dir.join("codes.f32"));
     let labels = std::fs::read(dir.join("labels.u8")).expect("labels.u8");
     let (codes, labels) = (&codes[..n * 30], &labels[..n]);
@@ -47,7 +52,14 @@ fn main() {
         "bh1" => aelab_reduce::fft_tsne(codes, 30, tsne(Repulsion::BarnesHut(0.5), 1)),
         "fft" => aelab_reduce::fft_tsne(codes, 30, tsne(Repulsion::Interpolation, 2)),
         "bhtsne" => aelab_reduce::tsne(codes, 30, aelab_reduce::TsneParams::default()),
-        "umap" => aelab_reduce::umap(codes, 30, aelab_reduce::UmapParams::default()),
+        "umap" => aelab_reduce::umap(
+            codes,
+            30,
+            aelab_reduce::UmapParams {
+                seed: seed.unwrap_or(42),
+                ..aelab_reduce::UmapParams::default()
+            },
+        ),
         other => panic!("unknown method {other}"),
     }
     .expect("the map");
@@ -63,8 +75,12 @@ fn main() {
         "{method} n={n}: {seconds:.2} s, 5-NN acc {accuracy:.4} ({accuracy_seconds:.2} s), hash {hash:x}"
     );
     let bytes: Vec<u8> = flat.iter().flat_map(|v| v.to_le_bytes()).collect();
-    std::fs::write(dir.join(format!("{method}-{n}.f32")), bytes).expect("writing the map");
-    if args.get(4).map(String::as_str) == Some("trust") {
+    let name = match seed {
+        Some(seed) => format!("{method}-{n}-seed{seed}.f32"),
+        None => format!("{method}-{n}.f32"),
+    };
+    std::fs::write(dir.join(name), bytes).expect("writing the map");
+    if args.iter().any(|a| a == "trust") {
         let pixels = read_f32(&dir.join("pixels.f32"));
         let started = Instant::now();
         let trust = aelab_reduce::trustworthiness_sampled(

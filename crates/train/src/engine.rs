@@ -308,9 +308,14 @@ mod tests {
             sparsity: 0.01,
             ..member(&[40, 8], Activation::Selu)
         });
+        // a smooth activation: at ReLU's kink a rounding difference in a
+        // product's last bit can switch a unit on in one engine only, and
+        // with the VAE's summed loss that one unit's update (1e-5 after
+        // six steps) dwarfs every other difference (below 6e-8); ReLU
+        // itself is held above
         cases.push(Architecture {
             kind: Kind::Variational { beta: 1.0 },
-            ..member(&[40, 4], Activation::Relu)
+            ..member(&[40, 4], Activation::Tanh)
         });
         cases.push(Architecture {
             kind: Kind::Variational { beta: 4.0 },
