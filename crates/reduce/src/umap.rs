@@ -355,11 +355,16 @@ mod tests {
     }
 
     #[test]
-    fn separates_clusters_reproducibly() {
+    fn separates_clusters_with_the_same_bits_on_one_thread_or_two() {
         let (points, labels) = crate::test_data::three_clusters();
         let params = UmapParams::default();
         let a = umap(&points, 5, params).unwrap();
         assert_eq!(a, umap(&points, 5, params).unwrap());
+        let one_thread = UmapParams {
+            threads: 1,
+            ..params
+        };
+        assert_eq!(a, umap(&points, 5, one_thread).unwrap());
         let flat: Vec<f32> = a.iter().flatten().copied().collect();
         assert!(knn_leave_one_out_accuracy(&flat, &labels, 2, 5) > 0.95);
         assert!(umap(
