@@ -21,7 +21,7 @@ use crate::reference::python_output;
 use crate::BenchError;
 
 /// Seeds of each UMAP in the accuracy comparison.
-pub const SEEDS: u64 = 5;
+pub const SEEDS: u64 = 10;
 
 /// The largest size at which UMAP's accuracy is compared over seeds.
 pub const REPLICATE_LIMIT: usize = 10_000;
