@@ -8,9 +8,10 @@ no random_state, so its descent runs on every core); writes each map as
 float32 pairs to OUT/<tool>-<N>.f32 and prints the seconds as one JSON
 object. aelab scores every map itself, with the same code.
 
-At the sizes up to REPLICATE_LIMIT it also maps them with umap-learn
-under random_state = 1..SEEDS (seeded, so on one thread) into
-OUT/umap-<N>-seed<S>.f32, for the comparison of accuracy over seeds.
+It also maps each size with umap-learn under random_state = 1..S, S the
+seed count given for that size (e.g. 10,5 for 5000,70000; seeded, so on
+one thread), into OUT/umap-<N>-seed<S>.f32, for the comparison of
+accuracy over seeds.
 
 Both tools compile with numba on their first call in a process (20-40 s),
 so each is first run on small inputs and the timed calls are warm:
@@ -27,8 +28,7 @@ import openTSNE
 import umap
 
 codes_path, dim, out_dir, sizes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-SEEDS = int(sys.argv[5])
-REPLICATE_LIMIT = int(sys.argv[6])
+seed_counts = [int(s) for s in sys.argv[5].split(",")]
 codes = np.fromfile(codes_path, dtype=np.float32).reshape(-1, dim)
 threads = 2
 
@@ -39,7 +39,7 @@ umap.UMAP(n_jobs=threads).fit_transform(codes[:4500])
 umap.UMAP(random_state=1).fit_transform(codes[:4500])
 
 result = {"opentsne": openTSNE.__version__, "umap": umap.__version__, "sizes": {}}
-for n in [int(s) for s in sizes.split(",")]:
+for n, seed_count in zip([int(s) for s in sizes.split(",")], seed_counts):
     x = np.ascontiguousarray(codes[:n])
     t = time.perf_counter()
     tsne = np.asarray(openTSNE.TSNE(n_jobs=threads, random_state=42).fit(x))
@@ -50,10 +50,7 @@ for n in [int(s) for s in sizes.split(",")]:
     tsne.astype(np.float32).tofile(os.path.join(out_dir, f"opentsne-{n}.f32"))
     np.asarray(um, dtype=np.float32).tofile(os.path.join(out_dir, f"umap-{n}.f32"))
     result["sizes"][str(n)] = {"opentsne_s": tsne_s, "umap_s": umap_s}
-    if n <= REPLICATE_LIMIT:
-        for seed in range(1, SEEDS + 1):
-            um = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=seed).fit_transform(x)
-            np.asarray(um, dtype=np.float32).tofile(
-                os.path.join(out_dir, f"umap-{n}-seed{seed}.f32")
-            )
+    for seed in range(1, seed_count + 1):
+        um = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=seed).fit_transform(x)
+        np.asarray(um, dtype=np.float32).tofile(os.path.join(out_dir, f"umap-{n}-seed{seed}.f32"))
 print(json.dumps(result))

@@ -4,8 +4,8 @@
 //! leave-one-out 5-NN accuracy and trustworthiness against the pixels;
 //! and the evaluation around aelab's embeddings (their 5-NN accuracy and
 //! trustworthiness, as a run computes them) against the t-SNE time. At
-//! the smaller sizes, both UMAPs' 5-NN accuracy over [`SEEDS`] seeds each,
-//! so that a difference can be weighed against the spread between seeds.
+//! each size, both UMAPs' 5-NN accuracy over [`seeds_at`] seeds each, so
+//! that a difference can be weighed against the spread between seeds.
 
 use std::path::Path;
 use std::process::Command;
@@ -20,11 +20,16 @@ use aelab_report::{format_p, spread, welch_t_test};
 use crate::reference::python_output;
 use crate::BenchError;
 
-/// Seeds of each UMAP in the accuracy comparison.
-pub const SEEDS: u64 = 10;
-
-/// The largest size at which UMAP's accuracy is compared over seeds.
-pub const REPLICATE_LIMIT: usize = 10_000;
+/// Seeds of each UMAP in the accuracy comparison at `n` points: 10, or 5
+/// above 10,000 points (a seeded umap-learn runs on one thread, about a
+/// minute at 70,000).
+pub fn seeds_at(n: usize) -> u64 {
+    if n <= 10_000 {
+        10
+    } else {
+        5
+    }
+}
 
 /// A map and what it scored.
 struct Scored {
@@ -54,7 +59,15 @@ pub fn compare_embeddings(
     std::fs::write(&codes_path, bytes)
         .map_err(BenchError::io(format!("writing {}", codes_path.display())))?;
     let list: Vec<String> = sizes.iter().map(usize::to_string).collect();
-    let reference = run_python(python, &codes_path, dim, &dir, &list.join(","));
+    let seeds: Vec<String> = sizes.iter().map(|&n| seeds_at(n).to_string()).collect();
+    let reference = run_python(
+        python,
+        &codes_path,
+        dim,
+        &dir,
+        &list.join(","),
+        &seeds.join(","),
+    );
     let reference = match reference {
         Ok(r) => r,
         Err(e) => {
@@ -176,47 +189,46 @@ pub fn compare_embeddings(
                 evaluation_seconds / ours_tsne.seconds
             ),
         );
-        if n <= REPLICATE_LIMIT {
-            let ours = (1..=SEEDS)
-                .map(|seed| {
-                    let map = umap(
-                        input,
-                        dim,
-                        UmapParams {
-                            seed,
-                            ..UmapParams::default()
-                        },
-                    )?;
-                    let flat: Vec<f32> = map.iter().flatten().copied().collect();
-                    Ok(knn_leave_one_out_accuracy(&flat, labels, 2, KNN_K))
-                })
-                .collect::<Result<Vec<f64>, BenchError>>()?;
-            let theirs = (1..=SEEDS)
-                .map(|seed| {
-                    let flat = read_map(&dir.join(format!("umap-{n}-seed{seed}.f32")), n)?;
-                    Ok(knn_leave_one_out_accuracy(&flat, labels, 2, KNN_K))
-                })
-                .collect::<Result<Vec<f64>, BenchError>>()?;
-            let (Some(mine), Some(reference)) = (spread(&ours), spread(&theirs)) else {
-                return Err(BenchError::Measurement(format!(
-                    "no finite 5-NN accuracy among the UMAPs of {count} codes"
-                )));
-            };
-            let test = welch_t_test(&theirs, &ours).map_or_else(
-                || "no spread to test against".to_string(),
-                |w| format!("Welch's t-test {}", format_p(w.p)),
-            );
-            push(
-                format!("UMAP 5-NN acc of {count} codes, aelab - umap-learn, {SEEDS} seeds each"),
-                mine.mean - reference.mean,
-                "",
-                format!(
-                    "aelab {:.4} ± {:.4}, umap-learn (random_state 1-{SEEDS}, one thread) \
-                     {:.4} ± {:.4} (mean ± sd); {test}",
-                    mine.mean, mine.sd, reference.mean, reference.sd
-                ),
-            );
-        }
+        let seeds = seeds_at(n);
+        let ours = (1..=seeds)
+            .map(|seed| {
+                let map = umap(
+                    input,
+                    dim,
+                    UmapParams {
+                        seed,
+                        ..UmapParams::default()
+                    },
+                )?;
+                let flat: Vec<f32> = map.iter().flatten().copied().collect();
+                Ok(knn_leave_one_out_accuracy(&flat, labels, 2, KNN_K))
+            })
+            .collect::<Result<Vec<f64>, BenchError>>()?;
+        let theirs = (1..=seeds)
+            .map(|seed| {
+                let flat = read_map(&dir.join(format!("umap-{n}-seed{seed}.f32")), n)?;
+                Ok(knn_leave_one_out_accuracy(&flat, labels, 2, KNN_K))
+            })
+            .collect::<Result<Vec<f64>, BenchError>>()?;
+        let (Some(mine), Some(reference)) = (spread(&ours), spread(&theirs)) else {
+            return Err(BenchError::Measurement(format!(
+                "no finite 5-NN accuracy among the UMAPs of {count} codes"
+            )));
+        };
+        let test = welch_t_test(&theirs, &ours).map_or_else(
+            || "no spread to test against".to_string(),
+            |w| format!("Welch's t-test {}", format_p(w.p)),
+        );
+        push(
+            format!("UMAP 5-NN acc of {count} codes, aelab - umap-learn, {seeds} seeds each"),
+            mine.mean - reference.mean,
+            "",
+            format!(
+                "aelab {:.4} ± {:.4}, umap-learn (random_state 1-{seeds}, one thread) \
+                 {:.4} ± {:.4} (mean ± sd); {test}",
+                mine.mean, mine.sd, reference.mean, reference.sd
+            ),
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
@@ -264,6 +276,7 @@ fn run_python(
     dim: usize,
     dir: &Path,
     sizes: &str,
+    seeds: &str,
 ) -> Result<serde_json::Value, BenchError> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/embed_compare.py");
     let mut command = Command::new(python);
@@ -273,8 +286,7 @@ fn run_python(
         .arg(dim.to_string())
         .arg(dir)
         .arg(sizes)
-        .arg(SEEDS.to_string())
-        .arg(REPLICATE_LIMIT.to_string());
+        .arg(seeds);
     let stdout = python_output(command, python, &script, "openTSNE / umap-learn")?;
     serde_json::from_slice(&stdout).map_err(|e| {
         BenchError::Reference(format!("the embedding comparison printed no JSON: {e}"))

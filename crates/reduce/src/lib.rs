@@ -38,6 +38,7 @@ mod knn;
 mod locality;
 mod pca;
 mod plane_neighbors;
+mod spectral;
 #[cfg(test)]
 mod test_data;
 mod trust;

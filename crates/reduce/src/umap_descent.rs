@@ -5,14 +5,22 @@
 //! The points are cut into [`PARTS`] ranges of consecutive indices (the
 //! caller numbers them breadth-first over the graph, so most edges stay
 //! inside a range). Each epoch, every part walks the edges of its own
-//! points in order, as umap-learn walks all edges: it moves its own points
-//! at once, reads the other parts' points as they were when the epoch
-//! began, and queues its moves of other parts' points (the tail of a
-//! positive sample) to be applied, part by part in order, when the epoch
-//! ends. Negative samples come from a ChaCha stream of its own for each
-//! part and epoch. Nothing depends on which thread runs a part, or when.
-//! (umap-learn's parallel descent lets threads overwrite each other's
-//! moves, so it is not reproducible.)
+//! points, as umap-learn walks all edges: it moves its own points at once,
+//! reads the other parts' points as they were when the epoch began, and
+//! queues its moves of other parts' points (the tail of a positive sample)
+//! to be applied, part by part in order, when the epoch ends. Nothing
+//! depends on which thread runs a part, or when. (umap-learn's parallel
+//! descent lets threads overwrite each other's moves, so it is not
+//! reproducible.)
+//!
+//! Within a part, [`LANES`] sub-ranges of points are walked side by side,
+//! each with a ChaCha stream of its own for the epoch: a step takes the
+//! next due edge of each, and each edge's negative samples move its head
+//! one after another, as in umap-learn (each sample's push starts where
+//! the previous one left the point), with the sub-ranges' chains in
+//! vector lanes. (Pushing a point by all of an edge's samples from one
+//! position, which is faster, cost 0.013 of 5-NN accuracy at 70,000
+//! points: 0.8836 against 0.8963 over 5 seeds each.)
 //!
 //! Positions and gradients are `f32`, as in umap-learn; the curve's power
 //! is a polynomial ([`pow_positive`]), not libm's `powf`.
@@ -88,7 +96,9 @@ pub(crate) fn descend(
     let mut snapshot = y.to_vec();
     for epoch in 0..epochs {
         snapshot.copy_from_slice(y);
-        let alpha = (1.0 - epoch as f64 / epochs as f64) as f32;
+        // umap-learn lowers the rate after an epoch from that epoch's
+        // index, so its first two epochs both run at 1
+        let alpha = (1.0 - epoch.saturating_sub(1) as f64 / epochs as f64) as f32;
         let parts: Vec<_> = y
             .chunks_mut(part_len)
             .zip(split_at_bounds(&mut schedules, &edge_bounds))
@@ -97,8 +107,11 @@ pub(crate) fn descend(
         let moves: Vec<Vec<Move>> = parts
             .into_par_iter()
             .map(|(p, (own, schedules))| {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream((epoch * PARTS + p) as u64);
+                let mut rngs: [ChaCha8Rng; LANES] = std::array::from_fn(|lane| {
+                    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                    rng.set_stream(((epoch * PARTS + p) * LANES + lane) as u64);
+                    rng
+                });
                 let part = Part {
                     first: p * part_len,
                     own,
@@ -106,7 +119,7 @@ pub(crate) fn descend(
                     graph,
                     schedules,
                 };
-                part.run_epoch(epoch as f64, alpha, curve, &mut rng)
+                part.run_epoch(epoch as f64, alpha, curve, &mut rngs)
             })
             .collect();
         for (point, shift) in moves.into_iter().flatten() {
@@ -152,120 +165,170 @@ impl Part<'_> {
 
     /// Samples the edges due at epoch `now`; returns its moves of other
     /// parts' points.
-    fn run_epoch(self, now: f64, alpha: f32, curve: Curve, rng: &mut ChaCha8Rng) -> Vec<Move> {
-        let Curve { a, b } = curve;
+    ///
+    /// The part's points are cut into [`LANES`] ranges, walked side by
+    /// side: each step takes the next due edge of every range, makes the
+    /// positive moves in range order, then draws every edge's negative
+    /// samples (from its range's stream) and moves the edges' heads, one
+    /// sample after another as umap-learn does, the ranges' chains side
+    /// by side in vector lanes.
+    fn run_epoch(
+        mut self,
+        now: f64,
+        alpha: f32,
+        curve: Curve,
+        rngs: &mut [ChaCha8Rng; LANES],
+    ) -> Vec<Move> {
         let n = self.snapshot.len();
-        let edge_start = self.graph.offsets[self.first];
+        let own_len = self.own.len();
+        let range_len = own_len.div_ceil(LANES).max(1);
+        let mut cursors: [Cursor; LANES] = std::array::from_fn(|lane| {
+            let start = self.first + (lane * range_len).min(own_len);
+            Cursor {
+                point: start,
+                end: self.first + ((lane + 1) * range_len).min(own_len),
+                edge: self.graph.offsets[start],
+            }
+        });
+        let mut samples: [Vec<[f32; 2]>; LANES] = Default::default();
         let mut moves = Vec::new();
-        for local in 0..self.own.len() {
-            let j = self.first + local;
-            for e in self.graph.offsets[j]..self.graph.offsets[j + 1] {
-                let schedule = self.schedules[e - edge_start];
-                if schedule.next_sample > now {
-                    continue;
-                }
-                let k = self.graph.columns[e] as usize;
-                let mut current = self.own[local];
-                let (other, own_k) = self.position(k);
-                let d2 = squared_distance(current, other);
-                if d2 > 0.0 {
-                    let pow_b = pow_positive(d2.max(f32::MIN_POSITIVE), b);
-                    let coefficient = -2.0 * a * b * pow_b / d2 / (a * pow_b + 1.0);
-                    let shift = [0, 1].map(|d| {
-                        (coefficient * (current[d] - other[d])).clamp(-CLIP, CLIP) * alpha
-                    });
-                    current[0] += shift[0];
-                    current[1] += shift[1];
-                    if own_k {
-                        let tail = &mut self.own[k - self.first];
-                        tail[0] -= shift[0];
-                        tail[1] -= shift[1];
-                    } else {
-                        moves.push((k as u32, shift));
-                    }
-                }
+        loop {
+            let due: [Option<(usize, usize)>; LANES] =
+                std::array::from_fn(|lane| self.next_due(&mut cursors[lane], now));
+            if due.iter().all(Option::is_none) {
+                break;
+            }
+            for &(j, e) in due.iter().flatten() {
+                self.attract(j, e, alpha, curve, &mut moves);
+            }
+            let mut heads = NegativeLanes::default();
+            let mut longest = 0;
+            for (lane, slot) in due.iter().enumerate() {
+                samples[lane].clear();
+                let Some((j, e)) = *slot else { continue };
+                let schedule = &mut self.schedules[e - self.graph.offsets[self.first]];
                 let negatives =
                     ((now - schedule.next_negative) / schedule.per_negative).max(0.0) as usize;
-                // every negative sample of the edge pushes from the same
-                // position, so their gradients are independent of each
-                // other and computed side by side (umap-learn moves the
-                // point after each one)
-                let mut push = [0.0f32; 2];
-                let mut left = negatives;
-                while left > 0 {
-                    let mut batch = NegativeBatch::default();
-                    while batch.count < LANES && left > 0 {
-                        left -= 1;
-                        let k = rng.gen_range(0..n);
-                        if k != j {
-                            batch.push(self.position(k).0);
-                        }
-                    }
-                    let gradient = repulsion_sum(current, &batch, curve);
-                    push[0] += gradient[0];
-                    push[1] += gradient[1];
-                }
-                current[0] += push[0] * alpha;
-                current[1] += push[1] * alpha;
-                self.own[local] = current;
-                let schedule = &mut self.schedules[e - edge_start];
                 schedule.next_sample += schedule.per_sample;
                 schedule.next_negative += negatives as f64 * schedule.per_negative;
+                for _ in 0..negatives {
+                    let k = rngs[lane].gen_range(0..n);
+                    if k != j {
+                        samples[lane].push(self.position(k).0);
+                    }
+                }
+                longest = longest.max(samples[lane].len());
+                let [x, y] = self.own[j - self.first];
+                heads.x[lane] = x;
+                heads.y[lane] = y;
+            }
+            for m in 0..longest {
+                let mut others = NegativeLanes::default();
+                let mut live = [false; LANES];
+                for lane in 0..LANES {
+                    if let Some(&[x, y]) = samples[lane].get(m) {
+                        others.x[lane] = x;
+                        others.y[lane] = y;
+                        live[lane] = true;
+                    }
+                }
+                repel(&mut heads, &others, &live, alpha, curve);
+            }
+            for (lane, slot) in due.iter().enumerate() {
+                if let Some((j, _)) = *slot {
+                    self.own[j - self.first] = [heads.x[lane], heads.y[lane]];
+                }
             }
         }
         moves
     }
-}
 
-/// Negative samples computed side by side.
-const LANES: usize = 8;
+    /// The next edge due at epoch `now` from `cursor` on: `(head, edge)`.
+    fn next_due(&self, cursor: &mut Cursor, now: f64) -> Option<(usize, usize)> {
+        let edge_start = self.graph.offsets[self.first];
+        while cursor.point < cursor.end {
+            let row_end = self.graph.offsets[cursor.point + 1];
+            while cursor.edge < row_end {
+                let e = cursor.edge;
+                cursor.edge += 1;
+                if self.schedules[e - edge_start].next_sample <= now {
+                    return Some((cursor.point, e));
+                }
+            }
+            cursor.point += 1;
+        }
+        None
+    }
 
-/// Up to [`LANES`] negative samples' positions.
-#[derive(Default)]
-struct NegativeBatch {
-    x: [f32; LANES],
-    y: [f32; LANES],
-    count: usize,
-}
-
-impl NegativeBatch {
-    fn push(&mut self, position: [f32; 2]) {
-        self.x[self.count] = position[0];
-        self.y[self.count] = position[1];
-        self.count += 1;
+    /// umap-learn's positive move along edge `e` from its head `j`: both
+    /// ends pulled together (the tail's move queued in `moves` when it is
+    /// another part's point).
+    fn attract(&mut self, j: usize, e: usize, alpha: f32, curve: Curve, moves: &mut Vec<Move>) {
+        let Curve { a, b } = curve;
+        let k = self.graph.columns[e] as usize;
+        let current = self.own[j - self.first];
+        let (other, own_k) = self.position(k);
+        let d2 = squared_distance(current, other);
+        if d2 <= 0.0 {
+            return;
+        }
+        let pow_b = pow_positive(d2.max(f32::MIN_POSITIVE), b);
+        let coefficient = -2.0 * a * b * pow_b / d2 / (a * pow_b + 1.0);
+        let shift =
+            [0, 1].map(|d| (coefficient * (current[d] - other[d])).clamp(-CLIP, CLIP) * alpha);
+        let head = &mut self.own[j - self.first];
+        head[0] += shift[0];
+        head[1] += shift[1];
+        if own_k {
+            let tail = &mut self.own[k - self.first];
+            tail[0] -= shift[0];
+            tail[1] -= shift[1];
+        } else {
+            moves.push((k as u32, shift));
+        }
     }
 }
 
+/// Where a range of points is in its walk over their edges.
+struct Cursor {
+    point: usize,
+    /// One past the range's last point.
+    end: usize,
+    /// The next edge to look at (of `point`).
+    edge: usize,
+}
+
+/// Ranges walked side by side, each its own chain of negative samples.
+const LANES: usize = 8;
+
+/// A position per lane.
+#[derive(Default)]
+struct NegativeLanes {
+    x: [f32; LANES],
+    y: [f32; LANES],
+}
+
 aelab_kernels::vectorised! {
-    /// The sum, in lane order, of the clipped gradients that the batch's
-    /// negative samples exert on `current` (umap-learn's: `2 b / ((0.001 +
-    /// d^2)(1 + a d^2b))` times the offset, each coordinate clipped to
-    /// [-4, 4], or 4 for a sample at the same place).
-    fn repulsion_sum(current: [f32; 2], batch: &NegativeBatch, curve: Curve) -> [f32; 2] {
+    /// Moves each live lane's head away from its negative sample in
+    /// `others` (umap-learn's: `2 b / ((0.001 + d^2)(1 + a d^2b))` times
+    /// the offset, each coordinate clipped to [-4, 4], times `alpha`; no
+    /// move from a sample at the same place).
+    // one index over five arrays keeps the loop one vector operation each
+    #[allow(clippy::needless_range_loop)]
+    fn repel(heads: &mut NegativeLanes, others: &NegativeLanes, live: &[bool; LANES], alpha: f32, curve: Curve) {
         let Curve { a, b } = curve;
-        let mut gradient_x = [0.0f32; LANES];
-        let mut gradient_y = [0.0f32; LANES];
         for lane in 0..LANES {
-            let dx = current[0] - batch.x[lane];
-            let dy = current[1] - batch.y[lane];
+            let dx = heads.x[lane] - others.x[lane];
+            let dy = heads.y[lane] - others.y[lane];
             let d2 = dx * dx + dy * dy;
             let pow_b = pow_positive(if d2 > f32::MIN_POSITIVE { d2 } else { f32::MIN_POSITIVE }, b);
             let coefficient = 2.0 * b / ((0.001 + d2) * (a * pow_b + 1.0));
-            let (gx, gy) = if d2 > 0.0 {
-                ((coefficient * dx).clamp(-CLIP, CLIP), (coefficient * dy).clamp(-CLIP, CLIP))
-            } else {
-                (CLIP, CLIP)
-            };
-            let live = lane < batch.count;
-            gradient_x[lane] = if live { gx } else { 0.0 };
-            gradient_y[lane] = if live { gy } else { 0.0 };
+            let moves = live[lane] && d2 > 0.0;
+            let gx = (coefficient * dx).clamp(-CLIP, CLIP) * alpha;
+            let gy = (coefficient * dy).clamp(-CLIP, CLIP) * alpha;
+            heads.x[lane] += if moves { gx } else { 0.0 };
+            heads.y[lane] += if moves { gy } else { 0.0 };
         }
-        let mut sum = [0.0f32; 2];
-        for lane in 0..LANES {
-            sum[0] += gradient_x[lane];
-            sum[1] += gradient_y[lane];
-        }
-        sum
     }
 }
 
