@@ -211,7 +211,7 @@ fn orthonormalise_rows(a: &mut [f64], dim: usize) {
 
 /// A dot product in four interleaved sums, which the compiler can keep in
 /// one vector register (a single running sum cannot be reordered).
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut lanes = [0.0f64; 4];
     let (a_body, a_tail) = a.split_at(a.len() / 4 * 4);
     let (b_body, b_tail) = b.split_at(a_body.len());

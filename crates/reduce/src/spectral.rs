@@ -29,6 +29,7 @@ use rayon::prelude::*;
 
 use crate::affinities::SparseRows;
 use crate::fft_tsne::pca_init;
+use crate::pca::dot as dot_in_lanes;
 use crate::ReduceError;
 
 /// umap-learn's `eigsh` tolerance: the largest residual `|L x - l x|` of
@@ -61,11 +62,7 @@ pub(crate) fn spectral_layout(
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(u64::MAX);
     let mut layout = pieces_layout(graph, points, dim, &mut rng)?;
-    let largest = layout
-        .iter()
-        .flatten()
-        .fold(0.0f64, |m, v| m.max(v.abs()))
-        .max(f64::MIN_POSITIVE);
+    let largest = largest_magnitude(layout.iter().flatten());
     for p in &mut layout {
         for v in p.iter_mut() {
             *v = *v * 10.0 / largest + NOISE * standard_normal(&mut rng);
@@ -113,11 +110,7 @@ fn pieces_layout(
                 continue;
             }
             let vectors = smallest_nontrivial_eigenvectors(&subgraph(graph, &members, &labels))?;
-            let largest = vectors
-                .iter()
-                .flatten()
-                .fold(0.0f64, |m, v| m.max(v.abs()))
-                .max(f64::MIN_POSITIVE);
+            let largest = largest_magnitude(vectors.iter().flatten());
             for (local, &i) in members.iter().enumerate() {
                 layout[i] = [0, 1].map(|d| spot[d] + vectors[d][local] * room / largest);
             }
@@ -173,11 +166,7 @@ fn piece_spots(count: usize, labels: &[usize], points: &[f32], dim: usize) -> Ve
         .flat_map(|(row, &size)| row.iter().map(move |s| (s / size as f64) as f32))
         .collect();
     let mut spots = pca_init(&centroids, dim);
-    let largest = spots
-        .iter()
-        .flatten()
-        .fold(0.0f64, |m, v| m.max(v.abs()))
-        .max(f64::MIN_POSITIVE);
+    let largest = largest_magnitude(spots.iter().flatten());
     for s in &mut spots {
         *s = s.map(|v| v / largest);
     }
@@ -394,7 +383,7 @@ fn project_out(against: &[&[f64]], v: &mut [f64]) {
             let start = piece * PIECE;
             against
                 .iter()
-                .map(|q| dot_piece(&q[start..start + v.len()], v))
+                .map(|q| dot_in_lanes(&q[start..start + v.len()], v))
                 .collect()
         })
         .collect();
@@ -426,22 +415,17 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     let pieces: Vec<f64> = a
         .par_chunks(PIECE)
         .zip(b.par_chunks(PIECE))
-        .map(|(a, b)| dot_piece(a, b))
+        .map(|(a, b)| dot_in_lanes(a, b))
         .collect();
     pieces.iter().sum()
 }
 
-/// `a . b` in four interleaved sums (one vector register).
-fn dot_piece(a: &[f64], b: &[f64]) -> f64 {
-    let mut lanes = [0.0f64; 4];
-    let body = a.len() / 4 * 4;
-    for (x, y) in a[..body].chunks_exact(4).zip(b[..body].chunks_exact(4)) {
-        for lane in 0..4 {
-            lanes[lane] += x[lane] * y[lane];
-        }
-    }
-    let tail: f64 = a[body..].iter().zip(&b[body..]).map(|(x, y)| x * y).sum();
-    lanes.iter().sum::<f64>() + tail
+/// The largest `|v|` of `values`, at least the smallest positive f64 (a
+/// divisor).
+fn largest_magnitude<'a>(values: impl Iterator<Item = &'a f64>) -> f64 {
+    values
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(f64::MIN_POSITIVE)
 }
 
 /// A standard normal draw (Box-Muller).
