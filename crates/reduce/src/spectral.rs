@@ -91,8 +91,11 @@ fn pieces_layout(
         }
     } else {
         let spots = piece_spots(count, &labels, points, dim);
-        for piece in 0..count {
-            let members: Vec<usize> = (0..n).filter(|&i| labels[i] == piece).collect();
+        let mut pieces: Vec<Vec<usize>> = vec![Vec::new(); count];
+        for (i, &piece) in labels.iter().enumerate() {
+            pieces[piece].push(i);
+        }
+        for (piece, members) in pieces.into_iter().enumerate() {
             let spot = spots[piece];
             // half the distance to the nearest other spot
             let room = spots
@@ -109,7 +112,7 @@ fn pieces_layout(
                 }
                 continue;
             }
-            let vectors = smallest_nontrivial_eigenvectors(&subgraph(graph, &members, &labels))?;
+            let vectors = smallest_nontrivial_eigenvectors(&subgraph(graph, &members))?;
             let largest = largest_magnitude(vectors.iter().flatten());
             for (local, &i) in members.iter().enumerate() {
                 layout[i] = [0, 1].map(|d| spot[d] + vectors[d][local] * room / largest);
@@ -175,8 +178,8 @@ fn piece_spots(count: usize, labels: &[usize], points: &[f32], dim: usize) -> Ve
 
 /// The rows and columns of `members` (ascending, all of one piece) of
 /// `graph`, numbered from 0 in that order.
-fn subgraph(graph: &SparseRows, members: &[usize], labels: &[usize]) -> SparseRows {
-    let mut local = vec![u32::MAX; labels.len()];
+fn subgraph(graph: &SparseRows, members: &[usize]) -> SparseRows {
+    let mut local = vec![u32::MAX; graph.offsets.len() - 1];
     for (r, &i) in members.iter().enumerate() {
         local[i] = r as u32;
     }
