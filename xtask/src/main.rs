@@ -16,6 +16,7 @@ mod report;
 mod reproduce;
 mod run;
 mod rung;
+mod shapes;
 mod slurm;
 
 use std::path::PathBuf;
@@ -53,6 +54,8 @@ enum Command {
     Rung(rung::RungArgs),
     /// Measure training, evaluation, t-SNE, PCA and start-up on this machine.
     Bench(bench::BenchArgs),
+    /// Print every model of a spec layer by layer: output shapes and parameter counts.
+    Shapes(shapes::ShapesArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Slurm(args) => slurm::slurm(args),
         Command::Rung(args) => rung::rung(args),
         Command::Bench(args) => bench::bench(args),
+        Command::Shapes(args) => shapes::shapes(args),
     };
     match result {
         Ok(code) => code,

@@ -30,7 +30,7 @@ pub use identity::{run_identity, IdentityInputs};
 pub use inventory::{all_archives, archive_folders, disk_usage, human_bytes, DiskUsage};
 pub use layout::{create_archive, ArchiveError};
 pub use records::{
-    read_metrics_csv, write_metrics_csv, DataFile, Divergence, Figure, GitInfo, Manifest,
+    read_metrics_csv, write_metrics_csv, DataFile, Divergence, Figure, GitInfo, LayerRow, Manifest,
     MetricsRow, RunEntry, RunStatus, Summary, CODE_NEAR_ZERO, RENAMED_FIELDS, SCHEMA_VERSION,
 };
 pub use run_cache::RunCache;

@@ -211,12 +211,27 @@ pub struct Summary {
     /// archives before it existed, which were all full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The model's layers as Keras' `model.summary()` lists them (also
+    /// `cargo xtask shapes`); absent for PCA and in archives before it
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<LayerRow>>,
     /// See [`RunEntry::identity`].
     #[serde(default)]
     pub identity: String,
     /// The run's figures, for rebuilding the report from the archive.
     #[serde(default)]
     pub figures: Vec<Figure>,
+}
+
+/// One layer of a model: its name (`encoder[0]`), what it computes, one
+/// example's output shape and its learned values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerRow {
+    pub name: String,
+    pub layer: String,
+    pub output: String,
+    pub params: usize,
 }
 
 /// Reads a list of numbers in which `null` stands for NaN (serde_json
@@ -258,6 +273,7 @@ impl Default for Summary {
             train_seconds: None,
             tsne_seconds: None,
             explained_variance_ratio: None,
+            layers: None,
             val_elbo: None,
             test_elbo: None,
             test_kl: None,

@@ -8,9 +8,9 @@
 use std::path::Path;
 
 use aelab_data::noise::Corruption;
-use aelab_models::{Activation, Architecture, Kind};
+use aelab_models::{Activation, Architecture, Kind, Network};
 use aelab_pipeline::{fit_on_training_threads, median, Dataset};
-use aelab_train::{Engine, FitConfig, OptimizerKind, Resample};
+use aelab_train::{Engine, FitConfig, LrSchedule, OptimizerKind, Resample};
 
 use crate::reference::run_torch_with;
 use crate::BenchError;
@@ -83,7 +83,10 @@ fn cases() -> Vec<Case> {
 impl Case {
     fn config(&self, epochs: usize, seed: u64) -> FitConfig {
         FitConfig {
-            architecture: Architecture {
+            momentum: 0.0,
+            weight_decay: 0.0,
+            schedule: LrSchedule::constant(),
+            network: Network::Dense(Architecture {
                 layers: self.layers.clone(),
                 activation: self.activation,
                 tied: self.tied,
@@ -93,7 +96,7 @@ impl Case {
                     Kind::Autoencoder
                 },
                 ..Architecture::notebook(784, 100, 30)
-            },
+            }),
             epochs,
             batch_size: self.batch,
             optimizer: self.optimizer,

@@ -26,7 +26,7 @@ use aelab_pipeline::{fit_on_training_threads, load_data, median, workspace_root}
 use aelab_reduce::{knn_leave_one_out_accuracy, tsne, Pca, TsneParams};
 use aelab_spec::{EmbedSplit, Experiment};
 use aelab_train::streams::{noise_lanes, Stream};
-use aelab_train::{Engine, FitConfig, OptimizerKind, Resample};
+use aelab_train::{Engine, FitConfig, LrSchedule, OptimizerKind, Resample};
 use serde::{Deserialize, Serialize};
 
 pub use error::BenchError;
@@ -131,7 +131,10 @@ pub fn run_bench(
     let mut epoch_seconds = HashMap::new();
     for (mode, noise, optimizer, lr, batch, engine) in configs {
         let config = FitConfig {
-            architecture: Architecture::notebook(784, 100, 30),
+            network: Architecture::notebook(784, 100, 30).into(),
+            momentum: 0.0,
+            weight_decay: 0.0,
+            schedule: LrSchedule::constant(),
             epochs: options.epochs,
             batch_size: batch,
             optimizer,

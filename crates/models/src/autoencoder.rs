@@ -6,14 +6,14 @@
 //! layer, `encoder.{depth - 1}`: the mean's rows, then the log-variance's.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::path::Path;
 
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
 
 use crate::inference::{forward, forward_each_block, Output};
-use crate::{Architecture, DenseParams, Init, ModelError, Reconstructor};
+use crate::initialisation::draw_weights;
+use crate::weights_file::{read_tensors, write_tensors, NamedTensor};
+use crate::{Architecture, DenseParams, ModelError, Reconstructor};
 
 /// A stacked autoencoder: `2 * depth` dense layers, encoder then decoder.
 /// Tied decoder layers hold the transpose of their encoder mirror's weight
@@ -23,10 +23,6 @@ pub struct Autoencoder {
     pub architecture: Architecture,
     pub layers: Vec<DenseParams>,
 }
-
-/// Keras' correction of a normal truncated at two standard deviations to
-/// unit variance (`scipy.stats.truncnorm.std(-2, 2)`).
-const TRUNCATED_NORMAL_STD: f64 = 0.879_625_661_034_239_8;
 
 impl Autoencoder {
     /// A new autoencoder with weights drawn from `rng` by the
@@ -43,11 +39,23 @@ impl Autoencoder {
                 Some(mirror) => transposed(&layers[mirror]),
                 // a variational encoder's two heads, each drawn as a layer
                 None if heads_layer == Some(j) => {
-                    let mut weight = draw_weights(architecture.init, inputs, outputs / 2, rng);
-                    weight.extend(draw_weights(architecture.init, inputs, outputs / 2, rng));
+                    let mut weight = draw_weights(
+                        architecture.init,
+                        inputs,
+                        outputs / 2,
+                        inputs * outputs / 2,
+                        rng,
+                    );
+                    weight.extend(draw_weights(
+                        architecture.init,
+                        inputs,
+                        outputs / 2,
+                        inputs * outputs / 2,
+                        rng,
+                    ));
                     weight
                 }
-                None => draw_weights(architecture.init, inputs, outputs, rng),
+                None => draw_weights(architecture.init, inputs, outputs, inputs * outputs, rng),
             };
             layers.push(DenseParams {
                 inputs,
@@ -69,23 +77,9 @@ impl Autoencoder {
             path: path.to_path_buf(),
             message,
         };
-        let bytes = std::fs::read(path).map_err(|e| load_error(e.to_string()))?;
-        let file = safetensors::SafeTensors::deserialize(&bytes)
-            .map_err(|e| load_error(format!("not a safetensors file: {e:?}")))?;
-        let legacy = file.names().iter().any(|n| n.as_str() == "0.0.0.weight");
+        let tensors = read_tensors(path)?;
+        let legacy = tensors.contains_key("0.0.0.weight");
         let names = tensor_names(&architecture, legacy);
-        let mut tensors = HashMap::new();
-        for (name, tensor) in file.tensors() {
-            if tensor.dtype() != safetensors::Dtype::F32 {
-                return Err(load_error(format!("tensor {name} is not f32")));
-            }
-            let values: Vec<f32> = tensor
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
-            tensors.insert(name, values);
-        }
         let mut layers = Vec::new();
         for ((inputs, outputs), (weight_name, bias_name)) in
             architecture.dense_shapes().into_iter().zip(names)
@@ -150,29 +144,6 @@ impl Autoencoder {
     /// The decoder's layers.
     fn decoder(&self) -> &[DenseParams] {
         &self.layers[self.architecture.depth()..]
-    }
-}
-
-/// Weights for one layer, row-major `[outputs, inputs]`.
-fn draw_weights<R: Rng>(init: Init, inputs: usize, outputs: usize, rng: &mut R) -> Vec<f32> {
-    let count = inputs * outputs;
-    match init {
-        Init::GlorotUniform => {
-            let limit = (6.0 / (inputs + outputs) as f64).sqrt() as f32;
-            (0..count).map(|_| rng.gen_range(-limit..limit)).collect()
-        }
-        Init::HeNormal | Init::LecunNormal => {
-            let scale = if init == Init::HeNormal { 2.0 } else { 1.0 };
-            let std = (scale / inputs as f64).sqrt() / TRUNCATED_NORMAL_STD;
-            (0..count)
-                .map(|_| loop {
-                    let z: f64 = StandardNormal.sample(rng);
-                    if z.abs() <= 2.0 {
-                        break (z * std) as f32;
-                    }
-                })
-                .collect()
-        }
     }
 }
 
@@ -276,38 +247,35 @@ impl Reconstructor for Autoencoder {
     }
 
     fn save_weights(&self, path: &Path) -> Result<(), ModelError> {
-        let bytes = |v: &[f32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
         let names = tensor_names(&self.architecture, false);
-        let data: Vec<(String, Vec<usize>, Vec<u8>)> = self
+        let tensors: Vec<NamedTensor<'_>> = self
             .layers
             .iter()
             .zip(names)
             .flat_map(|(layer, (w, b))| {
                 [
-                    (w, vec![layer.outputs, layer.inputs], bytes(&layer.weight)),
-                    (b, vec![layer.outputs], bytes(&layer.bias)),
+                    NamedTensor {
+                        name: w,
+                        shape: vec![layer.outputs, layer.inputs],
+                        values: &layer.weight,
+                    },
+                    NamedTensor {
+                        name: b,
+                        shape: vec![layer.outputs],
+                        values: &layer.bias,
+                    },
                 ]
             })
             .collect();
-        let save_error = |message: String| ModelError::Save {
-            path: path.to_path_buf(),
-            message,
-        };
-        let mut views = Vec::new();
-        for (name, shape, data) in &data {
-            let view =
-                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
-                    .map_err(|e| save_error(format!("{e:?}")))?;
-            views.push((name.as_str(), view));
-        }
-        safetensors::serialize_to_file(views, &None, path).map_err(|e| save_error(format!("{e:?}")))
+        write_tensors(path, &tensors, &[])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Activation, StackedAutoencoder};
+    use crate::initialisation::TRUNCATED_NORMAL_STD;
+    use crate::{Activation, Init, StackedAutoencoder};
     use rand::SeedableRng;
 
     #[test]

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use aelab_archive::{read_metrics_csv, RunStatus, Summary};
+use aelab_models::layers::LayeredNet;
 use aelab_models::{Autoencoder, Reconstructor};
 use aelab_reduce::Pca;
 use aelab_spec::{EvalDetail, Experiment, ModelKind, RunConfig};
@@ -114,6 +115,19 @@ fn stored_model(dir: &Path, run: &RunConfig, data: &Dataset) -> Result<Box<dyn R
     Ok(match run.model.kind {
         ModelKind::Autoencoder | ModelKind::Vae => Box::new(Autoencoder::load(
             run.model.architecture(data.pixels()),
+            &dir.join("weights.safetensors"),
+        )?),
+        ModelKind::Conv => Box::new(LayeredNet::load(
+            run.model
+                .layered
+                .as_ref()
+                .map(|l| l.0.clone())
+                .ok_or_else(|| {
+                    PipelineError::Other(format!(
+                        "{}: a conv run without its layer lists",
+                        run.name
+                    ))
+                })?,
             &dir.join("weights.safetensors"),
         )?),
         ModelKind::Pca => Box::new(Pca::fit(&data.train, data.pixels(), run.model.latent())?),

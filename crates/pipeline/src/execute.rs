@@ -51,7 +51,7 @@ pub(crate) fn execute_from(
     let mut explained_variance_ratio = None;
     let (model, history, status): (Box<dyn Reconstructor>, Vec<EpochRecord>, FitStatus) =
         match run.model.kind {
-            ModelKind::Autoencoder | ModelKind::Vae => {
+            ModelKind::Autoencoder | ModelKind::Vae | ModelKind::Conv => {
                 let resume = checkpoints
                     .map(|d| crate::rungs::checkpoint_path(d, &run.name))
                     .filter(|p| p.exists())
@@ -93,23 +93,27 @@ pub(crate) fn execute_from(
             ModelKind::Autoencoder | ModelKind::Vae => {
                 describe_autoencoder(&run.model.architecture(data.pixels()))
             }
+            ModelKind::Conv => format!("conv {}", run.model.network(data.pixels())),
             ModelKind::Pca => format!("pca {}", run.model.latent()),
         },
         epochs_completed: history.len(),
         val_bce: history.last().and_then(|r| r.val_loss),
         seconds_per_epoch: match run.model.kind {
-            ModelKind::Autoencoder | ModelKind::Vae => {
+            ModelKind::Autoencoder | ModelKind::Vae | ModelKind::Conv => {
                 median(history.iter().map(|r| r.seconds).collect())
             }
             ModelKind::Pca => None,
         },
         train_seconds: Some(train_seconds),
         explained_variance_ratio,
+        layers: crate::shapes::layer_rows(run)?,
         ..Summary::default()
     };
-    if run.model.kind == ModelKind::Vae && !data.validation.is_empty() {
-        // its epochs record its own loss; val_bce stays the mean BCE per
-        // pixel on the inputs it validated on, comparable with any model's
+    let own_loss = matches!(run.model.kind, ModelKind::Vae | ModelKind::Conv);
+    if own_loss && !data.validation.is_empty() {
+        // a VAE's (or an MSE-trained conv model's) epochs record its own
+        // loss; val_bce stays the mean BCE per pixel on the inputs it
+        // validated on, comparable with any model's
         let inputs = validation_inputs(&fit_config(run, data.pixels()), &data.validation);
         let scores = score_model(model.as_ref(), &inputs, &data.validation, data.pixels()).0;
         summary.val_bce = Some(scores.bce);
@@ -187,8 +191,11 @@ pub(crate) fn loss_figure(run: &RunConfig, history: &[EpochRecord], dir: &Path) 
                 .collect(),
         ),
     ];
-    let unit = match run.model.kind {
-        ModelKind::Vae => "loss per image (nats)",
+    let unit = match (run.model.kind, &run.model.layered) {
+        (ModelKind::Vae, _) => "loss per image (nats)",
+        (_, Some(layered)) if layered.0.loss == aelab_models::layers::Loss::Mse => {
+            "mean squared error"
+        }
         _ => "binary cross-entropy",
     };
     line_chart(

@@ -55,6 +55,7 @@ mod rungs;
 mod schedule;
 mod search_report;
 mod selection;
+mod shapes;
 mod slurm;
 mod sweep_charts;
 mod train_run;
@@ -86,6 +87,7 @@ pub use reproduce::{reproduce, Agreement, Reproduction, CROSS_CPU_TOLERANCE};
 pub use rung_jobs::{decide_rung, run_rung_task, RungTask};
 pub use rungs::{read_brackets, read_rungs, Rung, RungTrial};
 pub use selection::{glob_match, select_runs, Shard};
+pub use shapes::{experiment_shapes, layer_rows, ModelShapes};
 pub use slurm::{write_slurm_job, SlurmJob, SlurmOptions};
 pub use train_run::{fit_config, fit_on_training_threads, median, TRAIN_THREADS};
 

@@ -5,7 +5,8 @@
 use aelab_data::noise::Corruption;
 use aelab_spec::{EngineName, OptimizerName, ResampleName, RunConfig};
 use aelab_train::{
-    fit_from, Checkpoint, Engine, FitConfig, FitData, FitEvent, FitOutcome, OptimizerKind, Resample,
+    fit_from, Checkpoint, Engine, FitConfig, FitData, FitEvent, FitOutcome, LrSchedule,
+    OptimizerKind, Resample,
 };
 
 use crate::dataset::Dataset;
@@ -20,14 +21,22 @@ pub const TRAIN_THREADS: usize = 1;
 /// The training crate's config for `run`, on images of `pixels` values.
 pub fn fit_config(run: &RunConfig, pixels: usize) -> FitConfig {
     FitConfig {
-        architecture: run.model.architecture(pixels),
+        network: run.model.network(pixels),
         epochs: run.train.epochs,
         batch_size: run.train.batch_size,
         optimizer: match run.train.optimizer {
             OptimizerName::Sgd => OptimizerKind::Sgd,
             OptimizerName::Adam => OptimizerKind::Adam,
+            OptimizerName::Adadelta => OptimizerKind::Adadelta,
+            OptimizerName::Rmsprop => OptimizerKind::RmsProp,
         },
         lr: run.train.lr,
+        momentum: run.train.momentum,
+        weight_decay: run.train.weight_decay,
+        schedule: LrSchedule {
+            after: run.train.lr_steps.clone(),
+            factor: run.train.lr_step_factor,
+        },
         noise: Corruption {
             kind: run.noise.kind,
             level: run.noise.level as f32,

@@ -426,9 +426,13 @@ pub(crate) fn render_run(c: &Comparison<'_>, index: usize, dir: &Path, out: &mut
     for (k, v) in &run.settings {
         let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", escape(k), escape(v));
     }
+    let _ = writeln!(out, "</tbody></table></div>");
+    if let Some(layers) = &run.summary.layers {
+        layer_table(out, layers);
+    }
     let _ = writeln!(
         out,
-        "</tbody></table></div><h2>Metrics</h2><div class=\"table-wrap\"><table><tbody>"
+        "<h2>Metrics</h2><div class=\"table-wrap\"><table><tbody>"
     );
     for (m, _) in &c.metrics {
         let _ = writeln!(
@@ -442,6 +446,29 @@ pub(crate) fn render_run(c: &Comparison<'_>, index: usize, dir: &Path, out: &mut
     run_details(out, dir, run);
     provenance(out, input);
     page_end(out);
+}
+
+/// The model's layers as Keras' `model.summary()` lists them.
+fn layer_table(out: &mut dyn Write, layers: &[aelab_archive::LayerRow]) {
+    let total: usize = layers.iter().map(|l| l.params).sum();
+    let _ = writeln!(
+        out,
+        "<h2>Layers</h2><div class=\"table-wrap\"><table><thead><tr><th>layer</th><th>what</th><th>output shape</th><th>parameters</th></tr></thead><tbody>"
+    );
+    for l in layers {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&l.name),
+            escape(&l.layer),
+            escape(&l.output),
+            l.params
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<tr><td>total</td><td></td><td></td><td>{total}</td></tr></tbody></table></div>"
+    );
 }
 
 /// A run's explained variance (PCA) and figures.

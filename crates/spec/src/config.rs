@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use aelab_models::{Activation, Architecture, Init, Kind};
+use aelab_models::layers::{
+    LayerActivation, LayerKind, LayerSpec, LayeredArchitecture, Padding, Shape,
+};
+use aelab_models::{Activation, Architecture, Init, Kind, Network};
 
 /// The KL weight of a variational autoencoder unless `model.beta` says.
 pub const DEFAULT_BETA: f64 = 1.0;
@@ -115,6 +118,20 @@ impl DataSource {
 
     /// An IDX source with its folder set to `dir` (the folder actually
     /// read, for the resolved config); other sources unchanged.
+    /// One image's shape: 28x28x1 for MNIST, its siblings and Kaggle's
+    /// CSV, 8x8x1 for the built-in digits.
+    pub fn image_shape(&self) -> Shape {
+        let side = match self {
+            DataSource::Digits => 8,
+            _ => 28,
+        };
+        Shape::Map {
+            height: side,
+            width: side,
+            channels: 1,
+        }
+    }
+
     pub fn with_dir(&self, dir: PathBuf) -> DataSource {
         match self {
             DataSource::Mnist { .. } => DataSource::Mnist { dir: Some(dir) },
@@ -142,6 +159,123 @@ pub struct ModelConfig {
     /// written, so that earlier runs keep their identity).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub beta: Option<f64>,
+    /// A `"conv"` model's layer lists and loss on its data's input shape
+    /// (`None` for the dense kinds, and then not written). Its `layers`
+    /// hold the code's length.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub layered: Option<LayeredConfig>,
+}
+
+/// A layered model as `config.toml` records it: the loss and both layer
+/// lists, every default filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayeredConfig(pub LayeredArchitecture);
+
+impl Serialize for LayeredConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let a = &self.0;
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("loss", a.loss.name())?;
+        let list =
+            |layers: &[LayerSpec]| -> Vec<toml::Table> { layers.iter().map(layer_table).collect() };
+        map.serialize_entry("encoder", &list(&a.encoder))?;
+        map.serialize_entry("decoder", &list(&a.decoder))?;
+        map.end()
+    }
+}
+
+/// One layer as the spec writes it.
+fn layer_table(layer: &LayerSpec) -> toml::Table {
+    use toml::Value;
+    let mut t = toml::Table::new();
+    let int = |v: usize| Value::Integer(v as i64);
+    let padding = |p: Padding| match p {
+        Padding::Same => Value::String("same".into()),
+        Padding::Valid => Value::String("valid".into()),
+        Padding::Explicit(n) => int(n),
+    };
+    match layer.kind {
+        LayerKind::Conv {
+            filters,
+            kernel,
+            stride,
+            padding: p,
+            bias,
+        } => {
+            t.insert("conv".into(), int(filters));
+            t.insert("kernel".into(), int(kernel));
+            t.insert("stride".into(), int(stride));
+            t.insert("padding".into(), padding(p));
+            t.insert("bias".into(), Value::Boolean(bias));
+        }
+        LayerKind::Deconv {
+            filters,
+            kernel,
+            stride,
+            padding: p,
+            output_padding,
+            bias,
+        } => {
+            t.insert("deconv".into(), int(filters));
+            t.insert("kernel".into(), int(kernel));
+            t.insert("stride".into(), int(stride));
+            t.insert("padding".into(), padding(p));
+            t.insert("output_padding".into(), int(output_padding));
+            t.insert("bias".into(), Value::Boolean(bias));
+        }
+        LayerKind::MaxPool {
+            size,
+            stride,
+            padding: p,
+        } => {
+            t.insert("maxpool".into(), int(size));
+            t.insert("stride".into(), int(stride));
+            t.insert("padding".into(), padding(p));
+        }
+        LayerKind::Upsample { factor } => {
+            t.insert("upsample".into(), int(factor));
+        }
+        LayerKind::Dense { units, bias } => {
+            t.insert("dense".into(), int(units));
+            t.insert("bias".into(), Value::Boolean(bias));
+        }
+        LayerKind::Flatten => {
+            t.insert("flatten".into(), Value::Boolean(true));
+        }
+        LayerKind::Reshape {
+            height,
+            width,
+            channels,
+        } => {
+            t.insert(
+                "reshape".into(),
+                Value::Array(vec![int(height), int(width), int(channels)]),
+            );
+        }
+        LayerKind::BatchNorm {
+            affine,
+            eps,
+            momentum,
+        } => {
+            t.insert("batchnorm".into(), Value::Boolean(true));
+            t.insert("affine".into(), Value::Boolean(affine));
+            t.insert("eps".into(), Value::Float(f64::from(eps)));
+            t.insert("momentum".into(), Value::Float(f64::from(momentum)));
+        }
+        LayerKind::Activation => {}
+    }
+    let (name, slope) = match layer.activation {
+        LayerActivation::Linear => ("linear".to_string(), None),
+        LayerActivation::Sigmoid => ("sigmoid".to_string(), None),
+        LayerActivation::LeakyRelu(s) => ("leaky_relu".to_string(), Some(s)),
+        LayerActivation::Family(a) => (a.name().to_string(), None),
+    };
+    t.insert("activation".into(), Value::String(name));
+    if let Some(slope) = slope {
+        t.insert("slope".into(), Value::Float(f64::from(slope)));
+    }
+    t
 }
 
 impl ModelConfig {
@@ -150,7 +284,16 @@ impl ModelConfig {
         self.layers.last().copied().unwrap_or(0)
     }
 
-    /// The autoencoder this describes, for images of `pixels` values.
+    /// The network this describes, for images of `pixels` values (a
+    /// layered model's input shape is in its config).
+    pub fn network(&self, pixels: usize) -> Network {
+        match &self.layered {
+            Some(LayeredConfig(layered)) => Network::Layered(layered.clone()),
+            None => Network::Dense(self.architecture(pixels)),
+        }
+    }
+
+    /// The dense autoencoder this describes, for images of `pixels` values.
     pub fn architecture(&self, pixels: usize) -> Architecture {
         Architecture {
             pixels,
@@ -163,7 +306,7 @@ impl ModelConfig {
                 ModelKind::Vae => Kind::Variational {
                     beta: self.beta.unwrap_or(DEFAULT_BETA) as f32,
                 },
-                ModelKind::Autoencoder | ModelKind::Pca => Kind::Autoencoder,
+                ModelKind::Autoencoder | ModelKind::Pca | ModelKind::Conv => Kind::Autoencoder,
             },
         }
     }
@@ -185,6 +328,9 @@ pub enum ModelKind {
     Vae,
     /// The linear baseline: PCA with `latent` components.
     Pca,
+    /// A network written as layer lists (`model.encoder`, `model.decoder`):
+    /// convolutional, or any mix of the layer kinds.
+    Conv,
 }
 
 impl ModelKind {
@@ -194,20 +340,47 @@ impl ModelKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrainConfig {
     pub epochs: usize,
     pub batch_size: usize,
     pub optimizer: OptimizerName,
     pub lr: f64,
     pub engine: EngineName,
+    /// SGD's momentum; absent from `config.toml` when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub momentum: f64,
+    /// L2 weight decay; absent from `config.toml` when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub weight_decay: f64,
+    /// Epochs after which the learning rate is multiplied by
+    /// `lr_step_factor`; both absent from `config.toml` when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lr_steps: Vec<usize>,
+    #[serde(skip_serializing_if = "is_default_factor")]
+    pub lr_step_factor: f64,
 }
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+fn is_default_factor(v: &f64) -> bool {
+    *v == DEFAULT_LR_STEP_FACTOR
+}
+
+/// What the learning rate is multiplied by at each of `train.lr_steps`.
+pub const DEFAULT_LR_STEP_FACTOR: f64 = 0.1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OptimizerName {
     Sgd,
     Adam,
+    /// Adadelta (Keras' rule and defaults: rho 0.95, eps 1e-7).
+    Adadelta,
+    /// RMSprop (Keras': rho 0.9, eps 1e-7).
+    Rmsprop,
 }
 
 /// Which code computes an autoencoder's training steps.

@@ -26,18 +26,19 @@ mod config;
 mod deserialize;
 mod error;
 mod expand;
+mod layer_list;
 mod parse;
 mod raw;
 mod search;
 mod sections;
 mod sobol;
 
-pub use config::AUTO_FULL_RUNS;
 pub use config::{
     DataConfig, DataSource, EmbedSplit, EngineName, EvalConfig, EvalDetail, EvalNoise, Experiment,
-    ModelConfig, ModelKind, NoiseConfig, OptimizerName, ResampleName, RunConfig, TrainConfig,
-    TsneConfig, TsneInput, UmapConfig,
+    LayeredConfig, ModelConfig, ModelKind, NoiseConfig, OptimizerName, ResampleName, RunConfig,
+    TrainConfig, TsneConfig, TsneInput, UmapConfig,
 };
+pub use config::{AUTO_FULL_RUNS, DEFAULT_LR_STEP_FACTOR};
 pub use error::SpecError;
 pub use expand::{flatten_toml, MAX_RUNS};
 pub use search::{Bracket, Distribution, Goal, Sampler, SearchConfig, SearchMethod, MAX_TRIALS};

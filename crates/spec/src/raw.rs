@@ -109,6 +109,37 @@ pub(crate) struct RawModel {
     pub tied: Option<bool>,
     pub sparsity: Option<f64>,
     pub beta: Option<f64>,
+    /// "bce" or "mse".
+    pub loss: Option<String>,
+    /// A conv model's layers (`layer_list.rs`).
+    pub encoder: Option<Vec<RawLayer>>,
+    pub decoder: Option<Vec<RawLayer>>,
+}
+
+/// One entry of `model.encoder` / `model.decoder`: one kind key with its
+/// size (`conv = 16`), and that kind's options.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLayer {
+    pub conv: Option<i64>,
+    pub deconv: Option<i64>,
+    pub maxpool: Option<i64>,
+    pub upsample: Option<i64>,
+    pub dense: Option<i64>,
+    pub flatten: Option<bool>,
+    pub reshape: Option<Vec<i64>>,
+    pub batchnorm: Option<bool>,
+    pub kernel: Option<i64>,
+    pub stride: Option<i64>,
+    /// "same", "valid" or a number.
+    pub padding: Option<toml::Value>,
+    pub output_padding: Option<i64>,
+    pub bias: Option<bool>,
+    pub activation: Option<String>,
+    pub slope: Option<f64>,
+    pub affine: Option<bool>,
+    pub eps: Option<f64>,
+    pub momentum: Option<f64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -119,6 +150,10 @@ pub(crate) struct RawTrain {
     pub optimizer: Option<String>,
     pub lr: Option<f64>,
     pub engine: Option<String>,
+    pub momentum: Option<f64>,
+    pub weight_decay: Option<f64>,
+    pub lr_steps: Option<Vec<i64>>,
+    pub lr_step_factor: Option<f64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -210,14 +245,21 @@ overlay_fields!(RawModel {
     init,
     tied,
     sparsity,
-    beta
+    beta,
+    loss,
+    encoder,
+    decoder
 });
 overlay_fields!(RawTrain {
     epochs,
     batch_size,
     optimizer,
     lr,
-    engine
+    engine,
+    momentum,
+    weight_decay,
+    lr_steps,
+    lr_step_factor
 });
 overlay_fields!(RawNoise {
     kind,

@@ -2,6 +2,7 @@
 //! defaults, ranges and the rules between fields.
 
 use aelab_data::noise::NoiseKind;
+use aelab_models::layers::Loss;
 use aelab_models::{Activation, Init};
 
 use crate::checker::Checker;
@@ -138,13 +139,18 @@ impl Checker<'_> {
                 ("autoencoder", ModelKind::Autoencoder),
                 ("vae", ModelKind::Vae),
                 ("pca", ModelKind::Pca),
+                ("conv", ModelKind::Conv),
             ],
         )?;
-        let layers = self.layers(&key, kind, &m)?;
+        let conv = kind == ModelKind::Conv;
         let activation = self.choice(
             &key("model.activation"),
             m.activation.as_deref(),
-            Activation::Selu,
+            if conv {
+                Activation::Relu
+            } else {
+                Activation::Selu
+            },
             &Activation::NAMES,
         )?;
         let init = self.choice(
@@ -194,6 +200,59 @@ impl Checker<'_> {
                 ));
             }
         }
+        let loss = self.choice(
+            &key("model.loss"),
+            m.loss.as_deref(),
+            Loss::Bce,
+            &[("bce", Loss::Bce), ("mse", Loss::Mse)],
+        )?;
+        let layered = if conv {
+            let dense_keys = [
+                ("model.layers", m.layers.is_some()),
+                ("model.hidden", m.hidden.is_some()),
+                ("model.latent", m.latent.is_some()),
+                ("model.tied", m.tied.is_some()),
+                ("model.sparsity", m.sparsity.is_some()),
+            ];
+            if let Some((name, _)) = dense_keys.iter().find(|(_, set)| *set) {
+                return Err(self.invalid(
+                    &key(name),
+                    "applies to the dense kinds; a \"conv\" model is written as model.encoder (and model.decoder) layer lists"
+                        .into(),
+                ));
+            }
+            let input = data.source.image_shape();
+            Some(self.layered(&key, input, &m, activation, loss, init)?)
+        } else {
+            for (name, set) in [
+                ("model.encoder", m.encoder.is_some()),
+                ("model.decoder", m.decoder.is_some()),
+            ] {
+                if set {
+                    return Err(self.invalid(
+                        &key(name),
+                        "is a layer list for model.kind = \"conv\"".into(),
+                    ));
+                }
+            }
+            if loss != Loss::Bce {
+                return Err(self.invalid(
+                    &key("model.loss"),
+                    "\"mse\" is for model.kind = \"conv\" so far; the dense kinds train on \"bce\""
+                        .into(),
+                ));
+            }
+            None
+        };
+        let layers = match &layered {
+            Some(layered) => {
+                let plan = layered
+                    .plan()
+                    .map_err(|e| self.invalid(&key("model.encoder"), e.to_string()))?;
+                vec![plan.code().len()]
+            }
+            None => self.layers(&key, kind, &m)?,
+        };
         let model = ModelConfig {
             kind,
             layers,
@@ -202,6 +261,7 @@ impl Checker<'_> {
             tied: m.tied.unwrap_or(false),
             sparsity,
             beta,
+            layered: layered.map(LayeredConfig),
         };
         if kind == ModelKind::Pca {
             let family_keys = [
@@ -223,16 +283,87 @@ impl Checker<'_> {
             &key("train.optimizer"),
             t.optimizer.as_deref(),
             OptimizerName::Adam,
-            &[("sgd", OptimizerName::Sgd), ("adam", OptimizerName::Adam)],
+            &[
+                ("sgd", OptimizerName::Sgd),
+                ("adam", OptimizerName::Adam),
+                ("adadelta", OptimizerName::Adadelta),
+                ("rmsprop", OptimizerName::Rmsprop),
+            ],
         )?;
         let default_lr = match optimizer {
             OptimizerName::Sgd => 0.01,
-            OptimizerName::Adam => 0.001,
+            OptimizerName::Adam | OptimizerName::Rmsprop => 0.001,
+            OptimizerName::Adadelta => 1.0,
         };
+        let momentum = match t.momentum {
+            Some(v) if !(v.is_finite() && (0.0..1.0).contains(&v)) => {
+                return Err(self.invalid(
+                    &key("train.momentum"),
+                    format!("{v} is out of range; allowed: 0 to below 1"),
+                ))
+            }
+            Some(v) if v != 0.0 && optimizer != OptimizerName::Sgd => {
+                return Err(self.invalid(
+                    &key("train.momentum"),
+                    "is SGD's; the other optimizers keep their own moments".into(),
+                ))
+            }
+            v => v.unwrap_or(0.0),
+        };
+        let weight_decay = match t.weight_decay {
+            Some(v) if !(v.is_finite() && (0.0..=1.0).contains(&v)) => {
+                return Err(self.invalid(
+                    &key("train.weight_decay"),
+                    format!("{v} is out of range; allowed: 0 to 1"),
+                ))
+            }
+            v => v.unwrap_or(0.0),
+        };
+        let epochs = self
+            .int(&key("train.epochs"), t.epochs, 1, MAX_EPOCHS)?
+            .unwrap_or(DEFAULT_EPOCHS);
+        let steps_key = key("train.lr_steps");
+        let mut lr_steps = Vec::new();
+        for (i, &step) in t.lr_steps.iter().flatten().enumerate() {
+            let step = self
+                .int(&format!("{steps_key}[{i}]"), Some(step), 1, MAX_EPOCHS)?
+                .unwrap_or(1);
+            if lr_steps.last().is_some_and(|&before| before >= step) {
+                return Err(self.invalid(
+                    &steps_key,
+                    "must rise: each epoch after the one before".into(),
+                ));
+            }
+            lr_steps.push(step);
+        }
+        let lr_step_factor = self.real(
+            &key("train.lr_step_factor"),
+            t.lr_step_factor
+                .unwrap_or(crate::config::DEFAULT_LR_STEP_FACTOR),
+            0.0,
+            1.0,
+        )?;
+        let dense_only = [
+            (
+                "train.optimizer",
+                !matches!(optimizer, OptimizerName::Sgd | OptimizerName::Adam),
+            ),
+            ("train.momentum", momentum != 0.0),
+            ("train.weight_decay", weight_decay != 0.0),
+            ("train.lr_steps", !lr_steps.is_empty()),
+        ]
+        .into_iter()
+        .find(|(_, set)| *set);
+        if let Some((name, _)) = dense_only {
+            if kind.trains() && !conv {
+                return Err(self.invalid(
+                    &key(name),
+                    "is for model.kind = \"conv\" so far; the dense engines have SGD and Adam with a constant rate".into(),
+                ));
+            }
+        }
         let train = TrainConfig {
-            epochs: self
-                .int(&key("train.epochs"), t.epochs, 1, MAX_EPOCHS)?
-                .unwrap_or(DEFAULT_EPOCHS),
+            epochs,
             batch_size: self
                 .int(&key("train.batch_size"), t.batch_size, 1, MAX_BATCH_SIZE)?
                 .unwrap_or(DEFAULT_BATCH_SIZE),
@@ -244,7 +375,17 @@ impl Checker<'_> {
                 EngineName::Fused,
                 &[("fused", EngineName::Fused), ("dfdx", EngineName::Dfdx)],
             )?,
+            momentum,
+            weight_decay,
+            lr_steps,
+            lr_step_factor,
         };
+        if train.engine == EngineName::Dfdx && conv {
+            return Err(self.invalid(
+                &key("train.engine"),
+                "\"dfdx\" cannot train a conv model (dfdx 0.13's convolutions need nightly Rust); use \"fused\"".into(),
+            ));
+        }
         if train.engine == EngineName::Dfdx && kind.trains() {
             let architecture = model.architecture(aelab_models::IMAGE_PIXELS);
             if let Err(why) = aelab_models::shapes::check_dfdx(&architecture) {
@@ -420,7 +561,7 @@ impl Checker<'_> {
         let Some(widths) = &m.layers else {
             let latent_key = key("model.latent");
             let max_latent = match kind {
-                ModelKind::Autoencoder | ModelKind::Vae => MAX_WIDTH as i64,
+                ModelKind::Autoencoder | ModelKind::Vae | ModelKind::Conv => MAX_WIDTH as i64,
                 ModelKind::Pca => 784 * 784,
             };
             let latent = self

@@ -13,15 +13,64 @@
 use crate::fit::EpochRecord;
 
 /// What a checkpoint belongs to: the config without its epoch count,
-/// which is the only setting a continuation may change.
+/// which is the only setting a continuation may change. A dense config
+/// without the settings added since keeps the key it had before they were
+/// (the fields of that time, in their order), so checkpoints written then
+/// still resume.
 pub(crate) fn config_key(config: &crate::FitConfig) -> String {
-    format!(
-        "{:?}",
-        crate::FitConfig {
-            epochs: 0,
-            ..config.clone()
+    match &config.network {
+        aelab_models::Network::Dense(architecture)
+            if config.momentum == 0.0
+                && config.weight_decay == 0.0
+                && config.schedule.is_constant() =>
+        {
+            format!("{:?}", legacy::FitConfig::of(config, architecture))
         }
-    )
+        _ => format!(
+            "{:?}",
+            crate::FitConfig {
+                epochs: 0,
+                ..config.clone()
+            }
+        ),
+    }
+}
+
+mod legacy {
+    /// `crate::FitConfig` as it was before layered networks and the
+    /// optimizer settings: its `Debug` is the key of dense checkpoints.
+    #[derive(Debug)]
+    #[allow(dead_code)] // read through `Debug` only
+    pub(super) struct FitConfig<'a> {
+        architecture: &'a aelab_models::Architecture,
+        epochs: usize,
+        batch_size: usize,
+        optimizer: crate::OptimizerKind,
+        lr: f64,
+        noise: aelab_data::noise::Corruption,
+        resample: crate::Resample,
+        seed: u64,
+        engine: crate::Engine,
+    }
+
+    impl<'a> FitConfig<'a> {
+        pub(super) fn of(
+            config: &crate::FitConfig,
+            architecture: &'a aelab_models::Architecture,
+        ) -> Self {
+            FitConfig {
+                architecture,
+                epochs: 0,
+                batch_size: config.batch_size,
+                optimizer: config.optimizer,
+                lr: config.lr,
+                noise: config.noise,
+                resample: config.resample,
+                seed: config.seed,
+                engine: config.engine,
+            }
+        }
+    }
 }
 
 /// A run's state after [`Checkpoint::epoch`] epochs.

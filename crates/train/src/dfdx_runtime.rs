@@ -59,19 +59,21 @@ impl RuntimeTape {
     ) -> Self {
         let update = match optimizer {
             OptimizerKind::Sgd => Update::Sgd { lr: lr as f32 },
-            OptimizerKind::Adam => Update::Adam {
-                lr,
-                step: 0,
-                moments: layers
-                    .iter()
-                    .map(|l| {
-                        (
-                            AdamMoments::zeros(l.weight.len()),
-                            AdamMoments::zeros(l.bias.len()),
-                        )
-                    })
-                    .collect(),
-            },
+            OptimizerKind::Adam | OptimizerKind::Adadelta | OptimizerKind::RmsProp => {
+                Update::Adam {
+                    lr,
+                    step: 0,
+                    moments: layers
+                        .iter()
+                        .map(|l| {
+                            (
+                                AdamMoments::zeros(l.weight.len()),
+                                AdamMoments::zeros(l.bias.len()),
+                            )
+                        })
+                        .collect(),
+                }
+            }
         };
         RuntimeTape {
             architecture: architecture.clone(),

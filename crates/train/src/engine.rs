@@ -117,6 +117,11 @@ impl Stepper {
         lr: f64,
         max_rows: usize,
     ) -> Result<Self, TrainError> {
+        if !optimizer.dense_engines_have() {
+            return Err(TrainError::Unsupported(format!(
+                "the dense engines have SGD and Adam only, not {optimizer:?}; layered models (model.kind = \"conv\") have it"
+            )));
+        }
         match engine {
             Engine::Fused => Ok(Stepper::Fused(Box::new(FusedNet::new(
                 &model.architecture,

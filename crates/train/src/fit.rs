@@ -4,13 +4,12 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use aelab_data::noise::Corruption;
-use aelab_models::score::score;
-use aelab_models::variational::variational_scores;
-use aelab_models::{Architecture, Autoencoder, Reconstructor};
+use aelab_models::{Network, Reconstructor};
 use rand::seq::SliceRandom;
 
 use crate::checkpoint::Checkpoint;
-use crate::engine::{Engine, Stepper};
+use crate::engine::Engine;
+use crate::learner::{learner, Learner};
 use crate::optimizer::OptimizerKind;
 use crate::streams::{epoch_rng, noise_lanes, rng, Stream};
 use crate::TrainError;
@@ -27,15 +26,50 @@ pub enum Resample {
 /// Everything that decides how a run trains.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FitConfig {
-    pub architecture: Architecture,
+    pub network: Network,
     pub epochs: usize,
     pub batch_size: usize,
     pub optimizer: OptimizerKind,
     pub lr: f64,
+    /// SGD's momentum (the layered engine only; 0 elsewhere).
+    pub momentum: f64,
+    /// L2 weight decay added to every gradient (the layered engine only).
+    pub weight_decay: f64,
+    /// When the learning rate drops.
+    pub schedule: LrSchedule,
     pub noise: Corruption,
     pub resample: Resample,
     pub seed: u64,
     pub engine: Engine,
+}
+
+/// A step schedule: the learning rate times `factor` after each of the
+/// epochs in `after` (PyTorch's `MultiStepLR` milestones).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LrSchedule {
+    pub after: Vec<usize>,
+    pub factor: f64,
+}
+
+impl LrSchedule {
+    /// No drops.
+    pub fn constant() -> Self {
+        LrSchedule {
+            after: Vec::new(),
+            factor: 1.0,
+        }
+    }
+
+    /// The learning rate of (1-based) `epoch`, from the starting `lr`.
+    pub fn lr_at(&self, lr: f64, epoch: usize) -> f64 {
+        let drops = self.after.iter().filter(|&&e| e < epoch).count();
+        lr * self.factor.powi(drops as i32)
+    }
+
+    /// Whether the rate never changes.
+    pub fn is_constant(&self) -> bool {
+        self.after.is_empty() || self.factor == 1.0
+    }
 }
 
 /// Clean training and validation pixels (`architecture.pixels` per
@@ -118,17 +152,13 @@ pub fn fit_from(
     resume: Option<&Checkpoint>,
     observer: &mut dyn FnMut(FitEvent),
 ) -> Result<(FitOutcome, Option<Checkpoint>), TrainError> {
-    let pixels = config.architecture.pixels;
+    let pixels = config.network.pixels();
     if data.train.is_empty() || !data.train.len().is_multiple_of(pixels) {
         return Err(TrainError::Data(format!(
             "training data must be whole {pixels}-pixel images, got {} values",
             data.train.len()
         )));
     }
-    let mut model = Autoencoder::new(
-        config.architecture.clone(),
-        &mut rng(config.seed, Stream::Init),
-    );
     let examples = data.train.len() / pixels;
     let batch_size = config.batch_size.min(examples);
     let start = resume.map_or(0, |c| c.epoch);
@@ -145,25 +175,13 @@ pub fn fit_from(
                 resume.epoch, config.epochs
             )));
         }
-        restore_layers(&mut model, resume)?;
     }
-    let mut stepper = Stepper::new(
-        config.engine,
-        &model,
-        config.optimizer,
-        config.lr,
+    let mut learner = learner(
+        config,
         batch_size,
+        resume,
+        &mut rng(config.seed, Stream::Init),
     )?;
-    if let Some(resume) = resume {
-        let fused = stepper.fused().ok_or_else(|| {
-            TrainError::Checkpoint("only the fused engine can be checkpointed".into())
-        })?;
-        fused
-            .import_moments(resume.optimizer_step, &resume.moments)
-            .ok_or_else(|| {
-                TrainError::Checkpoint("its optimizer state does not fit this optimizer".into())
-            })?;
-    }
     let steps_per_epoch = examples.div_ceil(batch_size);
     let mut shuffle_rng = rng(config.seed, Stream::Shuffle);
     let mut noise = noise_lanes(config.seed, Stream::TrainNoise);
@@ -194,7 +212,7 @@ pub fn fit_from(
         }
         history.extend_from_slice(&resume.history);
         if let Some((epoch, step)) = resume.diverged {
-            let outcome = diverged(model, history, epoch, step);
+            let outcome = diverged(learner.model(), history, epoch, step);
             return Ok((outcome, Some(resume.clone())));
         }
     }
@@ -213,7 +231,10 @@ pub fn fit_from(
                 .apply_lanes_into(data.train, train_inputs.to_mut(), &mut noise);
         }
         order.shuffle(&mut shuffle_rng);
-        stepper.reseed_draws(epoch_rng(config.seed, Stream::CodeDraws, epoch));
+        learner.reseed_draws(epoch_rng(config.seed, Stream::CodeDraws, epoch));
+        if !config.schedule.is_constant() {
+            learner.set_lr(config.schedule.lr_at(config.lr, epoch));
+        }
         let mut loss_sum = 0.0f64;
         for (step, indices) in order.chunks(batch_size).enumerate() {
             let rows = indices.len();
@@ -227,13 +248,12 @@ pub fn fit_from(
                 }
             }
             let target = if corrupted { &target } else { &input };
-            let loss_value = stepper.step(&input, target)?;
+            let loss_value = learner.step(&input, target)?;
             if !loss_value.is_finite() {
-                stepper.sync(&mut model);
                 let at = (epoch, step + 1);
                 let state =
-                    checkpoint_after(config, &mut stepper, &history, &shuffle_rng, Some(at));
-                return Ok((diverged(model, history, epoch, step + 1), state));
+                    checkpoint_after(config, learner.as_mut(), &history, &shuffle_rng, Some(at));
+                return Ok((diverged(learner.model(), history, epoch, step + 1), state));
             }
             loss_sum += f64::from(loss_value) * rows as f64;
             observer(FitEvent::Step {
@@ -241,9 +261,8 @@ pub fn fit_from(
                 step: step + 1,
             });
         }
-        stepper.sync(&mut model);
         let val_loss = (!data.validation.is_empty())
-            .then(|| validation_loss(&model, &validation_inputs, data.validation));
+            .then(|| learner.validation_loss(&validation_inputs, data.validation));
         let record = EpochRecord {
             epoch,
             train_loss: loss_sum / examples as f64,
@@ -254,46 +273,33 @@ pub fn fit_from(
         observer(FitEvent::Epoch(record));
         if val_loss.is_some_and(|v| !v.is_finite()) {
             let at = (epoch, steps_per_epoch);
-            let state = checkpoint_after(config, &mut stepper, &history, &shuffle_rng, Some(at));
-            return Ok((diverged(model, history, epoch, steps_per_epoch), state));
+            let state =
+                checkpoint_after(config, learner.as_mut(), &history, &shuffle_rng, Some(at));
+            return Ok((
+                diverged(learner.model(), history, epoch, steps_per_epoch),
+                state,
+            ));
         }
     }
-    let state = checkpoint_after(config, &mut stepper, &history, &shuffle_rng, None);
+    let state = checkpoint_after(config, learner.as_mut(), &history, &shuffle_rng, None);
     let outcome = FitOutcome {
         status: FitStatus::Completed,
         history,
-        model: Box::new(model),
+        model: learner.model(),
     };
     Ok((outcome, state))
-}
-
-/// The loss an epoch's validation records: the mean BCE per pixel, or a
-/// variational autoencoder's own loss (the BCE summed over the pixels plus
-/// beta KL, per image, on the mean code), in the units of its training
-/// loss.
-fn validation_loss(model: &Autoencoder, inputs: &[f32], targets: &[f32]) -> f64 {
-    match variational_scores(model, inputs, targets) {
-        Some(scores) => scores.loss,
-        None => score(&model.reconstruct(inputs), targets).bce,
-    }
 }
 
 /// The state after `history` (and where the run diverged, if it did), for
 /// the fused engine (`None` for dfdx).
 fn checkpoint_after(
     config: &FitConfig,
-    stepper: &mut Stepper,
+    learner: &mut dyn Learner,
     history: &[EpochRecord],
     shuffle: &rand_chacha::ChaCha8Rng,
     diverged: Option<(usize, usize)>,
 ) -> Option<Checkpoint> {
-    let net = stepper.fused()?;
-    let parameters = net
-        .export()
-        .into_iter()
-        .flat_map(|l| [l.weight, l.bias])
-        .collect();
-    let (optimizer_step, moments) = net.export_moments().unwrap_or_default();
+    let (parameters, optimizer_step, moments) = learner.state()?;
     Some(Checkpoint {
         config: crate::checkpoint::config_key(config),
         epoch: history.len(),
@@ -306,30 +312,8 @@ fn checkpoint_after(
     })
 }
 
-/// Sets `model`'s parameters to the checkpoint's, checking their sizes.
-fn restore_layers(model: &mut Autoencoder, resume: &Checkpoint) -> Result<(), TrainError> {
-    if resume.parameters.len() != 2 * model.layers.len() {
-        return Err(TrainError::Checkpoint(format!(
-            "it holds {} parameter lists, not {}",
-            resume.parameters.len(),
-            2 * model.layers.len()
-        )));
-    }
-    for (j, layer) in model.layers.iter_mut().enumerate() {
-        let (w, b) = (&resume.parameters[2 * j], &resume.parameters[2 * j + 1]);
-        if w.len() != layer.weight.len() || b.len() != layer.bias.len() {
-            return Err(TrainError::Checkpoint(format!(
-                "layer {j} has other sizes than this model's"
-            )));
-        }
-        layer.weight.clone_from(w);
-        layer.bias.clone_from(b);
-    }
-    Ok(())
-}
-
 fn diverged(
-    model: Autoencoder,
+    model: Box<dyn Reconstructor>,
     history: Vec<EpochRecord>,
     epoch: usize,
     step: usize,
@@ -337,7 +321,7 @@ fn diverged(
     FitOutcome {
         status: FitStatus::Diverged { epoch, step },
         history,
-        model: Box::new(model),
+        model,
     }
 }
 
@@ -345,7 +329,7 @@ fn diverged(
 mod tests {
     use super::*;
     use aelab_data::noise::NoiseKind;
-    use aelab_models::IMAGE_PIXELS;
+    use aelab_models::{Architecture, IMAGE_PIXELS};
     use rand::{Rng, SeedableRng};
 
     /// Blurry strokes: a few hundred synthetic 28x28 "digits".
@@ -367,11 +351,14 @@ mod tests {
 
     fn config(optimizer: OptimizerKind, lr: f64) -> FitConfig {
         FitConfig {
-            architecture: Architecture::notebook(IMAGE_PIXELS, 100, 10),
+            network: Architecture::notebook(IMAGE_PIXELS, 100, 10).into(),
             epochs: 3,
             batch_size: 16,
             optimizer,
             lr,
+            momentum: 0.0,
+            weight_decay: 0.0,
+            schedule: LrSchedule::constant(),
             noise: Corruption::NONE,
             resample: Resample::Once,
             seed: 5,
@@ -502,6 +489,127 @@ mod tests {
         }
     }
 
+    /// The blog's conv AE, narrowed: 28x28x1 -> 7x7x4 -> 28x28x1.
+    fn conv_config(optimizer: OptimizerKind, lr: f64) -> FitConfig {
+        use aelab_models::layers::{
+            LayerActivation, LayerKind, LayerSpec, LayeredArchitecture, Loss, Padding, Shape,
+        };
+        let relu = LayerActivation::Family(aelab_models::Activation::Relu);
+        let conv = |filters, activation| LayerSpec {
+            kind: LayerKind::Conv {
+                filters,
+                kernel: 3,
+                stride: 1,
+                padding: Padding::Same,
+                bias: true,
+            },
+            activation,
+        };
+        let plain = |kind| LayerSpec {
+            kind,
+            activation: LayerActivation::Linear,
+        };
+        let pool = || {
+            plain(LayerKind::MaxPool {
+                size: 2,
+                stride: 2,
+                padding: Padding::Same,
+            })
+        };
+        let up = || plain(LayerKind::Upsample { factor: 2 });
+        FitConfig {
+            network: aelab_models::Network::Layered(LayeredArchitecture {
+                input: Shape::Map {
+                    height: 28,
+                    width: 28,
+                    channels: 1,
+                },
+                encoder: vec![conv(4, relu), pool(), conv(4, relu), pool()],
+                decoder: vec![
+                    conv(4, relu),
+                    up(),
+                    conv(4, relu),
+                    up(),
+                    conv(1, LayerActivation::Sigmoid),
+                ],
+                loss: Loss::Bce,
+                init: aelab_models::Init::GlorotUniform,
+            }),
+            ..config(optimizer, lr)
+        }
+    }
+
+    /// A conv AE trains (the loss falls), reruns to the same bits, and goes
+    /// on from a checkpoint to the bits of training straight, with each of
+    /// the layered engine's optimizers and a schedule.
+    #[test]
+    fn a_conv_autoencoder_trains_reproducibly_and_resumes() {
+        let train = synthetic(96, 11);
+        let validation = synthetic(32, 12);
+        let data = FitData {
+            train: &train,
+            validation: &validation,
+        };
+        let noisy = Corruption {
+            kind: NoiseKind::Gaussian,
+            level: 0.3,
+        };
+        for cfg in [
+            conv_config(OptimizerKind::Adadelta, 1.0),
+            FitConfig {
+                noise: noisy,
+                momentum: 0.9,
+                ..conv_config(OptimizerKind::Sgd, 0.5)
+            },
+            FitConfig {
+                weight_decay: 1e-3,
+                schedule: LrSchedule {
+                    after: vec![2],
+                    factor: 0.1,
+                },
+                ..conv_config(OptimizerKind::Adam, 3e-3)
+            },
+            conv_config(OptimizerKind::RmsProp, 1e-3),
+        ] {
+            let full = FitConfig {
+                epochs: 4,
+                ..cfg.clone()
+            };
+            let (straight, end) = fit_from(&full, data, None, &mut |_| {}).unwrap();
+            let losses: Vec<f64> = straight
+                .history
+                .iter()
+                .map(|r| r.val_loss.unwrap())
+                .collect();
+            assert!(losses[3] < losses[0], "{:?}: {losses:?}", cfg.optimizer);
+            let (again, _) = fit_from(&full, data, None, &mut |_| {}).unwrap();
+            let bits = |h: &[EpochRecord]| {
+                h.iter()
+                    .map(|r| (r.train_loss.to_bits(), r.val_loss.map(f64::to_bits)))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(bits(&straight.history), bits(&again.history));
+            let (_, half) = fit_from(
+                &FitConfig {
+                    epochs: 2,
+                    ..cfg.clone()
+                },
+                data,
+                None,
+                &mut |_| {},
+            )
+            .unwrap();
+            let (resumed, state) = fit_from(&full, data, half.as_ref(), &mut |_| {}).unwrap();
+            assert_eq!(
+                bits(&straight.history),
+                bits(&resumed.history),
+                "{:?}",
+                cfg.optimizer
+            );
+            assert_eq!(end.unwrap().parameters, state.unwrap().parameters);
+        }
+    }
+
     #[test]
     fn a_checkpoint_of_another_seed_or_engine_is_refused() {
         let train = synthetic(64, 8);
@@ -578,8 +686,9 @@ mod tests {
         ] {
             let mut cfg = config(OptimizerKind::Sgd, 0.1);
             cfg.epochs = 2;
-            cfg.architecture.layers = vec![64, 3];
-            cfg.architecture.kind = kind;
+            let mut architecture = Architecture::notebook(IMAGE_PIXELS, 64, 3);
+            architecture.kind = kind;
+            cfg.network = architecture.into();
             let losses = |engine| {
                 let config = FitConfig {
                     engine,

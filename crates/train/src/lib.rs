@@ -13,7 +13,10 @@ mod engine;
 mod error;
 mod fit;
 mod fused;
+mod layered;
+mod learner;
 mod optimizer;
+mod update_rule;
 
 pub mod streams;
 
@@ -22,6 +25,7 @@ pub use engine::Engine;
 pub use error::TrainError;
 pub use fit::{
     fit, fit_from, validation_inputs, EpochRecord, FitConfig, FitData, FitEvent, FitOutcome,
-    FitStatus, Resample,
+    FitStatus, LrSchedule, Resample,
 };
 pub use optimizer::{OptimizerKind, KERAS_ADAM};
+pub use update_rule::{ADADELTA, RMSPROP};

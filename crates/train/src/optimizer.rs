@@ -1,4 +1,6 @@
-//! The optimizers: plain SGD, and Adam with Keras' update rule.
+//! The optimizers the dense engines run: plain SGD, and Adam with Keras'
+//! update rule (the layered engine's, these and more, are in
+//! [`crate::update_rule`]).
 //!
 //! Keras adds epsilon to `sqrt(v)` before the bias correction:
 //! `step = lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)`.
@@ -18,6 +20,17 @@ use crate::TrainError;
 pub enum OptimizerKind {
     Sgd,
     Adam,
+    /// Adadelta (the layered engine only).
+    Adadelta,
+    /// RMSprop (the layered engine only).
+    RmsProp,
+}
+
+impl OptimizerKind {
+    /// Whether the dense engines (fused and dfdx) have it.
+    pub fn dense_engines_have(self) -> bool {
+        matches!(self, OptimizerKind::Sgd | OptimizerKind::Adam)
+    }
 }
 
 /// Keras' Adam defaults except the learning rate: betas and epsilon.
@@ -39,7 +52,8 @@ impl<M: TensorCollection<f32, Cpu>> StepOptimizer<M> {
                     weight_decay: None,
                 },
             )),
-            OptimizerKind::Adam => {
+            OptimizerKind::Adam | OptimizerKind::Adadelta | OptimizerKind::RmsProp => {
+                // the engine refuses the other two before it gets here
                 let (b1, b2, eps) = KERAS_ADAM;
                 StepOptimizer::KerasAdam {
                     adam: Adam::new(

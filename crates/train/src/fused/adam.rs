@@ -25,6 +25,11 @@ impl AdamMoments {
         [&self.m, &self.v]
     }
 
+    /// The two slots, for rules that keep other state in them.
+    pub(crate) fn parts_mut(&mut self) -> [&mut [f32]; 2] {
+        [&mut self.m, &mut self.v]
+    }
+
     /// Replaces the moments with a checkpoint's; `None` if a length differs.
     pub(crate) fn set_parts(&mut self, m: &[f32], v: &[f32]) -> Option<()> {
         if m.len() != self.m.len() || v.len() != self.v.len() {

@@ -1,8 +1,8 @@
 //! The element-wise parts of a training step, written as branch-free loops
 //! over plain slices so the compiler vectorises them: bias plus sigmoid
-//! with binary cross-entropy on logits, the column sums of bias gradients,
-//! and the L1 penalty on codes. (Activations and their slopes are in
-//! `aelab_models`, shared with evaluation.)
+//! with binary cross-entropy on logits and the L1 penalty on codes (the
+//! column sums of bias gradients, activations and their slopes are in
+//! `aelab_models`, shared with evaluation and the layered engine).
 //!
 //! `exp` and `ln(1 + x)` are the only transcendental functions needed, and
 //! only on `(-inf, 0]` and `[0, 1]`, so both are `aelab_kernels::elementary`
@@ -11,18 +11,6 @@
 
 use aelab_kernels::elementary::{exp_nonpositive, ln_1p_unit};
 use aelab_kernels::vectorised;
-
-vectorised! {
-    /// `sums` (`sums.len()` wide) becomes the sum of the rows of `m`.
-    pub(crate) fn column_sums(sums: &mut [f32], m: &[f32]) {
-        sums.fill(0.0);
-        for row in m.chunks_exact(sums.len()) {
-            for (s, v) in sums.iter_mut().zip(row) {
-                *s += v;
-            }
-        }
-    }
-}
 
 vectorised! {
     /// `sum |v|`, in [`LANES`] lanes.
@@ -137,13 +125,6 @@ mod tests {
             assert!((f64::from(grads[i]) - want_grad).abs() < 1e-7, "{z}");
         }
         assert!((f64::from(loss) - want_loss / n).abs() < 1e-6);
-    }
-
-    #[test]
-    fn sums_of_columns() {
-        let mut sums = [9.0f32, 9.0];
-        column_sums(&mut sums, &[1.0, 2.0, 1.0, 2.0, 1.0, 2.5]);
-        assert_eq!(sums, [3.0, 6.5]);
     }
 
     #[test]

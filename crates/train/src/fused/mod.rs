@@ -16,4 +16,5 @@ mod gradient_check;
 mod net;
 
 pub(crate) use adam::{AdamMoments, AdamStep};
+pub(crate) use elementwise::bias_sigmoid_bce_backward;
 pub(crate) use net::FusedNet;

@@ -36,8 +36,9 @@ use aelab_data::normal::fill_standard_normal;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::elementwise::{add_l1_gradient, bias_sigmoid_bce_backward, column_sums, l1_norm};
+use super::elementwise::{add_l1_gradient, bias_sigmoid_bce_backward, l1_norm};
 use crate::OptimizerKind;
+use aelab_models::layers::apply::column_sums;
 
 /// Moments for Adam, and scratch for the weight gradient it is applying;
 /// SGD needs neither.
@@ -153,19 +154,22 @@ impl FusedNet {
             .collect();
         let update = match optimizer {
             OptimizerKind::Sgd => Update::Sgd { lr: lr as f32 },
-            OptimizerKind::Adam => Update::Adam(Box::new(AdamState {
-                lr,
-                step: 0,
-                grad: vec![0.0; layers.iter().map(|l| l.weight.len()).max().unwrap_or(0)],
-                weight_moments: layers
-                    .iter()
-                    .map(|l| AdamMoments::zeros(l.weight.len()))
-                    .collect(),
-                bias_moments: layers
-                    .iter()
-                    .map(|l| AdamMoments::zeros(l.bias.len()))
-                    .collect(),
-            })),
+            // the engine refuses Adadelta and RMSprop before it gets here
+            OptimizerKind::Adam | OptimizerKind::Adadelta | OptimizerKind::RmsProp => {
+                Update::Adam(Box::new(AdamState {
+                    lr,
+                    step: 0,
+                    grad: vec![0.0; layers.iter().map(|l| l.weight.len()).max().unwrap_or(0)],
+                    weight_moments: layers
+                        .iter()
+                        .map(|l| AdamMoments::zeros(l.weight.len()))
+                        .collect(),
+                    bias_moments: layers
+                        .iter()
+                        .map(|l| AdamMoments::zeros(l.bias.len()))
+                        .collect(),
+                }))
+            }
         };
         let widest = layers.iter().map(|l| l.outputs).max().unwrap_or(0);
         let variational = architecture.beta().map(|beta| {

@@ -1,0 +1,217 @@
+//! A 2-D convolution on channels-last maps: each chunk of images becomes
+//! a patch matrix ([`Window::gather`]) multiplied by the weight, `[filters,
+//! kernel x kernel x channels]` row-major, on `aelab_kernels::matmul`.
+
+use aelab_kernels::{matmul, vectorised, ProductInto, View, ViewMut};
+
+use crate::layers::Window;
+
+/// Filters up to which a convolution runs directly (dot products over the
+/// window's contiguous rows) rather than through a patch matrix: with so
+/// few outputs per window, writing the patches costs more than the product.
+const DIRECT_FILTERS: usize = 2;
+
+/// `out` (`rows x positions x filters`) from `input` (`rows` images of
+/// `window.in_len()`); no bias.
+pub fn conv_forward(
+    window: &Window,
+    weight: &[f32],
+    input: &[f32],
+    out: &mut [f32],
+    patches: &mut Vec<f32>,
+) {
+    let (p, positions) = (window.patch_len(), window.positions());
+    let filters = weight.len() / p;
+    if filters <= DIRECT_FILTERS {
+        return direct_forward(window, weight, input, out);
+    }
+    let chunk = window.images_per_chunk();
+    for (images, outs) in input
+        .chunks(chunk * window.in_len())
+        .zip(out.chunks_mut(chunk * positions * filters))
+    {
+        let m = gather_all(window, images, patches);
+        matmul(
+            ViewMut::rows(outs, m, filters),
+            View::rows(patches, m, p),
+            View::rows(weight, filters, p).t(),
+            ProductInto::Overwrite,
+        );
+    }
+}
+
+/// The weight's gradient (overwritten) and, when asked, the input's
+/// (overwritten), from the gradient of the output.
+pub fn conv_backward(
+    window: &Window,
+    weight: &[f32],
+    input: &[f32],
+    grad_out: &[f32],
+    grad_weight: &mut [f32],
+    mut grad_input: Option<&mut [f32]>,
+    patches: &mut Vec<f32>,
+) {
+    let (p, positions) = (window.patch_len(), window.positions());
+    let filters = weight.len() / p;
+    if filters <= DIRECT_FILTERS {
+        return direct_backward(window, weight, input, grad_out, grad_weight, grad_input);
+    }
+    let chunk = window.images_per_chunk();
+    let in_step = chunk * window.in_len();
+    for (c, (images, grads)) in input
+        .chunks(in_step)
+        .zip(grad_out.chunks(chunk * positions * filters))
+        .enumerate()
+    {
+        let m = gather_all(window, images, patches);
+        let into = if c == 0 {
+            ProductInto::Overwrite
+        } else {
+            ProductInto::AddScaled(1.0)
+        };
+        matmul(
+            ViewMut::rows(grad_weight, filters, p),
+            View::rows(grads, m, filters).t(),
+            View::rows(patches, m, p),
+            into,
+        );
+        if let Some(grad_input) = grad_input.as_deref_mut() {
+            matmul(
+                ViewMut::rows(patches, m, p),
+                View::rows(grads, m, filters),
+                View::rows(weight, filters, p),
+                ProductInto::Overwrite,
+            );
+            let start = c * in_step;
+            let dst = &mut grad_input[start..start + images.len()];
+            dst.fill(0.0);
+            for (image, rows) in dst
+                .chunks_exact_mut(window.in_len())
+                .zip(patches.chunks_exact(positions * p))
+            {
+                window.scatter_add(rows, image);
+            }
+        }
+    }
+}
+
+/// The patches of every image in `images`, one after another; returns
+/// their rows.
+pub(crate) fn gather_all(window: &Window, images: &[f32], patches: &mut Vec<f32>) -> usize {
+    let per_image = window.positions() * window.patch_len();
+    let count = images.len() / window.in_len();
+    patches.resize(count * per_image, 0.0);
+    for (image, rows) in images
+        .chunks_exact(window.in_len())
+        .zip(patches.chunks_exact_mut(per_image))
+    {
+        window.gather(image, rows);
+    }
+    count * window.positions()
+}
+
+/// For each output position of `window` in an image: its index and, per
+/// kernel row that falls inside the image, `(offset of the kernel row's
+/// first value in a patch, offset in the image, length)`.
+#[inline(always)]
+fn for_each_span(window: &Window, mut each: impl FnMut(usize, usize, usize, usize)) {
+    let c = window.channels;
+    for oy in 0..window.out_height {
+        for ox in 0..window.out_width {
+            let pos = oy * window.out_width + ox;
+            let (lo, hi, first) = window.columns(ox);
+            for ky in 0..window.kernel {
+                if let Some(iy) = window.input_row(oy, ky) {
+                    let at = (iy * window.in_width + first) * c;
+                    each(pos, (ky * window.kernel + lo) * c, at, (hi - lo) * c);
+                }
+            }
+        }
+    }
+}
+
+vectorised! {
+fn direct_forward(window: &Window, weight: &[f32], input: &[f32], out: &mut [f32]) {
+    let p = window.patch_len();
+    let filters = weight.len() / p;
+    let positions = window.positions();
+    for (image, outs) in input
+        .chunks_exact(window.in_len())
+        .zip(out.chunks_exact_mut(positions * filters))
+    {
+        outs.fill(0.0);
+        for_each_span(window, |pos, w_at, at, len| {
+            let values = &image[at..at + len];
+            for f in 0..filters {
+                let w = &weight[f * p + w_at..f * p + w_at + len];
+                outs[pos * filters + f] += dot(values, w);
+            }
+        });
+    }
+}
+}
+
+vectorised! {
+fn direct_backward(
+    window: &Window,
+    weight: &[f32],
+    input: &[f32],
+    grad_out: &[f32],
+    grad_weight: &mut [f32],
+    grad_input: Option<&mut [f32]>,
+) {
+    let mut grad_input = grad_input;
+    let p = window.patch_len();
+    let filters = weight.len() / p;
+    let positions = window.positions();
+    let in_len = window.in_len();
+    grad_weight.fill(0.0);
+    if let Some(g) = grad_input.as_deref_mut() {
+        g.fill(0.0);
+    }
+    for (n, (image, grads)) in input
+        .chunks_exact(in_len)
+        .zip(grad_out.chunks_exact(positions * filters))
+        .enumerate()
+    {
+        for_each_span(window, |pos, w_at, at, len| {
+            for f in 0..filters {
+                let g = grads[pos * filters + f];
+                axpy(&mut grad_weight[f * p + w_at..f * p + w_at + len], &image[at..at + len], g);
+                if let Some(grad_input) = grad_input.as_deref_mut() {
+                    let dst = &mut grad_input[n * in_len + at..n * in_len + at + len];
+                    axpy(dst, &weight[f * p + w_at..f * p + w_at + len], g);
+                }
+            }
+        });
+    }
+}
+}
+
+/// `sum a b` in eight lanes (a fixed order, whatever the vector width).
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let mut pairs_a = a.chunks_exact(8);
+    let mut pairs_b = b.chunks_exact(8);
+    for (x, y) in (&mut pairs_a).zip(&mut pairs_b) {
+        for l in 0..8 {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    let tail: f32 = pairs_a
+        .remainder()
+        .iter()
+        .zip(pairs_b.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// `y += alpha x`.
+#[inline(always)]
+fn axpy(y: &mut [f32], x: &[f32], alpha: f32) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y += alpha * x;
+    }
+}

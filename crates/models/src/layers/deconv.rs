@@ -1,0 +1,88 @@
+//! A transposed convolution on channels-last maps: the adjoint of the
+//! convolution from its output back to its input (`window` is that
+//! convolution's). Each input position times the weight, `[in_channels,
+//! kernel x kernel x filters]` row-major, gives a patch that
+//! [`Window::scatter_add`] adds onto the output.
+
+use aelab_kernels::{matmul, ProductInto, View, ViewMut};
+
+use crate::layers::conv::gather_all;
+use crate::layers::Window;
+
+/// `out` (`rows` maps of `window.in_len()`, overwritten) from `input`
+/// (`rows x window.positions() x in_channels`); no bias.
+pub fn deconv_forward(
+    window: &Window,
+    weight: &[f32],
+    input: &[f32],
+    out: &mut [f32],
+    patches: &mut Vec<f32>,
+) {
+    let (p, positions) = (window.patch_len(), window.positions());
+    let in_channels = weight.len() / p;
+    let chunk = window.images_per_chunk();
+    for (inputs, outs) in input
+        .chunks(chunk * positions * in_channels)
+        .zip(out.chunks_mut(chunk * window.in_len()))
+    {
+        let m = inputs.len() / in_channels;
+        patches.resize(m * p, 0.0);
+        matmul(
+            ViewMut::rows(patches, m, p),
+            View::rows(inputs, m, in_channels),
+            View::rows(weight, in_channels, p),
+            ProductInto::Overwrite,
+        );
+        outs.fill(0.0);
+        for (image, rows) in outs
+            .chunks_exact_mut(window.in_len())
+            .zip(patches.chunks_exact(positions * p))
+        {
+            window.scatter_add(rows, image);
+        }
+    }
+}
+
+/// The weight's gradient (overwritten) and, when asked, the input's
+/// (overwritten), from the gradient of the output.
+pub fn deconv_backward(
+    window: &Window,
+    weight: &[f32],
+    input: &[f32],
+    grad_out: &[f32],
+    grad_weight: &mut [f32],
+    mut grad_input: Option<&mut [f32]>,
+    patches: &mut Vec<f32>,
+) {
+    let (p, positions) = (window.patch_len(), window.positions());
+    let in_channels = weight.len() / p;
+    let chunk = window.images_per_chunk();
+    let in_step = chunk * positions * in_channels;
+    for (c, (inputs, grads)) in input
+        .chunks(in_step)
+        .zip(grad_out.chunks(chunk * window.in_len()))
+        .enumerate()
+    {
+        let m = gather_all(window, grads, patches);
+        let into = if c == 0 {
+            ProductInto::Overwrite
+        } else {
+            ProductInto::AddScaled(1.0)
+        };
+        matmul(
+            ViewMut::rows(grad_weight, in_channels, p),
+            View::rows(inputs, m, in_channels).t(),
+            View::rows(patches, m, p),
+            into,
+        );
+        if let Some(grad_input) = grad_input.as_deref_mut() {
+            let start = c * in_step;
+            matmul(
+                ViewMut::rows(&mut grad_input[start..start + inputs.len()], m, in_channels),
+                View::rows(patches, m, p),
+                View::rows(weight, in_channels, p).t(),
+                ProductInto::Overwrite,
+            );
+        }
+    }
+}

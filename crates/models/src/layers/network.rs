@@ -1,0 +1,355 @@
+//! [`LayeredArchitecture`]: an autoencoder as two layer lists (the encoder,
+//! whose output is the code, and the decoder, which must give back the
+//! input's shape) with a loss; [`LayeredNet`]: such a network's learned
+//! tensors and batch-norm statistics, which evaluation runs through
+//! [`Reconstructor`] and which go to and come back from safetensors.
+
+use std::fmt;
+use std::path::Path;
+
+use rand::Rng;
+
+use crate::layers::apply::{forward_eval, Scratch};
+use crate::layers::{plan, LayerActivation, LayerKind, LayerSpec, PlannedLayer, Shape, ShapeError};
+use crate::weights_file::{read_tensors, write_tensors, NamedTensor};
+use crate::{draw_weights, Init, ModelError, Reconstructor};
+
+/// What a network is trained to minimise, per value of its output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Loss {
+    /// Binary cross-entropy against the clean image (the output layer must
+    /// end in a sigmoid).
+    #[default]
+    Bce,
+    /// Mean squared error.
+    Mse,
+}
+
+impl Loss {
+    /// The spec name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::Bce => "bce",
+            Loss::Mse => "mse",
+        }
+    }
+}
+
+/// An autoencoder written as layer lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayeredArchitecture {
+    /// One example's shape (MNIST: 28x28x1).
+    pub input: Shape,
+    pub encoder: Vec<LayerSpec>,
+    pub decoder: Vec<LayerSpec>,
+    pub loss: Loss,
+    pub init: Init,
+}
+
+/// The two lists with every layer's shapes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub encoder: Vec<PlannedLayer>,
+    pub decoder: Vec<PlannedLayer>,
+}
+
+impl Plan {
+    /// Every layer, encoder first.
+    pub fn layers(&self) -> impl Iterator<Item = &PlannedLayer> {
+        self.encoder.iter().chain(&self.decoder)
+    }
+
+    /// The code's shape (the encoder's output).
+    pub fn code(&self) -> Shape {
+        self.encoder.last().map_or(Shape::Flat(0), |l| l.output)
+    }
+
+    /// Learned values in all.
+    pub fn parameter_count(&self) -> usize {
+        self.layers().map(PlannedLayer::parameter_count).sum()
+    }
+}
+
+impl LayeredArchitecture {
+    /// Every layer with its shapes, or the first that cannot work: a
+    /// layer that does not fit its input, a decoder that does not give
+    /// back the input's shape, a `bce` loss without a sigmoid output.
+    pub fn plan(&self) -> Result<Plan, ShapeError> {
+        if self.encoder.is_empty() {
+            return Err(ShapeError {
+                layer: "encoder".into(),
+                kind: "empty list".into(),
+                input: self.input.to_string(),
+                message: "an encoder needs at least one layer".into(),
+            });
+        }
+        let encoder = plan("encoder", &self.encoder, self.input)?;
+        let code = encoder.last().map_or(self.input, |l| l.output);
+        let decoder = plan("decoder", &self.decoder, code)?;
+        let last = decoder.len().saturating_sub(1);
+        let fail = |message: String| {
+            let (kind, input) = decoder
+                .last()
+                .map_or(("empty list".into(), code.to_string()), |l| {
+                    (l.spec.kind.to_string(), l.input.to_string())
+                });
+            ShapeError {
+                layer: format!("decoder[{last}]"),
+                kind,
+                input,
+                message,
+            }
+        };
+        let output = decoder.last().map_or(code, |l| l.output);
+        if output != self.input {
+            return Err(fail(format!(
+                "the decoder gives {output}, but the input is {}: it must give back the input's shape",
+                self.input
+            )));
+        }
+        let ends_in_sigmoid = decoder
+            .last()
+            .is_some_and(|l| l.spec.activation == LayerActivation::Sigmoid);
+        if self.loss == Loss::Bce && !ends_in_sigmoid {
+            return Err(fail(
+                "loss = \"bce\" needs the decoder's last layer to end in activation = \"sigmoid\" \
+                 (or use loss = \"mse\")"
+                    .into(),
+            ));
+        }
+        Ok(Plan { encoder, decoder })
+    }
+}
+
+impl fmt::Display for LayeredArchitecture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |layers: &[LayerSpec]| {
+            layers
+                .iter()
+                .map(|l| l.kind.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        write!(
+            f,
+            "{} -> [{}] -> [{}], {}",
+            self.input,
+            list(&self.encoder),
+            list(&self.decoder),
+            self.loss.name()
+        )
+    }
+}
+
+/// A layered autoencoder's tensors: per layer (encoder then decoder) its
+/// learned tensors ([`PlannedLayer::parameter_lens`]) and its state
+/// ([`PlannedLayer::state_lens`]: a batch norm's running mean, variance).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayeredNet {
+    pub architecture: LayeredArchitecture,
+    pub plan: Plan,
+    pub params: Vec<Vec<Vec<f32>>>,
+    pub state: Vec<Vec<Vec<f32>>>,
+}
+
+/// Examples per block in evaluation's forward passes.
+const EVAL_BLOCK: usize = 256;
+
+impl LayeredNet {
+    /// A new network: weights drawn from `rng` by the architecture's scheme
+    /// (fans as Keras counts them: `kernel^2 x channels` in and out), zero
+    /// biases, batch norms at scale 1, shift 0, running mean 0, variance 1.
+    pub fn new<R: Rng>(architecture: LayeredArchitecture, rng: &mut R) -> Result<Self, ShapeError> {
+        let plan = architecture.plan()?;
+        let mut params = Vec::new();
+        let mut state = Vec::new();
+        for layer in plan.layers() {
+            let lens = layer.parameter_lens();
+            let tensors = match layer.spec.kind {
+                LayerKind::Conv { .. } | LayerKind::Deconv { .. } | LayerKind::Dense { .. } => {
+                    let (fan_in, fan_out) = fans(layer);
+                    let mut tensors = vec![draw_weights(
+                        architecture.init,
+                        fan_in,
+                        fan_out,
+                        lens[0],
+                        rng,
+                    )];
+                    tensors.extend(lens[1..].iter().map(|&n| vec![0.0; n]));
+                    tensors
+                }
+                LayerKind::BatchNorm { affine: true, .. } => {
+                    vec![vec![1.0; lens[0]], vec![0.0; lens[1]]]
+                }
+                _ => Vec::new(),
+            };
+            params.push(tensors);
+            state.push(
+                layer
+                    .state_lens()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &n)| vec![if i == 0 { 0.0 } else { 1.0 }; n])
+                    .collect(),
+            );
+        }
+        Ok(LayeredNet {
+            architecture,
+            plan,
+            params,
+            state,
+        })
+    }
+
+    /// Reads weights written by [`Reconstructor::save_weights`].
+    pub fn load(architecture: LayeredArchitecture, path: &Path) -> Result<Self, ModelError> {
+        let load_error = |message: String| ModelError::Load {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut net = LayeredNet::new(architecture, &mut rand::rngs::mock::StepRng::new(0, 0))
+            .map_err(|e| load_error(e.to_string()))?;
+        let mut tensors = read_tensors(path)?;
+        let names = net.tensor_names();
+        for (j, (param_names, state_names)) in names.into_iter().enumerate() {
+            for (slot, name) in net.params[j]
+                .iter_mut()
+                .zip(param_names)
+                .chain(net.state[j].iter_mut().zip(state_names))
+            {
+                let values = tensors.remove(&name).ok_or_else(|| {
+                    load_error(format!(
+                        "no tensor {name}: the file is not of this architecture"
+                    ))
+                })?;
+                if values.len() != slot.len() {
+                    return Err(load_error(format!(
+                        "tensor {name} has {} values, the architecture needs {}",
+                        values.len(),
+                        slot.len()
+                    )));
+                }
+                *slot = values;
+            }
+        }
+        Ok(net)
+    }
+
+    /// Per layer, the names of its parameter and state tensors:
+    /// `encoder.{i}.weight`, `.bias` (a batch norm's `.weight` and `.bias`
+    /// are its scale and shift, as in PyTorch), `.running_mean`,
+    /// `.running_var`.
+    fn tensor_names(&self) -> Vec<(Vec<String>, Vec<String>)> {
+        let enc = self.plan.encoder.len();
+        self.plan
+            .layers()
+            .enumerate()
+            .map(|(j, layer)| {
+                let stem = if j < enc {
+                    format!("encoder.{j}")
+                } else {
+                    format!("decoder.{}", j - enc)
+                };
+                let params = ["weight", "bias"]
+                    .iter()
+                    .take(layer.parameter_lens().len())
+                    .map(|n| format!("{stem}.{n}"))
+                    .collect();
+                let state = ["running_mean", "running_var"]
+                    .iter()
+                    .take(layer.state_lens().len())
+                    .map(|n| format!("{stem}.{n}"))
+                    .collect();
+                (params, state)
+            })
+            .collect()
+    }
+
+    /// `input` through the layers `range` (indices over encoder then
+    /// decoder), in evaluation mode, a block of examples at a time.
+    fn run(&self, range: std::ops::Range<usize>, input: &[f32]) -> Vec<f32> {
+        let layers: Vec<&PlannedLayer> = self.plan.layers().collect();
+        let Some(first) = layers.get(range.start) else {
+            return input.to_vec();
+        };
+        let in_len = first.input.len();
+        let out_len = layers[range.end - 1].output.len();
+        let mut out = Vec::with_capacity(input.len() / in_len * out_len);
+        let mut scratch = Scratch::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for block in input.chunks(EVAL_BLOCK * in_len) {
+            a.clear();
+            a.extend_from_slice(block);
+            for j in range.clone() {
+                forward_eval(
+                    layers[j],
+                    &self.params[j],
+                    &self.state[j],
+                    &a,
+                    &mut b,
+                    &mut scratch,
+                );
+                std::mem::swap(&mut a, &mut b);
+            }
+            out.extend_from_slice(&a);
+        }
+        out
+    }
+}
+
+/// `(fan_in, fan_out)` of a layer with weights, as Keras counts them.
+fn fans(layer: &PlannedLayer) -> (usize, usize) {
+    match layer.spec.kind {
+        LayerKind::Conv { kernel, .. } | LayerKind::Deconv { kernel, .. } => (
+            kernel * kernel * layer.input.channels(),
+            kernel * kernel * layer.output.channels(),
+        ),
+        _ => (layer.input.len(), layer.output.len()),
+    }
+}
+
+impl Reconstructor for LayeredNet {
+    fn latent_dim(&self) -> usize {
+        self.plan.code().len()
+    }
+
+    fn encode(&self, images: &[f32]) -> Vec<f32> {
+        self.run(0..self.plan.encoder.len(), images)
+    }
+
+    fn decode(&self, codes: &[f32]) -> Vec<f32> {
+        let enc = self.plan.encoder.len();
+        self.run(enc..enc + self.plan.decoder.len(), codes)
+    }
+
+    fn reconstruct(&self, images: &[f32]) -> Vec<f32> {
+        self.run(0..self.plan.encoder.len() + self.plan.decoder.len(), images)
+    }
+
+    fn reconstruct_each_block(&self, images: &[f32], each: &mut dyn FnMut(&[f32])) {
+        let block = EVAL_BLOCK * self.architecture.input.len();
+        for images in images.chunks(block) {
+            each(&self.reconstruct(images));
+        }
+    }
+
+    fn save_weights(&self, path: &Path) -> Result<(), ModelError> {
+        let names = self.tensor_names();
+        let mut tensors = Vec::new();
+        for (j, (param_names, state_names)) in names.into_iter().enumerate() {
+            for (name, values) in param_names
+                .into_iter()
+                .zip(&self.params[j])
+                .chain(state_names.into_iter().zip(&self.state[j]))
+            {
+                tensors.push(NamedTensor {
+                    name,
+                    shape: vec![values.len()],
+                    values,
+                });
+            }
+        }
+        let metadata = [("architecture".to_string(), self.architecture.to_string())];
+        write_tensors(path, &tensors, &metadata)
+    }
+}

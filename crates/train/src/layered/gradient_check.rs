@@ -1,0 +1,519 @@
+//! The layered engine's gradients against central finite differences of an
+//! independent forward pass: every layer kind written out in f64 from its
+//! definition (PyTorch's for conv, transposed conv and batch norm, Keras'
+//! for 'same' padding and pooling), with direct loops rather than patch
+//! matrices, at odd sizes, strides 1 and 2, every padding.
+
+use aelab_models::layers::{
+    LayerActivation, LayerKind, LayerSpec, LayeredArchitecture, LayeredNet, Loss, Padding, Shape,
+};
+use aelab_models::{Activation, Init};
+use rand::{Rng, SeedableRng};
+
+use crate::layered::LayeredTrainer;
+use crate::update_rule::UpdateRule;
+use crate::OptimizerKind;
+
+fn layer(kind: LayerKind, activation: LayerActivation) -> LayerSpec {
+    LayerSpec { kind, activation }
+}
+
+const TANH: LayerActivation = LayerActivation::Family(Activation::Tanh);
+
+/// Padding before the first row: Keras' 'same' split (the odd one after),
+/// or the explicit amount.
+fn pad_before(size: usize, out: usize, kernel: usize, stride: usize, padding: Padding) -> isize {
+    match padding {
+        Padding::Valid => 0,
+        Padding::Explicit(p) => p as isize,
+        Padding::Same => (((out - 1) * stride + kernel).saturating_sub(size) / 2) as isize,
+    }
+}
+
+fn dims(shape: Shape) -> (usize, usize, usize) {
+    match shape {
+        Shape::Map {
+            height,
+            width,
+            channels,
+        } => (height, width, channels),
+        Shape::Flat(n) => (1, 1, n),
+    }
+}
+
+fn activate(a: LayerActivation, x: f64) -> f64 {
+    match a {
+        LayerActivation::Linear => x,
+        LayerActivation::Sigmoid => 1.0 / (1.0 + (-x).exp()),
+        LayerActivation::LeakyRelu(s) => {
+            if x < 0.0 {
+                f64::from(s) * x
+            } else {
+                x
+            }
+        }
+        LayerActivation::Family(Activation::Tanh) => x.tanh(),
+        LayerActivation::Family(Activation::Relu) => x.max(0.0),
+        LayerActivation::Family(Activation::Selu) => {
+            // Klambauer et al. 2017's constants
+            let (scale, alpha) = (1.050_700_987_355_480_5, 1.673_263_242_354_377_3);
+            if x > 0.0 {
+                scale * x
+            } else {
+                scale * alpha * (x.exp() - 1.0)
+            }
+        }
+        other => panic!("no reference for {other:?}"),
+    }
+}
+
+/// One layer of the batch `x` (`rows` examples of `input`) in f64.
+fn reference_layer(
+    spec: &LayerSpec,
+    input: Shape,
+    output: Shape,
+    params: &[Vec<f64>],
+    x: &[f64],
+    rows: usize,
+) -> Vec<f64> {
+    let (ih, iw, ic) = dims(input);
+    let (oh, ow, oc) = dims(output);
+    let mut y = vec![0.0; rows * output.len()];
+    let at = |_h: usize, w: usize, c: usize, y: usize, x: usize, ch: usize| (y * w + x) * c + ch;
+    match spec.kind {
+        LayerKind::Conv {
+            kernel,
+            stride,
+            padding,
+            bias,
+            ..
+        } => {
+            let (pt, pl) = (
+                pad_before(ih, oh, kernel, stride, padding),
+                pad_before(iw, ow, kernel, stride, padding),
+            );
+            for n in 0..rows {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        for f in 0..oc {
+                            let mut s = if bias { params[1][f] } else { 0.0 };
+                            for ky in 0..kernel {
+                                for kx in 0..kernel {
+                                    let (yy, xx) = (
+                                        (oy * stride + ky) as isize - pt,
+                                        (ox * stride + kx) as isize - pl,
+                                    );
+                                    if yy < 0 || xx < 0 || yy >= ih as isize || xx >= iw as isize {
+                                        continue;
+                                    }
+                                    for c in 0..ic {
+                                        let w =
+                                            params[0][((f * kernel + ky) * kernel + kx) * ic + c];
+                                        s += w * x[n * input.len()
+                                            + at(ih, iw, ic, yy as usize, xx as usize, c)];
+                                    }
+                                }
+                            }
+                            y[n * output.len() + at(oh, ow, oc, oy, ox, f)] = s;
+                        }
+                    }
+                }
+            }
+        }
+        LayerKind::Deconv {
+            kernel,
+            stride,
+            padding,
+            bias,
+            ..
+        } => {
+            // y[i s + k - p] += x[i] w[k]: PyTorch's ConvTranspose2d
+            let (pt, pl) = (
+                pad_before(oh, ih, kernel, stride, padding),
+                pad_before(ow, iw, kernel, stride, padding),
+            );
+            for n in 0..rows {
+                for v in y[n * output.len()..(n + 1) * output.len()].chunks_exact_mut(oc) {
+                    for (f, v) in v.iter_mut().enumerate() {
+                        *v = if bias { params[1][f] } else { 0.0 };
+                    }
+                }
+                for iy in 0..ih {
+                    for ix in 0..iw {
+                        for ky in 0..kernel {
+                            for kx in 0..kernel {
+                                let (yy, xx) = (
+                                    (iy * stride + ky) as isize - pt,
+                                    (ix * stride + kx) as isize - pl,
+                                );
+                                if yy < 0 || xx < 0 || yy >= oh as isize || xx >= ow as isize {
+                                    continue;
+                                }
+                                for c in 0..ic {
+                                    let v = x[n * input.len() + at(ih, iw, ic, iy, ix, c)];
+                                    for f in 0..oc {
+                                        let w =
+                                            params[0][((c * kernel + ky) * kernel + kx) * oc + f];
+                                        y[n * output.len()
+                                            + at(oh, ow, oc, yy as usize, xx as usize, f)] += v * w;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        LayerKind::MaxPool {
+            size,
+            stride,
+            padding,
+        } => {
+            let (pt, pl) = (
+                pad_before(ih, oh, size, stride, padding),
+                pad_before(iw, ow, size, stride, padding),
+            );
+            for n in 0..rows {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        for c in 0..ic {
+                            let mut m = f64::NEG_INFINITY;
+                            for ky in 0..size {
+                                for kx in 0..size {
+                                    let (yy, xx) = (
+                                        (oy * stride + ky) as isize - pt,
+                                        (ox * stride + kx) as isize - pl,
+                                    );
+                                    if yy >= 0 && xx >= 0 && yy < ih as isize && xx < iw as isize {
+                                        m = m.max(
+                                            x[n * input.len()
+                                                + at(ih, iw, ic, yy as usize, xx as usize, c)],
+                                        );
+                                    }
+                                }
+                            }
+                            y[n * output.len() + at(oh, ow, oc, oy, ox, c)] = m;
+                        }
+                    }
+                }
+            }
+        }
+        LayerKind::Upsample { factor } => {
+            for n in 0..rows {
+                for yy in 0..oh {
+                    for xx in 0..ow {
+                        for c in 0..oc {
+                            y[n * output.len() + at(oh, ow, oc, yy, xx, c)] =
+                                x[n * input.len() + at(ih, iw, ic, yy / factor, xx / factor, c)];
+                        }
+                    }
+                }
+            }
+        }
+        LayerKind::Dense { units, bias } => {
+            let inputs = input.len();
+            for n in 0..rows {
+                for u in 0..units {
+                    let mut s = if bias { params[1][u] } else { 0.0 };
+                    for i in 0..inputs {
+                        s += params[0][u * inputs + i] * x[n * inputs + i];
+                    }
+                    y[n * units + u] = s;
+                }
+            }
+        }
+        LayerKind::BatchNorm { affine, eps, .. } => {
+            let c = input.channels();
+            let count = x.len() / c;
+            for ch in 0..c {
+                let values: Vec<f64> = x.iter().skip(ch).step_by(c).copied().collect();
+                let mean = values.iter().sum::<f64>() / count as f64;
+                let var =
+                    values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / count as f64;
+                for (k, v) in values.iter().enumerate() {
+                    let z = (v - mean) / (var + f64::from(eps)).sqrt();
+                    y[k * c + ch] = if affine {
+                        params[0][ch] * z + params[1][ch]
+                    } else {
+                        z
+                    };
+                }
+            }
+        }
+        LayerKind::Flatten | LayerKind::Reshape { .. } | LayerKind::Activation => {
+            y.copy_from_slice(x)
+        }
+    }
+    y.iter().map(|&v| activate(spec.activation, v)).collect()
+}
+
+/// The loss of the whole network in f64, with `params` in place of the net's.
+fn reference_loss(
+    net: &LayeredNet,
+    params: &[Vec<Vec<f64>>],
+    input: &[f64],
+    target: &[f64],
+) -> f64 {
+    let rows = input.len() / net.architecture.input.len();
+    let mut x = input.to_vec();
+    for (j, layer) in net.plan.layers().enumerate() {
+        x = reference_layer(&layer.spec, layer.input, layer.output, &params[j], &x, rows);
+    }
+    let n = x.len() as f64;
+    match net.architecture.loss {
+        Loss::Bce => {
+            x.iter()
+                .zip(target)
+                .map(|(p, t)| -(t * p.ln() + (1.0 - t) * (1.0 - p).ln()))
+                .sum::<f64>()
+                / n
+        }
+        Loss::Mse => {
+            x.iter()
+                .zip(target)
+                .map(|(p, t)| (p - t) * (p - t))
+                .sum::<f64>()
+                / n
+        }
+    }
+}
+
+/// Every parameter's analytic gradient against the central difference of
+/// the reference loss.
+fn check(input: Shape, encoder: Vec<LayerSpec>, decoder: Vec<LayerSpec>, loss: Loss) {
+    let architecture = LayeredArchitecture {
+        input,
+        encoder,
+        decoder,
+        loss,
+        init: Init::GlorotUniform,
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let mut net = LayeredNet::new(architecture, &mut rng).unwrap();
+    // biases and batch-norm scales away from their starting values
+    for tensors in &mut net.params {
+        for t in tensors.iter_mut() {
+            for v in t.iter_mut() {
+                *v += rng.gen_range(-0.2..0.2);
+            }
+        }
+    }
+    let rows = 3;
+    let x: Vec<f32> = (0..rows * input.len())
+        .map(|_| rng.gen_range(0.0..1.0))
+        .collect();
+    let t: Vec<f32> = (0..rows * input.len())
+        .map(|_| rng.gen_range(0.05..0.95))
+        .collect();
+    let params64: Vec<Vec<Vec<f64>>> = net
+        .params
+        .iter()
+        .map(|ts| {
+            ts.iter()
+                .map(|t| t.iter().map(|&v| f64::from(v)).collect())
+                .collect()
+        })
+        .collect();
+    let (x64, t64): (Vec<f64>, Vec<f64>) = (
+        x.iter().map(|&v| f64::from(v)).collect(),
+        t.iter().map(|&v| f64::from(v)).collect(),
+    );
+    let mut trainer = LayeredTrainer::new(net.clone(), |lens| {
+        UpdateRule::new(OptimizerKind::Sgd, 0.0, 0.0, 0.0, lens)
+    });
+    let loss = trainer.loss_and_gradients(&x, &t);
+    let want_loss = reference_loss(&net, &params64, &x64, &t64);
+    assert!(
+        (f64::from(loss) - want_loss).abs() < 1e-5 * want_loss.abs().max(1.0),
+        "loss {loss} vs {want_loss}"
+    );
+    let grads = trainer.gradients();
+    let h = 1e-6;
+    for (j, tensors) in params64.iter().enumerate() {
+        for (k, tensor) in tensors.iter().enumerate() {
+            let scale = grads[j][k]
+                .iter()
+                .fold(1e-3f64, |m, g| m.max(f64::from(g.abs())));
+            for i in 0..tensor.len() {
+                let mut p = params64.clone();
+                p[j][k][i] += h;
+                let up = reference_loss(&net, &p, &x64, &t64);
+                p[j][k][i] -= 2.0 * h;
+                let down = reference_loss(&net, &p, &x64, &t64);
+                let numeric = (up - down) / (2.0 * h);
+                let analytic = f64::from(grads[j][k][i]);
+                assert!(
+                    (numeric - analytic).abs() <= 2e-3 * scale,
+                    "layer {j} ({}), tensor {k}, value {i}: analytic {analytic}, numeric {numeric}",
+                    net.plan.layers().nth(j).unwrap().spec
+                );
+            }
+        }
+    }
+}
+
+fn conv(
+    filters: usize,
+    kernel: usize,
+    stride: usize,
+    padding: Padding,
+    activation: LayerActivation,
+) -> LayerSpec {
+    layer(
+        LayerKind::Conv {
+            filters,
+            kernel,
+            stride,
+            padding,
+            bias: true,
+        },
+        activation,
+    )
+}
+
+fn deconv(
+    filters: usize,
+    kernel: usize,
+    stride: usize,
+    padding: Padding,
+    output_padding: usize,
+    activation: LayerActivation,
+) -> LayerSpec {
+    layer(
+        LayerKind::Deconv {
+            filters,
+            kernel,
+            stride,
+            padding,
+            output_padding,
+            bias: true,
+        },
+        activation,
+    )
+}
+
+fn map(height: usize, width: usize, channels: usize) -> Shape {
+    Shape::Map {
+        height,
+        width,
+        channels,
+    }
+}
+
+/// Strided 'same' and explicit-padding convs, mirrored by transposed convs
+/// with output padding; a sigmoid output with BCE. 7 x 5 input.
+#[test]
+fn strided_convs_and_transposed_convs() {
+    check(
+        map(7, 5, 2),
+        vec![
+            conv(3, 3, 2, Padding::Same, TANH),
+            conv(
+                4,
+                3,
+                1,
+                Padding::Explicit(1),
+                LayerActivation::Family(Activation::Selu),
+            ),
+        ],
+        vec![
+            deconv(3, 3, 1, Padding::Explicit(1), 0, TANH),
+            deconv(2, 3, 2, Padding::Explicit(1), 0, LayerActivation::Sigmoid),
+        ],
+        Loss::Bce,
+    );
+}
+
+/// Valid padding, 'same' pooling on an odd size, upsampling, a dense code
+/// through flatten and reshape; MSE on a sigmoid output.
+#[test]
+fn pooling_upsampling_and_a_dense_code() {
+    check(
+        map(6, 6, 1),
+        vec![
+            conv(3, 3, 1, Padding::Valid, LayerActivation::LeakyRelu(0.2)),
+            layer(
+                LayerKind::MaxPool {
+                    size: 2,
+                    stride: 2,
+                    padding: Padding::Same,
+                },
+                LayerActivation::Linear,
+            ),
+            layer(LayerKind::Flatten, LayerActivation::Linear),
+            layer(
+                LayerKind::Dense {
+                    units: 5,
+                    bias: true,
+                },
+                TANH,
+            ),
+        ],
+        vec![
+            layer(
+                LayerKind::Dense {
+                    units: 12,
+                    bias: false,
+                },
+                TANH,
+            ),
+            layer(
+                LayerKind::Reshape {
+                    height: 2,
+                    width: 2,
+                    channels: 3,
+                },
+                LayerActivation::Linear,
+            ),
+            layer(LayerKind::Upsample { factor: 2 }, LayerActivation::Linear),
+            // a sigmoid output under MSE, as Deep SVDD's decoder
+            deconv(1, 3, 1, Padding::Valid, 0, LayerActivation::Sigmoid),
+        ],
+        Loss::Mse,
+    );
+}
+
+/// Batch norms with and without affine parameters, a conv without bias,
+/// a transposed conv with Keras 'same' padding at stride 2 (Deep SVDD's and
+/// DCEC's pieces).
+#[test]
+fn batch_norms_and_same_transposed_convs() {
+    check(
+        map(5, 5, 1),
+        vec![
+            layer(
+                LayerKind::Conv {
+                    filters: 2,
+                    kernel: 3,
+                    stride: 1,
+                    padding: Padding::Same,
+                    bias: false,
+                },
+                LayerActivation::Linear,
+            ),
+            layer(
+                LayerKind::BatchNorm {
+                    affine: false,
+                    eps: 1e-4,
+                    momentum: 0.1,
+                },
+                LayerActivation::LeakyRelu(0.01),
+            ),
+            conv(3, 3, 2, Padding::Same, LayerActivation::Linear),
+            layer(
+                LayerKind::BatchNorm {
+                    affine: true,
+                    eps: 1e-3,
+                    momentum: 0.1,
+                },
+                TANH,
+            ),
+        ],
+        vec![
+            deconv(2, 3, 2, Padding::Same, 0, TANH),
+            // 6x6 -> 5x5
+            conv(1, 2, 1, Padding::Valid, LayerActivation::Sigmoid),
+        ],
+        Loss::Bce,
+    );
+}
