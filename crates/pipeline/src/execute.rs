@@ -191,11 +191,14 @@ pub(crate) fn loss_figure(run: &RunConfig, history: &[EpochRecord], dir: &Path) 
                 .collect(),
         ),
     ];
-    let unit = match (run.model.kind, &run.model.layered) {
-        (ModelKind::Vae, _) => "loss per image (nats)",
-        (_, Some(layered)) if layered.0.loss == aelab_models::layers::Loss::Mse => {
-            "mean squared error"
-        }
+    let mse = run
+        .model
+        .layered
+        .as_ref()
+        .is_some_and(|l| l.0.loss == aelab_models::layers::Loss::Mse);
+    let unit = match run.model.kind {
+        ModelKind::Vae => "loss per image (nats)",
+        _ if mse => "mean squared error",
         _ => "binary cross-entropy",
     };
     line_chart(
@@ -212,6 +215,7 @@ pub(crate) fn loss_figure(run: &RunConfig, history: &[EpochRecord], dir: &Path) 
             run.name,
             match run.model.kind {
                 ModelKind::Vae => "per image, the BCE summed over the pixels plus beta KL; validation decodes the mean code",
+                _ if mse => "MSE",
                 _ => "BCE",
             },
             noisy_note(run)

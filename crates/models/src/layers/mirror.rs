@@ -3,16 +3,18 @@
 //! kernel and stride (giving back the conv's input channels and size), a
 //! transposed conv a conv, a maxpool an upsample by its stride, a dense
 //! layer a dense layer back to its input width, a flatten a reshape to the
-//! map it flattened; batch norms and bare activations are dropped. The last
-//! layer gets `output` (the sigmoid for `bce`), every other the encoder
-//! layer's activation.
+//! map it flattened; batch norms and bare activations are dropped. A mirrored
+//! layer gives back its encoder layer's input, so it takes the activation
+//! that input had: that of the nearest layer before it that computes,
+//! normalises or activates; the mirror of the first such layer gives the
+//! output and takes `output` (the sigmoid for `bce`).
 
 use crate::layers::{LayerActivation, LayerKind, LayerSpec, Padding, PlannedLayer, Shape};
 
 /// The mirror of the planned `encoder`, ending in `output`.
 pub fn mirror(encoder: &[PlannedLayer], output: LayerActivation) -> Vec<LayerSpec> {
     let mut decoder = Vec::new();
-    for layer in encoder.iter().rev() {
+    for (j, layer) in encoder.iter().enumerate().rev() {
         let kind = match layer.spec.kind {
             LayerKind::Conv {
                 kernel,
@@ -77,15 +79,22 @@ pub fn mirror(encoder: &[PlannedLayer], output: LayerActivation) -> Vec<LayerSpe
             },
             LayerKind::BatchNorm { .. } | LayerKind::Activation => continue,
         };
-        decoder.push(LayerSpec {
-            kind,
-            activation: layer.spec.activation,
-        });
-    }
-    // the last computing layer gives the output; what follows it (a
-    // reshape) keeps no activation
-    if let Some(last) = decoder.iter().rposition(|l| l.kind.computes()) {
-        decoder[last].activation = output;
+        let activation = if kind.computes() {
+            encoder[..j]
+                .iter()
+                .rev()
+                .find(|l| {
+                    l.spec.kind.computes()
+                        || matches!(
+                            l.spec.kind,
+                            LayerKind::BatchNorm { .. } | LayerKind::Activation
+                        )
+                })
+                .map_or(output, |l| l.spec.activation)
+        } else {
+            LayerActivation::Linear
+        };
+        decoder.push(LayerSpec { kind, activation });
     }
     decoder
 }
@@ -178,8 +187,19 @@ mod tests {
             plan.decoder.last().unwrap().spec.activation,
             LayerActivation::Linear
         );
-        // DCEC's decoder is Dense(1152) then ReLU; here it takes the
-        // encoder dense layer's (linear) activation
-        assert_eq!(plan.decoder[0].spec.activation, LayerActivation::Linear);
+        // as DCEC's own decoder: Dense(1152) then ReLU, ReLU transposed convs
+        let relu = LayerActivation::Family(Activation::Relu);
+        let activations: Vec<LayerActivation> =
+            plan.decoder.iter().map(|l| l.spec.activation).collect();
+        assert_eq!(
+            activations,
+            [
+                relu,
+                LayerActivation::Linear,
+                relu,
+                relu,
+                LayerActivation::Linear
+            ]
+        );
     }
 }

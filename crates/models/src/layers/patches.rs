@@ -18,6 +18,49 @@ impl Window {
     /// as rows of `patches` (`positions() x patch_len()`), zeros where a
     /// window overhangs the input. A row is `kernel x kernel x channels`.
     pub fn gather(&self, image: &[f32], patches: &mut [f32]) {
+        match self.channels {
+            1 => self.gather_by::<1>(image, patches),
+            2 => self.gather_by::<2>(image, patches),
+            4 => self.gather_by::<4>(image, patches),
+            8 => self.gather_by::<8>(image, patches),
+            16 => self.gather_by::<16>(image, patches),
+            32 => self.gather_by::<32>(image, patches),
+            64 => self.gather_by::<64>(image, patches),
+            _ => self.gather_any(image, patches),
+        }
+    }
+
+    /// [`gather`](Self::gather) for `C` channels: each window position's
+    /// channels move as one fixed-size block, with no call into `memcpy`.
+    fn gather_by<const C: usize>(&self, image: &[f32], patches: &mut [f32]) {
+        let row_len = self.kernel * C;
+        let width = self.in_width;
+        let mut rows = patches.chunks_exact_mut(self.patch_len());
+        for oy in 0..self.out_height {
+            for ox in 0..self.out_width {
+                let patch = rows.next().expect("patches has a row per position");
+                let (lo, hi, first) = self.columns(ox);
+                for (ky, dst) in patch.chunks_exact_mut(row_len).enumerate() {
+                    let row = self
+                        .input_row(oy, ky)
+                        .map(|iy| &image[iy * width * C..(iy + 1) * width * C]);
+                    for (kx, block) in dst.chunks_exact_mut(C).enumerate() {
+                        let block: &mut [f32; C] = block.try_into().expect("a block of C");
+                        *block = match row {
+                            Some(row) if (lo..hi).contains(&kx) => {
+                                let x = first + kx - lo;
+                                row[x * C..(x + 1) * C].try_into().expect("a block of C")
+                            }
+                            _ => [0.0; C],
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`gather`](Self::gather) for any channel count.
+    fn gather_any(&self, image: &[f32], patches: &mut [f32]) {
         let c = self.channels;
         let row_len = self.kernel * c;
         let mut rows = patches.chunks_exact_mut(self.patch_len());
@@ -49,6 +92,51 @@ impl Window {
     /// back onto the positions of `image` its window covers (padding is
     /// dropped). `image` is not cleared first.
     pub fn scatter_add(&self, patches: &[f32], image: &mut [f32]) {
+        match self.channels {
+            1 => self.scatter_by::<1>(patches, image),
+            2 => self.scatter_by::<2>(patches, image),
+            4 => self.scatter_by::<4>(patches, image),
+            8 => self.scatter_by::<8>(patches, image),
+            16 => self.scatter_by::<16>(patches, image),
+            32 => self.scatter_by::<32>(patches, image),
+            64 => self.scatter_by::<64>(patches, image),
+            _ => self.scatter_any(patches, image),
+        }
+    }
+
+    /// [`scatter_add`](Self::scatter_add) for `C` channels, a fixed-size
+    /// block per window position.
+    fn scatter_by<const C: usize>(&self, patches: &[f32], image: &mut [f32]) {
+        let row_len = self.kernel * C;
+        let width = self.in_width;
+        let mut rows = patches.chunks_exact(self.patch_len());
+        for oy in 0..self.out_height {
+            for ox in 0..self.out_width {
+                let patch = rows.next().expect("patches has a row per position");
+                let (lo, hi, first) = self.columns(ox);
+                for (ky, src) in patch.chunks_exact(row_len).enumerate() {
+                    let Some(iy) = self.input_row(oy, ky) else {
+                        continue;
+                    };
+                    let row = &mut image[iy * width * C..(iy + 1) * width * C];
+                    for kx in lo..hi {
+                        let x = first + kx - lo;
+                        let dst: &mut [f32; C] = (&mut row[x * C..(x + 1) * C])
+                            .try_into()
+                            .expect("a block of C");
+                        let add: &[f32; C] =
+                            src[kx * C..(kx + 1) * C].try_into().expect("a block of C");
+                        for (d, a) in dst.iter_mut().zip(add) {
+                            *d += a;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`scatter_add`](Self::scatter_add) for any channel count.
+    fn scatter_any(&self, patches: &[f32], image: &mut [f32]) {
         let c = self.channels;
         let row_len = self.kernel * c;
         let mut rows = patches.chunks_exact(self.patch_len());
@@ -150,6 +238,30 @@ mod tests {
                 .map(|(a, b)| f64::from(a * b))
                 .sum();
             assert_eq!(lhs, rhs, "{win:?}");
+        }
+    }
+
+    /// The fixed-size paths give what the general one gives.
+    #[test]
+    fn every_channel_count_gathers_and_scatters_alike() {
+        for c in [1, 2, 3, 4, 8, 16, 32, 64] {
+            for (k, s, padding) in [
+                (3, 1, Padding::Same),
+                (5, 2, Padding::Explicit(1)),
+                (2, 2, Padding::Valid),
+            ] {
+                let win = Window::of(7, 6, c, k, s, padding).unwrap();
+                let x: Vec<f32> = (0..win.in_len()).map(|i| (i % 17) as f32).collect();
+                let mut fast = vec![f32::NAN; win.positions() * win.patch_len()];
+                let mut general = fast.clone();
+                win.gather(&x, &mut fast);
+                win.gather_any(&x, &mut general);
+                assert_eq!(fast, general, "{win:?}");
+                let (mut a, mut b) = (vec![0.5; x.len()], vec![0.5; x.len()]);
+                win.scatter_add(&fast, &mut a);
+                win.scatter_any(&fast, &mut b);
+                assert_eq!(a, b, "{win:?}");
+            }
         }
     }
 
