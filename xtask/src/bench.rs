@@ -33,6 +33,10 @@ pub struct BenchArgs {
     /// accuracy and trustworthiness.
     #[arg(long)]
     compare_embed: bool,
+    /// Only the GEMM peak and the four convolutional architectures against
+    /// torch_conv.py (beside the --compare-torch script).
+    #[arg(long, requires = "compare_torch")]
+    conv_only: bool,
     /// The Python with torch / scikit-learn / openTSNE and umap-learn for the comparisons.
     #[arg(long, default_value = "python3")]
     python: String,
@@ -51,6 +55,7 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         }),
         compare_sklearn: args.compare_sklearn,
         compare_embed: args.compare_embed,
+        conv_only: args.conv_only,
         python: args.python,
         xtask: std::env::current_exe().context("finding the xtask binary")?,
     };

@@ -10,6 +10,7 @@
 //! (`embed.rs`) side by side in the same invocation. Rows can be saved as JSON and checked against a saved
 //! baseline.
 
+mod conv;
 mod embed;
 mod error;
 mod family;
@@ -50,6 +51,9 @@ pub struct BenchOptions {
     /// Whether to compare aelab's t-SNE and UMAP with openTSNE and
     /// umap-learn on 5,000 and 70,000 codes (`embed.rs`).
     pub compare_embed: bool,
+    /// Only the GEMM peak and the convolutional rows (against
+    /// `torch_conv.py` beside `compare_torch`).
+    pub conv_only: bool,
     /// The Python that has torch / scikit-learn.
     pub python: String,
     /// The `xtask` binary, for the start-up row.
@@ -82,8 +86,6 @@ pub fn run_bench(
     options: &BenchOptions,
     on_row: &mut dyn FnMut(&Row),
 ) -> Result<Vec<Row>, BenchError> {
-    let experiment = Experiment::load(&workspace_root().join("experiments/ae.toml"))?;
-    let data = load_data(&experiment)?;
     let mut rows: Vec<Row> = Vec::new();
     let mut push = |name: String, value: f64, unit: &str, note: String| {
         let row = Row {
@@ -103,6 +105,21 @@ pub fn run_bench(
         "GFLOP/s",
         "aelab matmul, as the fused engine runs it".into(),
     );
+    if options.conv_only {
+        let script = options.compare_torch.as_ref().ok_or_else(|| {
+            BenchError::Measurement("--conv-only compares with PyTorch: add --compare-torch".into())
+        })?;
+        conv::compare_conv(
+            &options.python,
+            &script.with_file_name("torch_conv.py"),
+            options.epochs,
+            peak,
+            &mut |name, value, note| push(name, value, "x", note),
+        )?;
+        return Ok(rows);
+    }
+    let experiment = Experiment::load(&workspace_root().join("experiments/ae.toml"))?;
+    let data = load_data(&experiment)?;
 
     let gaussian = Corruption {
         kind: NoiseKind::Gaussian,
@@ -365,6 +382,14 @@ pub fn run_bench(
             script,
             &data,
             options.epochs,
+            &mut |name, value, note| push(name, value, "x", note),
+        )?;
+        let conv_script = script.with_file_name("torch_conv.py");
+        conv::compare_conv(
+            &options.python,
+            &conv_script,
+            options.epochs,
+            peak,
             &mut |name, value, note| push(name, value, "x", note),
         )?;
     }

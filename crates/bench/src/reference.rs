@@ -104,6 +104,25 @@ pub fn run_torch_with(
     script: &Path,
     args: &[String],
 ) -> Result<(f64, f64), BenchError> {
+    let summary = run_reference_summary(python, script, args)?;
+    let epoch = summary["median_epoch_s"]
+        .as_f64()
+        .ok_or_else(|| BenchError::Reference("no median_epoch_s in the torch summary".into()))?;
+    let val_loss = summary["history_val_loss"]
+        .as_array()
+        .and_then(|h| h.last())
+        .and_then(|v| v.as_f64())
+        .ok_or_else(|| BenchError::Reference("no history_val_loss in the torch summary".into()))?;
+    Ok((epoch, val_loss))
+}
+
+/// Runs a PyTorch reference script on one thread with `args` and returns
+/// the JSON summary it writes under `--out`.
+pub fn run_reference_summary(
+    python: &str,
+    script: &Path,
+    args: &[String],
+) -> Result<serde_json::Value, BenchError> {
     let out_dir = std::env::temp_dir().join(format!(
         "aelab-torch-{}-{}",
         std::process::id(),
@@ -128,15 +147,6 @@ pub fn run_torch_with(
         summary_path.display()
     )))?;
     let _ = std::fs::remove_dir_all(&out_dir);
-    let summary: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| BenchError::Reference(format!("{}: {e}", summary_path.display())))?;
-    let epoch = summary["median_epoch_s"]
-        .as_f64()
-        .ok_or_else(|| BenchError::Reference("no median_epoch_s in the torch summary".into()))?;
-    let val_loss = summary["history_val_loss"]
-        .as_array()
-        .and_then(|h| h.last())
-        .and_then(|v| v.as_f64())
-        .ok_or_else(|| BenchError::Reference("no history_val_loss in the torch summary".into()))?;
-    Ok((epoch, val_loss))
+    serde_json::from_str(&text)
+        .map_err(|e| BenchError::Reference(format!("{}: {e}", summary_path.display())))
 }

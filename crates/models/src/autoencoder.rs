@@ -10,6 +10,7 @@ use std::path::Path;
 
 use rand::Rng;
 
+use crate::dense::transposed;
 use crate::inference::{forward, forward_each_block, Output};
 use crate::initialisation::draw_weights;
 use crate::weights_file::{read_tensors, write_tensors, NamedTensor};
@@ -145,17 +146,6 @@ impl Autoencoder {
     fn decoder(&self) -> &[DenseParams] {
         &self.layers[self.architecture.depth()..]
     }
-}
-
-/// The weight of `layer` transposed: `[inputs, outputs]` row-major.
-pub fn transposed(layer: &DenseParams) -> Vec<f32> {
-    let mut t = vec![0.0; layer.weight.len()];
-    for o in 0..layer.outputs {
-        for i in 0..layer.inputs {
-            t[i * layer.outputs + o] = layer.weight[o * layer.inputs + i];
-        }
-    }
-    t
 }
 
 /// `(weight, bias)` tensor names of each dense layer: `encoder.{i}` and

@@ -54,3 +54,14 @@ impl DenseParams {
         Ok(())
     }
 }
+
+/// The weight of `layer` transposed: `[inputs, outputs]` row-major.
+pub fn transposed(layer: &DenseParams) -> Vec<f32> {
+    let mut t = vec![0.0; layer.weight.len()];
+    for o in 0..layer.outputs {
+        for i in 0..layer.inputs {
+            t[i * layer.outputs + o] = layer.weight[o * layer.inputs + i];
+        }
+    }
+    t
+}

@@ -8,7 +8,7 @@
 use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 
 use crate::activation::{add_bias_in_place, bias_activate_in_place, bias_sigmoid_in_place};
-use crate::autoencoder::transposed;
+use crate::dense::transposed;
 use crate::{Activation, DenseParams};
 
 /// Rows per block: large enough for efficient products, small enough that

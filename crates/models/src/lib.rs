@@ -46,8 +46,8 @@ pub use activation::{
     bias_selu_in_place, bias_sigmoid_in_place, LEAKY_SLOPE,
 };
 pub use architecture::{Activation, Architecture, Init, Kind};
-pub use autoencoder::{transposed, Autoencoder};
-pub use dense::DenseParams;
+pub use autoencoder::Autoencoder;
+pub use dense::{transposed, DenseParams};
 pub use error::ModelError;
 pub(crate) use initialisation::draw_weights;
 pub use network::Network;

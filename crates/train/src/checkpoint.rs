@@ -10,14 +10,14 @@
 //! Only the fused engine can be checkpointed (dfdx keeps its optimizer
 //! state private).
 
-use crate::fit::EpochRecord;
+use crate::config::EpochRecord;
 
 /// What a checkpoint belongs to: the config without its epoch count,
 /// which is the only setting a continuation may change. A dense config
 /// without the settings added since keeps the key it had before they were
 /// (the fields of that time, in their order), so checkpoints written then
 /// still resume.
-pub(crate) fn config_key(config: &crate::FitConfig) -> String {
+pub(crate) fn config_key(config: &crate::config::FitConfig) -> String {
     match &config.network {
         aelab_models::Network::Dense(architecture)
             if config.momentum == 0.0
@@ -28,7 +28,7 @@ pub(crate) fn config_key(config: &crate::FitConfig) -> String {
         }
         _ => format!(
             "{:?}",
-            crate::FitConfig {
+            crate::config::FitConfig {
                 epochs: 0,
                 ..config.clone()
             }
@@ -37,7 +37,7 @@ pub(crate) fn config_key(config: &crate::FitConfig) -> String {
 }
 
 mod legacy {
-    /// `crate::FitConfig` as it was before layered networks and the
+    /// `crate::config::FitConfig` as it was before layered networks and the
     /// optimizer settings: its `Debug` is the key of dense checkpoints.
     #[derive(Debug)]
     #[allow(dead_code)] // read through `Debug` only
@@ -55,7 +55,7 @@ mod legacy {
 
     impl<'a> FitConfig<'a> {
         pub(super) fn of(
-            config: &crate::FitConfig,
+            config: &crate::config::FitConfig,
             architecture: &'a aelab_models::Architecture,
         ) -> Self {
             FitConfig {

@@ -20,7 +20,7 @@ use dfdx::prelude::*;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::engine::DfdxStep;
+use crate::dfdx_step::DfdxStep;
 use crate::fused::{AdamMoments, AdamStep};
 use crate::{OptimizerKind, TrainError};
 

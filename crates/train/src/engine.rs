@@ -15,6 +15,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::dfdx_runtime::RuntimeTape;
+use crate::dfdx_step::DfdxStep;
 use crate::fused::FusedNet;
 use crate::optimizer::{OptimizerKind, StepOptimizer};
 use crate::TrainError;
@@ -33,15 +34,6 @@ pub enum Engine {
 pub(crate) enum Stepper {
     Fused(Box<FusedNet>),
     Dfdx(Box<dyn DfdxStep>),
-}
-
-/// A network on dfdx's tape: a compiled module with its optimizer, or any
-/// member with run-time widths ([`crate::dfdx_runtime`]).
-pub(crate) trait DfdxStep {
-    fn step(&mut self, input: &[f32], target: &[f32]) -> Result<f32, TrainError>;
-    fn export(&self) -> Vec<DenseParams>;
-    /// Where a variational autoencoder's draws come from from now on.
-    fn reseed_draws(&mut self, _rng: Xoshiro256PlusPlus) {}
 }
 
 /// dfdx's module, its optimizer and the gradients its tape fills.

@@ -10,10 +10,11 @@ use aelab_models::{Autoencoder, Network, Reconstructor};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::checkpoint::Checkpoint;
+use crate::config::FitConfig;
 use crate::engine::Stepper;
 use crate::layered::LayeredTrainer;
 use crate::update_rule::UpdateRule;
-use crate::{Engine, FitConfig, TrainError};
+use crate::{Engine, TrainError};
 
 /// The parameters (each tensor as a flat list), the optimizer's step count
 /// and its slots: what a checkpoint holds of a model.

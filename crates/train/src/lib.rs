@@ -8,7 +8,9 @@
 //! ([`FitEvent`]) and never prints; it does no file I/O.
 
 mod checkpoint;
+mod config;
 mod dfdx_runtime;
+mod dfdx_step;
 mod engine;
 mod error;
 mod fit;
@@ -21,11 +23,9 @@ mod update_rule;
 pub mod streams;
 
 pub use checkpoint::Checkpoint;
+pub use config::{EpochRecord, FitConfig, FitData, LrSchedule, Resample};
 pub use engine::Engine;
 pub use error::TrainError;
-pub use fit::{
-    fit, fit_from, validation_inputs, EpochRecord, FitConfig, FitData, FitEvent, FitOutcome,
-    FitStatus, LrSchedule, Resample,
-};
+pub use fit::{fit, fit_from, validation_inputs, FitEvent, FitOutcome, FitStatus};
 pub use optimizer::{OptimizerKind, KERAS_ADAM};
 pub use update_rule::{ADADELTA, RMSPROP};

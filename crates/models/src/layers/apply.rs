@@ -197,28 +197,18 @@ pub fn backward(
         column_sums(&mut bias_grad[0], grad_out);
     }
     match layer.spec.kind {
-        LayerKind::Conv { .. } => {
+        LayerKind::Conv { .. } | LayerKind::Deconv { .. } => {
             let window = layer.window.expect("a planned conv has a window");
-            let (weight_grad, _) = grads.split_at_mut(1);
-            conv_backward(
+            let kernel_backward = match layer.spec.kind {
+                LayerKind::Conv { .. } => conv_backward,
+                _ => deconv_backward,
+            };
+            kernel_backward(
                 &window,
                 &params[0],
                 input,
                 grad_out,
-                &mut weight_grad[0],
-                grad_input,
-                &mut scratch.patches,
-            );
-        }
-        LayerKind::Deconv { .. } => {
-            let window = layer.window.expect("a planned deconv has a window");
-            let (weight_grad, _) = grads.split_at_mut(1);
-            deconv_backward(
-                &window,
-                &params[0],
-                input,
-                grad_out,
-                &mut weight_grad[0],
+                &mut grads[0],
                 grad_input,
                 &mut scratch.patches,
             );

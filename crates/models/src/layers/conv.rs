@@ -64,17 +64,7 @@ pub fn conv_backward(
         .enumerate()
     {
         let m = gather_all(window, images, patches);
-        let into = if c == 0 {
-            ProductInto::Overwrite
-        } else {
-            ProductInto::AddScaled(1.0)
-        };
-        matmul(
-            ViewMut::rows(grad_weight, filters, p),
-            View::rows(grads, m, filters).t(),
-            View::rows(patches, m, p),
-            into,
-        );
+        add_weight_gradient(grad_weight, grads, filters, patches, p, c == 0);
         if let Some(grad_input) = grad_input.as_deref_mut() {
             matmul(
                 ViewMut::rows(patches, m, p),
@@ -93,6 +83,32 @@ pub fn conv_backward(
             }
         }
     }
+}
+
+/// `grad_weight (+)= a^T patches`, overwritten for the first chunk: the
+/// weight gradient of a conv (`a` the output's gradient, `width` filters)
+/// and of a transposed conv (`a` its input, `width` input channels), a
+/// chunk of `patches` rows (`p` values each) at a time.
+pub(crate) fn add_weight_gradient(
+    grad_weight: &mut [f32],
+    a: &[f32],
+    width: usize,
+    patches: &[f32],
+    p: usize,
+    first: bool,
+) {
+    let m = a.len() / width;
+    let into = if first {
+        ProductInto::Overwrite
+    } else {
+        ProductInto::AddScaled(1.0)
+    };
+    matmul(
+        ViewMut::rows(grad_weight, width, p),
+        View::rows(a, m, width).t(),
+        View::rows(&patches[..m * p], m, p),
+        into,
+    );
 }
 
 /// The patches of every image in `images`, one after another; returns

@@ -6,7 +6,7 @@
 
 use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 
-use crate::layers::conv::gather_all;
+use crate::layers::conv::{add_weight_gradient, gather_all};
 use crate::layers::Window;
 
 /// `out` (`rows` maps of `window.in_len()`, overwritten) from `input`
@@ -64,17 +64,7 @@ pub fn deconv_backward(
         .enumerate()
     {
         let m = gather_all(window, grads, patches);
-        let into = if c == 0 {
-            ProductInto::Overwrite
-        } else {
-            ProductInto::AddScaled(1.0)
-        };
-        matmul(
-            ViewMut::rows(grad_weight, in_channels, p),
-            View::rows(inputs, m, in_channels).t(),
-            View::rows(patches, m, p),
-            into,
-        );
+        add_weight_gradient(grad_weight, inputs, in_channels, patches, p, c == 0);
         if let Some(grad_input) = grad_input.as_deref_mut() {
             let start = c * in_step;
             matmul(

@@ -160,39 +160,39 @@ impl LayeredNet {
     /// (fans as Keras counts them: `kernel^2 x channels` in and out), zero
     /// biases, batch norms at scale 1, shift 0, running mean 0, variance 1.
     pub fn new<R: Rng>(architecture: LayeredArchitecture, rng: &mut R) -> Result<Self, ShapeError> {
-        let plan = architecture.plan()?;
-        let mut params = Vec::new();
-        let mut state = Vec::new();
-        for layer in plan.layers() {
-            let lens = layer.parameter_lens();
-            let tensors = match layer.spec.kind {
+        let mut net = LayeredNet::unset(architecture)?;
+        let init = net.architecture.init;
+        for (layer, tensors) in net.plan.layers().zip(&mut net.params) {
+            match layer.spec.kind {
                 LayerKind::Conv { .. } | LayerKind::Deconv { .. } | LayerKind::Dense { .. } => {
                     let (fan_in, fan_out) = fans(layer);
-                    let mut tensors = vec![draw_weights(
-                        architecture.init,
-                        fan_in,
-                        fan_out,
-                        lens[0],
-                        rng,
-                    )];
-                    tensors.extend(lens[1..].iter().map(|&n| vec![0.0; n]));
-                    tensors
+                    tensors[0] = draw_weights(init, fan_in, fan_out, tensors[0].len(), rng);
                 }
-                LayerKind::BatchNorm { affine: true, .. } => {
-                    vec![vec![1.0; lens[0]], vec![0.0; lens[1]]]
-                }
-                _ => Vec::new(),
-            };
-            params.push(tensors);
-            state.push(
-                layer
-                    .state_lens()
+                LayerKind::BatchNorm { affine: true, .. } => tensors[0].fill(1.0),
+                _ => {}
+            }
+        }
+        Ok(net)
+    }
+
+    /// A network of `architecture` with every learned tensor zero and the
+    /// batch-norm statistics at mean 0, variance 1 (for loading weights).
+    fn unset(architecture: LayeredArchitecture) -> Result<Self, ShapeError> {
+        let plan = architecture.plan()?;
+        let params = plan
+            .layers()
+            .map(|l| l.parameter_lens().iter().map(|&n| vec![0.0; n]).collect())
+            .collect();
+        let state = plan
+            .layers()
+            .map(|l| {
+                l.state_lens()
                     .iter()
                     .enumerate()
                     .map(|(i, &n)| vec![if i == 0 { 0.0 } else { 1.0 }; n])
-                    .collect(),
-            );
-        }
+                    .collect()
+            })
+            .collect();
         Ok(LayeredNet {
             architecture,
             plan,
@@ -207,8 +207,7 @@ impl LayeredNet {
             path: path.to_path_buf(),
             message,
         };
-        let mut net = LayeredNet::new(architecture, &mut rand::rngs::mock::StepRng::new(0, 0))
-            .map_err(|e| load_error(e.to_string()))?;
+        let mut net = LayeredNet::unset(architecture).map_err(|e| load_error(e.to_string()))?;
         let mut tensors = read_tensors(path)?;
         let names = net.tensor_names();
         for (j, (param_names, state_names)) in names.into_iter().enumerate() {
@@ -231,6 +230,11 @@ impl LayeredNet {
                 }
                 *slot = values;
             }
+        }
+        if let Some(extra) = tensors.keys().min() {
+            return Err(load_error(format!(
+                "tensor {extra} belongs to no layer of this architecture"
+            )));
         }
         Ok(net)
     }
@@ -351,5 +355,82 @@ impl Reconstructor for LayeredNet {
         }
         let metadata = [("architecture".to_string(), self.architecture.to_string())];
         write_tensors(path, &tensors, &metadata)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::{LayerActivation, Padding};
+    use crate::Activation;
+    use rand::SeedableRng;
+
+    /// Weights, biases and batch-norm statistics come back from the file
+    /// exactly, and so do the reconstructions; a file of another
+    /// architecture is refused naming the tensor.
+    #[test]
+    fn weights_round_trip_through_safetensors() {
+        let relu = LayerActivation::Family(Activation::Relu);
+        let layer = |kind, activation| LayerSpec { kind, activation };
+        let architecture = LayeredArchitecture {
+            input: Shape::Map {
+                height: 8,
+                width: 8,
+                channels: 1,
+            },
+            encoder: vec![
+                layer(
+                    LayerKind::Conv {
+                        filters: 3,
+                        kernel: 3,
+                        stride: 2,
+                        padding: Padding::Same,
+                        bias: true,
+                    },
+                    relu,
+                ),
+                layer(
+                    LayerKind::BatchNorm {
+                        affine: true,
+                        eps: 1e-3,
+                        momentum: 0.1,
+                    },
+                    relu,
+                ),
+            ],
+            decoder: vec![layer(
+                LayerKind::Deconv {
+                    filters: 1,
+                    kernel: 3,
+                    stride: 2,
+                    padding: Padding::Same,
+                    output_padding: 0,
+                    bias: true,
+                },
+                LayerActivation::Sigmoid,
+            )],
+            loss: Loss::Bce,
+            init: Init::HeNormal,
+        };
+        let mut net = LayeredNet::new(
+            architecture.clone(),
+            &mut rand::rngs::StdRng::seed_from_u64(4),
+        )
+        .unwrap();
+        net.state[1][0] = vec![0.25, -0.5, 1.0];
+        net.state[1][1] = vec![2.0, 0.5, 1.5];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.safetensors");
+        net.save_weights(&path).unwrap();
+        let back = LayeredNet::load(architecture.clone(), &path).unwrap();
+        assert_eq!(back, net);
+        let images: Vec<f32> = (0..2 * 64).map(|i| (i % 9) as f32 / 8.0).collect();
+        assert_eq!(back.reconstruct(&images), net.reconstruct(&images));
+        let other = LayeredArchitecture {
+            encoder: architecture.encoder[..1].to_vec(),
+            ..architecture
+        };
+        let err = LayeredNet::load(other, &path).unwrap_err().to_string();
+        assert!(err.contains("w.safetensors"), "{err}");
     }
 }
