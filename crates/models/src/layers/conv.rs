@@ -126,48 +126,52 @@ pub(crate) fn gather_all(window: &Window, images: &[f32], patches: &mut Vec<f32>
     count * window.positions()
 }
 
-/// For each output position of `window` in an image: its index and, per
-/// kernel row that falls inside the image, `(offset of the kernel row's
-/// first value in a patch, offset in the image, length)`.
-#[inline(always)]
-fn for_each_span(window: &Window, mut each: impl FnMut(usize, usize, usize, usize)) {
+/// One kernel row of one window that falls inside the image: the output
+/// position, where the row starts in a patch (and so in each filter's
+/// weights), where it starts in the image, and its length.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    position: usize,
+    weight_at: usize,
+    image_at: usize,
+    len: usize,
+}
+
+/// Every [`Span`] of `window`, in output order (the same for every image,
+/// so worked out once per call; a closure would lose the vector code, as
+/// closures do not inherit a function's target features).
+fn spans(window: &Window) -> Vec<Span> {
     let c = window.channels;
+    let mut spans = Vec::with_capacity(window.positions() * window.kernel);
     for oy in 0..window.out_height {
         for ox in 0..window.out_width {
-            let pos = oy * window.out_width + ox;
             let (lo, hi, first) = window.columns(ox);
             for ky in 0..window.kernel {
                 if let Some(iy) = window.input_row(oy, ky) {
-                    let at = (iy * window.in_width + first) * c;
-                    each(pos, (ky * window.kernel + lo) * c, at, (hi - lo) * c);
+                    spans.push(Span {
+                        position: oy * window.out_width + ox,
+                        weight_at: (ky * window.kernel + lo) * c,
+                        image_at: (iy * window.in_width + first) * c,
+                        len: (hi - lo) * c,
+                    });
                 }
             }
         }
     }
+    spans
 }
 
-vectorised! {
 fn direct_forward(window: &Window, weight: &[f32], input: &[f32], out: &mut [f32]) {
-    let p = window.patch_len();
-    let filters = weight.len() / p;
-    let positions = window.positions();
-    for (image, outs) in input
-        .chunks_exact(window.in_len())
-        .zip(out.chunks_exact_mut(positions * filters))
-    {
-        outs.fill(0.0);
-        for_each_span(window, |pos, w_at, at, len| {
-            let values = &image[at..at + len];
-            for f in 0..filters {
-                let w = &weight[f * p + w_at..f * p + w_at + len];
-                outs[pos * filters + f] += dot(values, w);
-            }
-        });
-    }
-}
+    direct_forward_spans(
+        &spans(window),
+        window.in_len(),
+        window.positions(),
+        weight,
+        input,
+        out,
+    );
 }
 
-vectorised! {
 fn direct_backward(
     window: &Window,
     weight: &[f32],
@@ -176,32 +180,74 @@ fn direct_backward(
     grad_weight: &mut [f32],
     grad_input: Option<&mut [f32]>,
 ) {
-    let mut grad_input = grad_input;
-    let p = window.patch_len();
-    let filters = weight.len() / p;
-    let positions = window.positions();
-    let in_len = window.in_len();
-    grad_weight.fill(0.0);
-    if let Some(g) = grad_input.as_deref_mut() {
-        g.fill(0.0);
-    }
-    for (n, (image, grads)) in input
-        .chunks_exact(in_len)
-        .zip(grad_out.chunks_exact(positions * filters))
-        .enumerate()
-    {
-        for_each_span(window, |pos, w_at, at, len| {
-            for f in 0..filters {
-                let g = grads[pos * filters + f];
-                axpy(&mut grad_weight[f * p + w_at..f * p + w_at + len], &image[at..at + len], g);
-                if let Some(grad_input) = grad_input.as_deref_mut() {
-                    let dst = &mut grad_input[n * in_len + at..n * in_len + at + len];
-                    axpy(dst, &weight[f * p + w_at..f * p + w_at + len], g);
+    let spans = spans(window);
+    let (in_len, positions) = (window.in_len(), window.positions());
+    direct_backward_spans(
+        &spans,
+        in_len,
+        positions,
+        weight,
+        input,
+        grad_out,
+        grad_weight,
+        grad_input,
+    );
+}
+
+vectorised! {
+    fn direct_forward_spans(spans: &[Span], in_len: usize, positions: usize, weight: &[f32], input: &[f32], out: &mut [f32]) {
+        let filters = out.len() / (input.len() / in_len).max(1) / positions;
+        let p = weight.len() / filters;
+        for (image, outs) in input.chunks_exact(in_len).zip(out.chunks_exact_mut(positions * filters)) {
+            outs.fill(0.0);
+            for s in spans {
+                let values = &image[s.image_at..s.image_at + s.len];
+                for f in 0..filters {
+                    let w = &weight[f * p + s.weight_at..f * p + s.weight_at + s.len];
+                    outs[s.position * filters + f] += dot(values, w);
                 }
             }
-        });
+        }
     }
 }
+
+vectorised! {
+    #[allow(clippy::too_many_arguments)]
+    fn direct_backward_spans(
+        spans: &[Span],
+        in_len: usize,
+        positions: usize,
+        weight: &[f32],
+        input: &[f32],
+        grad_out: &[f32],
+        grad_weight: &mut [f32],
+        grad_input: Option<&mut [f32]>,
+    ) {
+        let mut grad_input = grad_input;
+        let filters = grad_out.len() / (input.len() / in_len).max(1) / positions;
+        let p = weight.len() / filters;
+        grad_weight.fill(0.0);
+        if let Some(g) = grad_input.as_deref_mut() {
+            g.fill(0.0);
+        }
+        for (n, (image, grads)) in input
+            .chunks_exact(in_len)
+            .zip(grad_out.chunks_exact(positions * filters))
+            .enumerate()
+        {
+            for s in spans {
+                for f in 0..filters {
+                    let g = grads[s.position * filters + f];
+                    let w_at = f * p + s.weight_at;
+                    axpy(&mut grad_weight[w_at..w_at + s.len], &image[s.image_at..s.image_at + s.len], g);
+                    if let Some(grad_input) = grad_input.as_deref_mut() {
+                        let at = n * in_len + s.image_at;
+                        axpy(&mut grad_input[at..at + s.len], &weight[w_at..w_at + s.len], g);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `sum a b` in eight lanes (a fixed order, whatever the vector width).
