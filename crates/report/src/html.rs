@@ -26,7 +26,7 @@ table { border-collapse: collapse; font-size: .9rem; }
 th, td { border: 1px solid #ddd; padding: .3rem .5rem; text-align: right; white-space: nowrap; }
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 table.sortable th { cursor: pointer; }
-td.best { font-weight: bold; background: #e8f5e9; } tr.baseline td { font-style: italic; color: #555; }
+td.best { font-weight: bold; background: #e8f5e9; } td.long { white-space: normal; text-align: left; overflow-wrap: anywhere; min-width: 30rem; } tr.baseline td { font-style: italic; color: #555; }
 td.bad { color: #b71c1c; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: .9rem; color: #555; }
@@ -424,7 +424,14 @@ pub(crate) fn render_run(c: &Comparison<'_>, index: usize, dir: &Path, out: &mut
         "<h2>Settings</h2><div class=\"table-wrap\"><table><tbody>"
     );
     for (k, v) in &run.settings {
-        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", escape(k), escape(v));
+        // a layer list is long: let it wrap rather than widen the table
+        let class = if v.len() > 60 { " class=\"long\"" } else { "" };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td{class}>{}</td></tr>",
+            escape(k),
+            escape(v)
+        );
     }
     let _ = writeln!(out, "</tbody></table></div>");
     if let Some(layers) = &run.summary.layers {
