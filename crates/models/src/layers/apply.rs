@@ -14,7 +14,7 @@ use crate::layers::deconv::{deconv_backward, deconv_forward};
 use crate::layers::dense::{dense_backward, dense_forward};
 use crate::layers::pool::{maxpool_backward, maxpool_forward};
 use crate::layers::upsample::{upsample_backward, upsample_forward};
-use crate::layers::{LayerKind, PlannedLayer, Shape};
+use crate::layers::{LayerKind, PlannedLayer};
 
 /// What a training forward pass keeps for the backward pass, besides the
 /// layer's input and output.
@@ -127,7 +127,7 @@ fn forward(
             saved = Saved::Argmax(argmax);
         }
         LayerKind::Upsample { factor } => {
-            let (h, w, c) = map_dims(layer.input);
+            let (h, w, c) = layer.input.dims();
             upsample_forward(h, w, c, factor, input, out);
         }
         LayerKind::BatchNorm {
@@ -231,7 +231,7 @@ pub fn backward(
         }
         LayerKind::Upsample { factor } => {
             if let Some(grad_input) = grad_input {
-                let (h, w, c) = map_dims(layer.input);
+                let (h, w, c) = layer.input.dims();
                 upsample_backward(h, w, c, factor, grad_out, grad_input);
             }
         }
@@ -274,16 +274,5 @@ vectorised! {
                 *s += v;
             }
         }
-    }
-}
-
-fn map_dims(shape: Shape) -> (usize, usize, usize) {
-    match shape {
-        Shape::Map {
-            height,
-            width,
-            channels,
-        } => (height, width, channels),
-        Shape::Flat(n) => (1, 1, n),
     }
 }

@@ -39,6 +39,18 @@ impl Shape {
         self.len() == 0
     }
 
+    /// `(height, width, channels)`; a flat vector is `1 x 1 x n`.
+    pub fn dims(&self) -> (usize, usize, usize) {
+        match *self {
+            Shape::Map {
+                height,
+                width,
+                channels,
+            } => (height, width, channels),
+            Shape::Flat(n) => (1, 1, n),
+        }
+    }
+
     /// Values per position: a map's channels, a flat vector's length (the
     /// width of the rows a bias or a batch norm works on).
     pub fn channels(&self) -> usize {

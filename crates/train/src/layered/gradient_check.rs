@@ -30,17 +30,6 @@ fn pad_before(size: usize, out: usize, kernel: usize, stride: usize, padding: Pa
     }
 }
 
-fn dims(shape: Shape) -> (usize, usize, usize) {
-    match shape {
-        Shape::Map {
-            height,
-            width,
-            channels,
-        } => (height, width, channels),
-        Shape::Flat(n) => (1, 1, n),
-    }
-}
-
 fn activate(a: LayerActivation, x: f64) -> f64 {
     match a {
         LayerActivation::Linear => x,
@@ -76,8 +65,8 @@ fn reference_layer(
     x: &[f64],
     rows: usize,
 ) -> Vec<f64> {
-    let (ih, iw, ic) = dims(input);
-    let (oh, ow, oc) = dims(output);
+    let (ih, iw, ic) = input.dims();
+    let (oh, ow, oc) = output.dims();
     let mut y = vec![0.0; rows * output.len()];
     let at = |_h: usize, w: usize, c: usize, y: usize, x: usize, ch: usize| (y * w + x) * c + ch;
     match spec.kind {
