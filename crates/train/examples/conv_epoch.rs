@@ -1,5 +1,5 @@
-//! Seconds per epoch of the Keras blog's conv AE (or `--arch denoise`,
-//! `dcec`, `svdd`) on synthetic 28x28 images, one thread: for profiling the
+//! Seconds per epoch of the Keras blog's conv AE (or its denoising one:
+//! `denoise`) on synthetic 28x28 images, one thread: for profiling the
 //! layered engine (`perf record` on this binary). The bench's rows use real
 //! MNIST and compare with PyTorch.
 //!
