@@ -30,6 +30,21 @@ fn pad_before(size: usize, out: usize, kernel: usize, stride: usize, padding: Pa
     }
 }
 
+/// [`pad_before`] for rows and columns: `(top, left)` of a window over
+/// `size` that gives `out`.
+fn pads_before(
+    size: (usize, usize),
+    out: (usize, usize),
+    kernel: usize,
+    stride: usize,
+    padding: Padding,
+) -> (isize, isize) {
+    (
+        pad_before(size.0, out.0, kernel, stride, padding),
+        pad_before(size.1, out.1, kernel, stride, padding),
+    )
+}
+
 fn activate(a: LayerActivation, x: f64) -> f64 {
     match a {
         LayerActivation::Linear => x,
@@ -77,10 +92,7 @@ fn reference_layer(
             bias,
             ..
         } => {
-            let (pt, pl) = (
-                pad_before(ih, oh, kernel, stride, padding),
-                pad_before(iw, ow, kernel, stride, padding),
-            );
+            let (pt, pl) = pads_before((ih, iw), (oh, ow), kernel, stride, padding);
             for n in 0..rows {
                 for oy in 0..oh {
                     for ox in 0..ow {
@@ -117,10 +129,7 @@ fn reference_layer(
             ..
         } => {
             // y[i s + k - p] += x[i] w[k]: PyTorch's ConvTranspose2d
-            let (pt, pl) = (
-                pad_before(oh, ih, kernel, stride, padding),
-                pad_before(ow, iw, kernel, stride, padding),
-            );
+            let (pt, pl) = pads_before((oh, ow), (ih, iw), kernel, stride, padding);
             for n in 0..rows {
                 for v in y[n * output.len()..(n + 1) * output.len()].chunks_exact_mut(oc) {
                     for (f, v) in v.iter_mut().enumerate() {
@@ -158,10 +167,7 @@ fn reference_layer(
             stride,
             padding,
         } => {
-            let (pt, pl) = (
-                pad_before(ih, oh, size, stride, padding),
-                pad_before(iw, ow, size, stride, padding),
-            );
+            let (pt, pl) = pads_before((ih, iw), (oh, ow), size, stride, padding);
             for n in 0..rows {
                 for oy in 0..oh {
                     for ox in 0..ow {
