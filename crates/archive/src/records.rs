@@ -206,6 +206,32 @@ pub struct Summary {
     pub test_kl: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_kl_per_dimension: Option<Vec<f64>>,
+    /// k-means of the codes (`eval.cluster`): accuracy under the best
+    /// one-to-one matching of clusters to labels (0 to 1), normalised
+    /// mutual information and adjusted Rand index, of `cluster_points`
+    /// digits (the test digits, or every digit with `data.split = "all"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_acc: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_nmi: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_ari: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_points: Option<usize>,
+    /// Test accuracy of a multinomial logistic regression fitted on the
+    /// standardised training codes (`eval.probe`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_acc: Option<f64>,
+    /// One-class runs (`data.normal_class`): the class trained on, and how
+    /// well the reconstruction error tells the other classes' test images
+    /// from it (area under the ROC curve, average precision; anomalies are
+    /// the positives).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normal_class: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auroc: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average_precision: Option<f64>,
     /// How much of the evaluation the run got: `full`, or `light` (no
     /// denoising curve, t-SNE, trustworthiness or figures); absent in
     /// archives before it existed, which were all full.
@@ -278,6 +304,14 @@ impl Default for Summary {
             test_elbo: None,
             test_kl: None,
             test_kl_per_dimension: None,
+            cluster_acc: None,
+            cluster_nmi: None,
+            cluster_ari: None,
+            cluster_points: None,
+            probe_acc: None,
+            normal_class: None,
+            auroc: None,
+            average_precision: None,
             detail: None,
             identity: String::new(),
             figures: Vec::new(),

@@ -49,6 +49,47 @@ impl ImageSet {
         }
     }
 
+    /// The images labelled `class`, in order, with their labels (none for
+    /// unlabelled images).
+    pub fn of_class(&self, class: u8) -> ImageSet {
+        let p = self.pixel_count();
+        let keep: Vec<usize> = match &self.labels {
+            Some(labels) => (0..labels.len()).filter(|&i| labels[i] == class).collect(),
+            None => Vec::new(),
+        };
+        ImageSet {
+            rows: self.rows,
+            cols: self.cols,
+            pixels: keep
+                .iter()
+                .flat_map(|&i| &self.pixels[i * p..(i + 1) * p])
+                .copied()
+                .collect(),
+            labels: self.labels.as_ref().map(|_| {
+                let count = keep.len();
+                vec![class; count]
+            }),
+            max_value: self.max_value,
+        }
+    }
+
+    /// These images followed by `more`'s (of the same size and scale);
+    /// labels are kept only when both sets have them.
+    pub fn followed_by(&self, more: &ImageSet) -> ImageSet {
+        let mut pixels = self.pixels.clone();
+        pixels.extend_from_slice(&more.pixels);
+        ImageSet {
+            rows: self.rows,
+            cols: self.cols,
+            pixels,
+            labels: match (&self.labels, &more.labels) {
+                (Some(a), Some(b)) => Some(a.iter().chain(b).copied().collect()),
+                _ => None,
+            },
+            max_value: self.max_value.max(more.max_value),
+        }
+    }
+
     /// The pixels scaled to `[0, 1]`: divided by `max_value` (255 for 8-bit
     /// images, as the notebook does). A `max_value` of 0 is taken as 1.
     pub fn to_unit_f32(&self) -> Vec<f32> {
@@ -60,6 +101,40 @@ impl ImageSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn of_class_keeps_that_class_in_order() {
+        let set = ImageSet {
+            rows: 1,
+            cols: 2,
+            pixels: vec![0, 1, 2, 3, 4, 5, 6, 7],
+            labels: Some(vec![3, 1, 3, 2]),
+            max_value: 255,
+        };
+        let threes = set.of_class(3);
+        assert_eq!(threes.pixels, vec![0, 1, 4, 5]);
+        assert_eq!(threes.labels, Some(vec![3, 3]));
+        assert!(set.of_class(9).is_empty());
+    }
+
+    #[test]
+    fn followed_by_appends_images_and_labels() {
+        let a = ImageSet {
+            rows: 1,
+            cols: 1,
+            pixels: vec![1, 2],
+            labels: Some(vec![0, 1]),
+            max_value: 255,
+        };
+        let b = ImageSet {
+            pixels: vec![3],
+            labels: Some(vec![2]),
+            ..a.clone()
+        };
+        let joined = a.followed_by(&b);
+        assert_eq!(joined.pixels, vec![1, 2, 3]);
+        assert_eq!(joined.labels, Some(vec![0, 1, 2]));
+    }
 
     #[test]
     fn slice_keeps_labels_aligned() {

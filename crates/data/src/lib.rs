@@ -39,6 +39,7 @@ pub mod kaggle_csv;
 pub mod mnist;
 pub mod noise;
 pub mod normal;
+pub mod preprocess;
 pub mod split;
 
 pub use error::DataError;

@@ -64,6 +64,40 @@ pub fn variational_scores(
     })
 }
 
+/// Each image's loss as [`VariationalScores::loss`] counts it (the BCE of
+/// the decoded mean code summed over the pixels, plus `beta` times the
+/// image's KL): the negative ELBO per image when beta is 1. `None` for a
+/// plain autoencoder.
+pub fn variational_image_losses(
+    model: &dyn Reconstructor,
+    inputs: &[f32],
+    targets: &[f32],
+) -> Option<Vec<f64>> {
+    let beta = f64::from(model.variational_beta()?);
+    let latent = model.latent_dim().max(1);
+    let (mean, log_variance) = model.encode_distribution(inputs)?;
+    let images = mean.len() / latent;
+    if images == 0 {
+        return Some(Vec::new());
+    }
+    let pixels = targets.len() / images;
+    let decoded = model.decode(&mean);
+    Some(
+        decoded
+            .chunks_exact(pixels)
+            .zip(targets.chunks_exact(pixels))
+            .zip(
+                mean.chunks_exact(latent)
+                    .zip(log_variance.chunks_exact(latent)),
+            )
+            .map(|((decoded, target), (mu, lv))| {
+                let kl: f64 = mu.iter().zip(lv).map(|(&m, &l)| kl_term(m, l)).sum();
+                score(decoded, target).bce * pixels as f64 + beta * kl
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,14 +8,16 @@ use std::path::PathBuf;
 use aelab_data::fetch::FetchOptions;
 use aelab_data::mnist::{self, FileRecord};
 use aelab_data::split::Split;
-use aelab_data::{digits, kaggle_csv, ImageSet, SourceFile};
+use aelab_data::{digits, kaggle_csv, preprocess, ImageSet, SourceFile};
 use aelab_models::IMAGE_PIXELS;
-use aelab_spec::{DataSource, EmbedSplit, Experiment, ModelKind};
+use aelab_spec::{DataSource, DataSplit, EmbedSplit, Experiment, ModelKind, Preprocess, RunConfig};
 
 use crate::fetching::download_bars;
+use crate::tasks::Clustered;
 use crate::{NoProgress, PipelineError, Progress, Result};
 
 /// The split data as `[0, 1]` floats, and where it came from.
+#[derive(Clone)]
 pub struct Dataset {
     /// The images as bytes, with their labels.
     pub split: Split,
@@ -125,6 +127,51 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    /// The data one run sees: with `data.normal_class`, its training and
+    /// validation digits are that class's only (the test digits stay whole:
+    /// the other classes are the anomalies); with `data.preprocess =
+    /// "gcn-l1-minmax"`, every image is contrast-normalised and scaled by
+    /// the range of the (normal class's) training images. Borrowed when the
+    /// run asks for neither.
+    pub fn for_run(&self, run: &RunConfig) -> Cow<'_, Dataset> {
+        let data = &run.data;
+        if data.normal_class.is_none() && data.preprocess == Preprocess::Unit {
+            return Cow::Borrowed(self);
+        }
+        let mut split = self.split.clone();
+        if let Some(class) = data.normal_class {
+            split.train = split.train.of_class(class);
+            split.validation = split.validation.of_class(class);
+        }
+        let mut train = split.train.to_unit_f32();
+        let mut validation = split.validation.to_unit_f32();
+        let mut test = split.test.as_ref().map(ImageSet::to_unit_f32);
+        if data.preprocess == Preprocess::GcnL1Minmax {
+            let pixels = split.train.pixel_count();
+            let all = std::iter::once(&mut train)
+                .chain(std::iter::once(&mut validation))
+                .chain(test.as_mut());
+            let mut sets: Vec<&mut Vec<f32>> = all.collect();
+            for set in sets.iter_mut() {
+                preprocess::global_contrast_l1(set, pixels);
+            }
+            let range = preprocess::value_range(sets[0]);
+            for set in sets {
+                preprocess::min_max_scale(set, range);
+            }
+        }
+        Cow::Owned(Dataset {
+            split,
+            train,
+            validation,
+            test,
+            files: self.files.clone(),
+            source: self.source.clone(),
+        })
+    }
+}
+
 /// Loads the data `experiment` names and checks every run against it.
 pub fn load(experiment: &Experiment) -> Result<Dataset> {
     load_with(experiment, &NoProgress)
@@ -195,6 +242,11 @@ pub fn load_with(experiment: &Experiment, progress: &dyn Progress) -> Result<Dat
             )));
         }
     }
+    // The clustering papers' protocol: every image trains, none tests.
+    let (labelled, test) = match (config.split, test) {
+        (DataSplit::All, Some(test)) => (labelled.followed_by(&test), None),
+        (_, test) => (labelled, test),
+    };
     let split = Split::new(labelled, config.limit, config.validation)
         .map_err(|e| {
             PipelineError::Mismatch(format!(
@@ -262,15 +314,78 @@ fn check_runs(experiment: &Experiment, split: &Split) -> Result<()> {
             }
             _ => {}
         }
-        if run.model.kind.trains() && run.train.batch_size > split.train.len() {
+        let training = match run.data.normal_class {
+            Some(class) => {
+                let count = split.train.of_class(class).len();
+                if count == 0 {
+                    return fail(
+                        "data.normal_class",
+                        format!(
+                            "{class}: the {} training images have none of class {class}{}",
+                            split.train.len(),
+                            if split.train.labels.is_none() {
+                                " (they have no labels)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    );
+                }
+                if split
+                    .test
+                    .as_ref()
+                    .and_then(|t| t.labels.as_ref())
+                    .is_none()
+                {
+                    return fail(
+                        "data.normal_class",
+                        "one-class runs are scored on labelled test images, and this data has none"
+                            .into(),
+                    );
+                }
+                count
+            }
+            None => split.train.len(),
+        };
+        if run.model.kind.trains() && run.train.batch_size > training {
             return fail(
                 "train.batch_size",
                 format!(
-                    "{} is larger than the {} training images",
+                    "{} is larger than the {training} training images",
                     run.train.batch_size,
-                    split.train.len()
                 ),
             );
+        }
+        let has_labels = |set: &aelab_data::ImageSet| set.labels.is_some() && !set.is_empty();
+        let test_labelled = split.test.as_ref().is_some_and(has_labels);
+        if run.eval.probe
+            && !(has_labels(&split.train) && (test_labelled || has_labels(&split.validation)))
+        {
+            return fail(
+                "eval.probe",
+                "the linear probe fits on labelled training digits and scores on labelled test \
+                 (or validation) digits, and this data lacks them"
+                    .into(),
+            );
+        }
+        if let Some(cluster) = run.eval.cluster {
+            let clustered = Clustered::of(split).map_or(0, |c| c.count(split));
+            if clustered == 0 {
+                return fail(
+                    "eval.cluster",
+                    "clustering is scored against labels, and this data has no labelled digits"
+                        .into(),
+                );
+            }
+            if cluster.k > clustered {
+                return fail(
+                    "eval.cluster.k",
+                    format!(
+                        "{} clusters for {clustered} digits; allowed: 2..={clustered}",
+                        cluster.k
+                    ),
+                );
+            }
         }
         // The embeddings map the digits of `eval.tsne.split`; `validation`
         // is the training digits of a split without validation digits.

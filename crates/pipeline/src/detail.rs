@@ -86,6 +86,7 @@ pub fn detail_run(dir: &Path, run: &RunConfig, data: &Dataset) -> Result<Summary
     if summary.status != Some(RunStatus::Ok) {
         return Ok(summary);
     }
+    let data = &*data.for_run(run);
     let model = stored_model(dir, run, data)?;
     let evaluation = evaluate(model.as_ref(), data, run, EvalDetail::Full)?;
     record_evaluation(&mut summary, &evaluation);

@@ -26,6 +26,9 @@ pub enum PipelineError {
     #[error(transparent)]
     Report(#[from] aelab_report::ReportError),
 
+    #[error(transparent)]
+    Tasks(#[from] aelab_tasks::TasksError),
+
     /// Data or a request that does not fit the spec's runs (an image size
     /// the model cannot take, a glob that matches no run, ...).
     #[error("{0}")]

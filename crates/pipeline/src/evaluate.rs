@@ -1,8 +1,9 @@
 //! Scores a trained model the same way whatever it is (autoencoder or PCA):
 //! test and noisy-test reconstruction error (overall, per digit class and
 //! against the noise level), 5-NN accuracy and trustworthiness of its codes,
-//! a t-SNE map of the validation digits, and the image grids the report
-//! shows (reconstructions, worst reconstructions, interpolations, and for
+//! a t-SNE map of the validation digits, the tasks' scores (`tasks.rs`:
+//! clustering, a linear probe, one-class detection), and the image grids
+//! the report shows (reconstructions, worst reconstructions, interpolations, and for
 //! 2-D codes the decoded manifold).
 
 use std::time::Instant;
@@ -22,6 +23,7 @@ use aelab_train::streams::{noise_lanes, rng, Stream};
 
 use crate::dataset::Dataset;
 use crate::latent_views;
+use crate::tasks::{score_tasks, TaskScores};
 
 /// Neighbours in every k-NN accuracy and trustworthiness.
 pub const KNN_K: usize = 5;
@@ -67,6 +69,8 @@ pub struct Evaluation {
     pub variational_test: Option<VariationalScores>,
     /// A variational autoencoder's digits decoded from prior draws.
     pub prior_samples: Vec<DigitRow>,
+    /// Clustering, the linear probe and one-class detection, as asked.
+    pub tasks: TaskScores,
 }
 
 /// Maps of up to this many points are made by `bhtsne` (one thread), larger
@@ -135,6 +139,7 @@ pub fn evaluate(
         variational_val: variational_scores(model, &data.validation, &data.validation),
         variational_test: None,
         prior_samples: Vec::new(),
+        tasks: score_tasks(model, data, run)?,
     };
 
     if !data.validation.is_empty() {

@@ -41,6 +41,7 @@ pub(crate) fn execute_from(
 ) -> Result<Summary> {
     #[cfg(feature = "fault-injection")]
     crate::faults::trip(&run.name);
+    let data = &*data.for_run(run);
     std::fs::create_dir_all(dir).map_err(|e| PipelineError::io("cannot create", dir, e))?;
     write_atomic(
         &dir.join("config.toml"),
@@ -171,6 +172,15 @@ pub(crate) fn record_evaluation(summary: &mut Summary, evaluation: &Evaluation) 
         .variational_test
         .as_ref()
         .map(|s| s.kl_per_dimension.clone());
+    let tasks = &evaluation.tasks;
+    summary.cluster_acc = tasks.cluster.as_ref().map(|c| c.accuracy);
+    summary.cluster_nmi = tasks.cluster.as_ref().map(|c| c.nmi);
+    summary.cluster_ari = tasks.cluster.as_ref().map(|c| c.ari);
+    summary.cluster_points = tasks.cluster.as_ref().map(|c| c.points);
+    summary.probe_acc = tasks.probe_acc;
+    summary.normal_class = tasks.one_class.as_ref().map(|o| o.normal_class);
+    summary.auroc = tasks.one_class.as_ref().map(|o| o.auroc);
+    summary.average_precision = tasks.one_class.as_ref().map(|o| o.average_precision);
 }
 
 /// `loss.png`: training and validation loss per epoch.

@@ -158,6 +158,7 @@ pub(crate) fn advance(
     let state = match before {
         Some(state) if state.epoch >= target || state.diverged.is_some() => state,
         before => {
+            let data = &*data.for_run(run);
             let mut config = fit_config(run, data.pixels());
             config.epochs = target;
             let (_, state) =

@@ -58,6 +58,7 @@ mod selection;
 mod shapes;
 mod slurm;
 mod sweep_charts;
+mod tasks;
 mod train_run;
 
 #[cfg(feature = "fault-injection")]

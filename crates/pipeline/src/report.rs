@@ -117,6 +117,12 @@ pub fn build_report(
         crate::search_report::search_section(experiment, &archive.dir, &reports, &histories)?;
     let mut input = report_input(experiment, archive, data, reports, figures, baseline)?;
     input.search = search;
+    if experiment.runs.iter().any(|r| r.eval.probe) {
+        input.pixel_probe_acc = crate::tasks::probe_pixels(data).unwrap_or_else(|e| {
+            tracing::warn!("no pixel probe in the report: {e}");
+            None
+        });
+    }
     write_report(&archive.dir, &input)?;
     Ok(archive.finish()?)
 }
@@ -179,6 +185,7 @@ fn report_input(
         runs,
         figures,
         baseline,
+        pixel_probe_acc: None,
         search: None,
     })
 }

@@ -1,15 +1,20 @@
 //! The figures of one run's evaluation: reconstructions, the worst
 //! reconstructions, interpolations, for 2-D codes the decoded manifold and
-//! the codes, and the t-SNE map (whose numbers go into the summary).
+//! the codes, the t-SNE map (whose numbers go into the summary), the
+//! matched clusters' confusion matrix and a one-class run's ROC curve.
 
 use std::path::Path;
 
 use aelab_archive::{write_atomic, Summary};
-use aelab_report::{digit_grid, embedding_scatter, grouped_bars, Figure};
+use aelab_report::{
+    confusion_matrix, digit_grid, embedding_scatter, grouped_bars, line_chart, Figure, Series,
+    XAxis,
+};
 use aelab_spec::{RunConfig, TsneInput};
 
 use crate::dataset::Dataset;
 use crate::evaluate::{Evaluation, TsneMap, KNN_K, TRUST_ROWS};
+use crate::tasks::TaskScores;
 use crate::Result;
 
 /// A code dimension whose KL from the prior is above this many nats per
@@ -249,6 +254,73 @@ pub fn run_figures(
                 evaluation.embedded,
                 map.knn5_acc,
                 trust_text(map),
+            ),
+        });
+    }
+    figures.extend(task_figures(run, dir, &evaluation.tasks)?);
+    Ok(figures)
+}
+
+/// The matched clusters' confusion matrix and a one-class run's ROC curve.
+fn task_figures(run: &RunConfig, dir: &Path, tasks: &TaskScores) -> Result<Vec<Figure>> {
+    let rel = |file: &str| format!("runs/{}/{file}", run.name);
+    let mut figures = Vec::new();
+    if let Some(cluster) = &tasks.cluster {
+        let classes: Vec<String> = (0..cluster.confusion.len())
+            .map(|c| c.to_string())
+            .collect();
+        confusion_matrix(
+            &dir.join("clusters.png"),
+            &format!(
+                "{}: k-means of the codes, ACC {:.3}",
+                run.name, cluster.accuracy
+            ),
+            ("matched cluster", "digit"),
+            &classes,
+            &cluster.confusion,
+        )?;
+        figures.push(Figure {
+            path: rel("clusters.png"),
+            caption: format!(
+                "{}: k-means (k = {}, best of {} starts) of the codes of {} {} digits; each \
+                 row is a digit class, each column the class its cluster was matched to \
+                 (Hungarian matching), shaded by the share of the row: ACC {:.4}, NMI {:.4}, \
+                 ARI {:.4} ({:.1} s)",
+                run.name,
+                run.eval.cluster.map_or(0, |c| c.k),
+                run.eval.cluster.map_or(0, |c| c.starts),
+                cluster.points,
+                cluster.clustered.name(),
+                cluster.accuracy,
+                cluster.nmi,
+                cluster.ari,
+                cluster.seconds,
+            ),
+        });
+    }
+    if let Some(one_class) = &tasks.one_class {
+        let curve = Series::new("ROC", one_class.roc.iter().map(|p| (p[0], p[1])).collect());
+        let chance = Series::new("chance", vec![(0.0, 0.0), (1.0, 1.0)]);
+        line_chart(
+            &dir.join("roc.png"),
+            &format!(
+                "{}: normal class {}, AUROC {:.3}",
+                run.name, one_class.normal_class, one_class.auroc
+            ),
+            ("false positive rate", "true positive rate"),
+            XAxis::Real,
+            &[curve, chance],
+        )?;
+        figures.push(Figure {
+            path: rel("roc.png"),
+            caption: format!(
+                "{}: trained on digit {} only; every test digit scored by its {}, the other \
+                 classes' digits being the anomalies: AUROC {:.4}, average precision {:.4}",
+                run.name,
+                one_class.normal_class,
+                one_class.score_name,
+                one_class.auroc,
+                one_class.average_precision,
             ),
         });
     }

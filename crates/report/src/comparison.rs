@@ -31,6 +31,9 @@ pub struct ReportInput {
     pub figures: Vec<Figure>,
     /// The linear baseline's embedding quality, shown beside the runs'.
     pub baseline: Option<Baseline>,
+    /// The linear probe's accuracy on the raw pixels, shown beside the
+    /// runs' probes of their codes.
+    pub pixel_probe_acc: Option<f64>,
     /// The search's section, when the spec has a `[search]`.
     pub search: Option<crate::SearchSection>,
 }
@@ -147,13 +150,15 @@ impl<'a> Comparison<'a> {
         }
     }
 
-    /// The metric tables in page order (reconstruction, embedding quality),
+    /// The metric tables in page order (reconstruction, embedding quality,
+    /// the tasks),
     /// each with an anchor, a title and the metrics some run has; tables
     /// without any are left out.
     pub fn tables(&self) -> Vec<MetricTable<'_>> {
         [
             (Group::Reconstruction, "reconstruction", "Reconstruction"),
             (Group::Embedding, "embedding", "Embedding quality"),
+            (Group::Tasks, "tasks", "What the codes are for"),
         ]
         .into_iter()
         .map(|(group, id, title)| MetricTable {
@@ -471,6 +476,7 @@ pub(crate) mod tests {
             }],
         };
         ReportInput {
+            pixel_probe_acc: None,
             title: "dae <script>alert(1)</script>".into(),
             description: Some("AE & DAE".into()),
             provenance: vec![("git".into(), "abc".into())],

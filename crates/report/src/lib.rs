@@ -13,6 +13,7 @@
 mod bar_plot;
 mod canvas;
 mod comparison;
+mod confusion_plot;
 mod digit_grid;
 mod embedding_plot;
 mod error;
@@ -22,6 +23,7 @@ mod html;
 mod line_plot;
 mod markdown;
 mod metrics;
+mod one_class_table;
 mod palette;
 mod search_section;
 mod statistics;
@@ -31,12 +33,14 @@ mod written;
 pub use aelab_archive::Figure;
 pub use bar_plot::grouped_bars;
 pub use comparison::{Baseline, ReportInput, RunReport};
+pub use confusion_plot::confusion_matrix;
 pub use digit_grid::{digit_grid, DigitRow};
 pub use embedding_plot::embedding_scatter;
 pub use error::ReportError;
 pub use groups::{seed_groups, SeedGroup};
 pub use line_plot::{line_chart, line_chart_with_spread, Series, SpreadStyle, XAxis};
 pub use metrics::{Better, Metric, METRICS};
+pub use one_class_table::OneClassTable;
 pub use search_section::{trial_curves, RungRow, SearchSection, TrialCurve};
 pub use statistics::{
     format_p, spread, student_t_cdf, student_t_quantile, welch_t_test, Spread, Welch,

@@ -10,6 +10,9 @@ use plotters::prelude::*;
 use crate::canvas::draw_png;
 use crate::{fonts, palette, ReportError};
 
+/// Lines of more points than this are drawn without markers.
+const MARKED_POINTS: usize = 100;
+
 /// A named line of `(x, y)` points, with an optional spread per point.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
@@ -109,6 +112,7 @@ pub fn line_chart_with_spread(
         .map(|l| Series::new("", l.iter().map(|&(x, y, _)| (x, y)).collect()))
         .collect();
     let caption = (fonts::FAMILY, 24);
+    let y_decimals = tick_decimals(y_max - y_min);
     // The axes, labels and grid every line chart draws, on either kind of
     // x coordinate.
     macro_rules! mesh {
@@ -121,7 +125,7 @@ pub fn line_chart_with_spread(
                 .axis_desc_style((fonts::FAMILY, 17))
                 .x_labels($x_labels)
                 .x_label_formatter($x_format)
-                .y_label_formatter(&|y| format!("{y:.4}"))
+                .y_label_formatter(&|y| format!("{y:.y_decimals$}"))
                 .light_line_style(WHITE.mix(0.0))
                 .draw()
                 .map_err(|e| e.to_string())?
@@ -147,7 +151,12 @@ pub fn line_chart_with_spread(
                 .map_err(|e| e.to_string())?;
             mesh!(chart, ticks.len(), &|x: &f64| format_log_tick(*x));
             draw_lines(&mut chart, series, &lines, style)?;
-            let corner = emptier_top_corner(&legend_series, (lo.ln(), hi.ln()), y_max + pad, true);
+            let corner = emptiest_corner(
+                &legend_series,
+                (lo.ln(), hi.ln()),
+                (y_range.start, y_range.end),
+                true,
+            );
             legend_at(&mut chart, corner)?;
             return Ok(());
         }
@@ -161,9 +170,7 @@ pub fn line_chart_with_spread(
         let mut chart = builder(root)
             .build_cartesian_2d(x_range.clone(), y_range.clone())
             .map_err(|e| e.to_string())?;
-        // Enough decimals to tell the ticks apart: 2 for a span of 1.
-        let real_decimals =
-            (-(x_max - x_min).max(1e-12).log10()).ceil().clamp(0.0, 6.0) as usize + 2;
+        let real_decimals = tick_decimals(x_max - x_min);
         let x_format = |x: &f64| match x_axis {
             XAxis::Count => format!("{x:.0}"),
             _ => format!("{x:.real_decimals$}"),
@@ -174,15 +181,21 @@ pub fn line_chart_with_spread(
         };
         mesh!(chart, x_labels, &x_format);
         draw_lines(&mut chart, series, &lines, style)?;
-        let corner = emptier_top_corner(
+        let corner = emptiest_corner(
             &legend_series,
             (x_range.start, x_range.end),
-            y_max + pad,
+            (y_range.start, y_range.end),
             false,
         );
         legend_at(&mut chart, corner)?;
         Ok(())
     })
+}
+
+/// Enough decimals to tell ten ticks over `span` apart: 2 for a span of 1,
+/// 4 for a span of 0.01.
+fn tick_decimals(span: f64) -> usize {
+    (-span.max(1e-12).log10()).ceil().clamp(0.0, 6.0) as usize + 2
 }
 
 /// The labelled ticks of a log axis over `lo..hi`: the 1, 2 and 5 of each
@@ -226,6 +239,10 @@ where
     DB::ErrorType: 'static,
 {
     for (i, (s, line)) in series.iter().zip(lines).enumerate() {
+        if line.is_empty() {
+            // Nothing measured (no validation digits): no line, no legend entry.
+            continue;
+        }
         let color = palette::color(i);
         let has_spread = line.iter().any(|&(_, _, e)| e > 0.0);
         if has_spread && style == SpreadStyle::Band {
@@ -253,44 +270,61 @@ where
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
             });
-        chart
-            .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
-            .map_err(|e| e.to_string())?;
+        // Markers show where the measurements are; a curve of thousands of
+        // points (a ROC curve) is drawn as a line alone.
+        if points.len() <= MARKED_POINTS {
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                .map_err(|e| e.to_string())?;
+        }
     }
     Ok(())
 }
 
-/// The upper corner whose quarter of the plot holds fewer points, so the
-/// legend hides as little as it can (rising curves end top right); `log`
-/// when the x range is given as logarithms.
-fn emptier_top_corner(
+/// The corner whose box (the outer 40% of the plot each way) holds the
+/// fewest points, so the legend hides as little as it can (rising curves
+/// end top right, ROC curves leave the bottom right empty); the upper right
+/// on ties, then the upper left, lower right and lower left. `log` when the
+/// x range is given as logarithms.
+fn emptiest_corner(
     series: &[Series],
     (x0, x1): (f64, f64),
-    top: f64,
+    (y0, y1): (f64, f64),
     log: bool,
 ) -> SeriesLabelPosition {
-    let (mut left, mut right) = (0, 0);
-    let points = series
+    let corners = [
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::LowerLeft, false, false),
+    ];
+    let points: Vec<(f64, f64)> = series
         .iter()
         .flat_map(|s| s.points.iter())
         .filter(|p| p.1.is_finite())
-        .map(|&(x, y)| (if log { x.ln() } else { x }, y));
-    let bottom = points.clone().map(|p| p.1).fold(f64::INFINITY, f64::min);
-    let upper = bottom + (top - bottom) * 0.6;
-    for (x, y) in points {
-        if y >= upper {
-            if x < x0 + (x1 - x0) * 0.4 {
-                left += 1;
-            } else if x > x0 + (x1 - x0) * 0.6 {
-                right += 1;
-            }
+        .map(|&(x, y)| (if log { x.ln() } else { x }, y))
+        .collect();
+    let inside = |right: bool, upper: bool, (x, y): (f64, f64)| {
+        let in_x = if right {
+            x > x0 + (x1 - x0) * 0.6
+        } else {
+            x < x0 + (x1 - x0) * 0.4
+        };
+        let in_y = if upper {
+            y > y0 + (y1 - y0) * 0.6
+        } else {
+            y < y0 + (y1 - y0) * 0.4
+        };
+        in_x && in_y
+    };
+    let mut best = (SeriesLabelPosition::UpperRight, usize::MAX);
+    for (position, right, upper) in corners {
+        let count = points.iter().filter(|&&p| inside(right, upper, p)).count();
+        if count < best.1 {
+            best = (position, count);
         }
     }
-    if right > left {
-        SeriesLabelPosition::UpperLeft
-    } else {
-        SeriesLabelPosition::UpperRight
-    }
+    best.0
 }
 
 /// The legend every chart of this crate draws: upper right, on a light box.

@@ -7,6 +7,7 @@ use aelab_archive::Figure;
 
 use crate::comparison::{status_text, Comparison};
 use crate::metrics::Group;
+use crate::one_class_table::OneClassTable;
 
 pub(crate) fn render(c: &Comparison<'_>) -> String {
     let input = c.input;
@@ -89,6 +90,13 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
             }));
             let _ = writeln!(out, "| {} |", cells.join(" | "));
         }
+        if let (Group::Tasks, Some(acc)) = (group, input.pixel_probe_acc) {
+            let cells: Vec<String> = metrics
+                .iter()
+                .map(|(m, _)| m.format((m.key == "probe_acc").then_some(acc)))
+                .collect();
+            let _ = writeln!(out, "| raw pixels (baseline) | {} |", cells.join(" | "));
+        }
         if let (Group::Embedding, Some(b)) = (group, &input.baseline) {
             let cells: Vec<String> = metrics
                 .iter()
@@ -106,6 +114,19 @@ pub(crate) fn render(c: &Comparison<'_>) -> String {
         "\n★ marks the best value of each metric. Configurations are chosen on validation \
          metrics only; test metrics are reported, not chosen on.\n"
     );
+    if let Some(table) = OneClassTable::of(&input.runs) {
+        let (header, rows) = table.text_rows();
+        let _ = writeln!(
+            out,
+            "## One-class anomaly detection\n\nAUROC in %, mean ± sd over seeds; the last two \
+             columns are published figures (Ruff et al., ICML 2018, Table 1), not runs of aelab.\n"
+        );
+        table_head(&mut out, &header);
+        for row in rows {
+            let _ = writeln!(out, "| {} |", row.join(" | "));
+        }
+        let _ = writeln!(out);
+    }
 
     if let Some((a, b)) = c.pair {
         let (ra, rb) = (&input.runs[a], &input.runs[b]);

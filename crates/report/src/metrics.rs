@@ -17,6 +17,9 @@ pub enum Group {
     Reconstruction,
     /// How well the codes and maps separate and preserve neighbourhoods.
     Embedding,
+    /// What the codes do in the papers' tasks: clustering, a linear probe,
+    /// one-class anomaly detection.
+    Tasks,
 }
 
 /// A column of the comparison.
@@ -75,6 +78,18 @@ pub const METRICS: &[Metric] = &[
     metric!(tsne_trust5, "trustworthiness (t-SNE)", Higher, Embedding, 4),
     metric!(umap_knn5_acc, "5-NN acc (UMAP)", Higher, Embedding, 4),
     metric!(umap_trust5, "trustworthiness (UMAP)", Higher, Embedding, 4),
+    metric!(cluster_acc, "k-means ACC", Higher, Tasks, 4),
+    metric!(cluster_nmi, "k-means NMI", Higher, Tasks, 4),
+    metric!(cluster_ari, "k-means ARI", Higher, Tasks, 4),
+    metric!(probe_acc, "linear probe acc", Higher, Tasks, 4),
+    metric!(auroc, "one-class AUROC", Higher, Tasks, 4),
+    metric!(
+        average_precision,
+        "one-class average precision",
+        Higher,
+        Tasks,
+        4
+    ),
 ];
 
 impl Metric {

@@ -71,6 +71,72 @@ pub struct DataConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
     pub validation: usize,
+    /// Which images train and which test (`data.split`); absent from
+    /// `config.toml` when standard, so earlier configs keep their identity.
+    #[serde(skip_serializing_if = "DataSplit::is_standard")]
+    pub split: DataSplit,
+    /// One-class training (`data.normal_class`): the run trains (and
+    /// validates) on this class's images only and is scored on telling
+    /// every test image of another class from it. The one data key a sweep
+    /// may vary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub normal_class: Option<u8>,
+    /// How pixels are scaled before training (`data.preprocess`).
+    #[serde(skip_serializing_if = "Preprocess::is_unit")]
+    pub preprocess: Preprocess,
+}
+
+/// Which images a run trains on and which it is tested on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DataSplit {
+    /// The source's training images (less the validation digits) train and
+    /// its test images test.
+    Standard,
+    /// Training and test images together train (70,000 for MNIST), with no
+    /// test set: the clustering papers' protocol (DEC, IDEC, DCEC).
+    All,
+}
+
+impl DataSplit {
+    fn is_standard(&self) -> bool {
+        *self == DataSplit::Standard
+    }
+
+    /// The name in specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataSplit::Standard => "standard",
+            DataSplit::All => "all",
+        }
+    }
+}
+
+/// Pixel scaling before training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preprocess {
+    /// Bytes divided by 255, into [0, 1] (the notebook's).
+    Unit,
+    /// Deep SVDD's: global contrast normalisation with the L1 norm (each
+    /// image less its mean, divided by its mean absolute deviation), then
+    /// min-max scaling with the minimum and maximum over the normal
+    /// class's normalised training images (`data.normal_class`).
+    GcnL1Minmax,
+}
+
+impl Preprocess {
+    fn is_unit(&self) -> bool {
+        *self == Preprocess::Unit
+    }
+
+    /// The name in specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preprocess::Unit => "unit",
+            Preprocess::GcnL1Minmax => "gcn-l1-minmax",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -422,6 +488,27 @@ pub struct EvalConfig {
     /// The corruption of the test images behind the noisy-test metrics; the
     /// same for every run, so AE and DAE are compared on the same inputs.
     pub noise: EvalNoise,
+    /// k-means of the codes (`eval.cluster`), scored by ACC, NMI and ARI;
+    /// absent from `config.toml` when off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterConfig>,
+    /// A linear probe of the codes (`eval.probe`); absent when off.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub probe: bool,
+}
+
+/// k-means of the codes (`eval.cluster = { k, starts }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ClusterConfig {
+    /// Clusters; the number of classes (10) unless the spec says.
+    pub k: usize,
+    /// Starts from different seeds; the best by inertia is kept.
+    pub starts: usize,
+}
+
+impl ClusterConfig {
+    /// The papers' protocol: as many clusters as classes, best of 20.
+    pub const DEFAULT: ClusterConfig = ClusterConfig { k: 10, starts: 20 };
 }
 
 /// How much of the evaluation a run gets.

@@ -34,9 +34,10 @@ mod sections;
 mod sobol;
 
 pub use config::{
-    DataConfig, DataSource, EmbedSplit, EngineName, EvalConfig, EvalDetail, EvalNoise, Experiment,
-    LayeredConfig, ModelConfig, ModelKind, NoiseConfig, OptimizerName, ResampleName, RunConfig,
-    TrainConfig, TsneConfig, TsneInput, UmapConfig,
+    ClusterConfig, DataConfig, DataSource, DataSplit, EmbedSplit, EngineName, EvalConfig,
+    EvalDetail, EvalNoise, Experiment, LayeredConfig, ModelConfig, ModelKind, NoiseConfig,
+    OptimizerName, Preprocess, ResampleName, RunConfig, TrainConfig, TsneConfig, TsneInput,
+    UmapConfig,
 };
 pub use config::{AUTO_FULL_RUNS, DEFAULT_LR_STEP_FACTOR};
 pub use error::SpecError;

@@ -9,7 +9,7 @@ use crate::checker::Checker;
 use crate::config::*;
 use crate::deserialize::deserialize;
 use crate::expand;
-use crate::raw::{Overlay, RawSections};
+use crate::raw::{Overlay, RawData, RawSections};
 use crate::SpecError;
 
 /// The seed of a spec that names none.
@@ -297,13 +297,14 @@ impl Experiment {
                 let run_name = format!("{}{}{trial_suffix}", unit.name, expand::suffix(&grid));
                 let where_ = format!("sweep (run `{run_name}`)");
                 let swept_values = expand::to_override(path, &where_, &point)?;
-                if swept_values.name.is_some()
-                    || swept_values.description.is_some()
-                    || swept_values.data.is_some()
-                {
+                let other_data = swept_values
+                    .data
+                    .as_ref()
+                    .is_some_and(RawData::sets_more_than_normal_class);
+                if swept_values.name.is_some() || swept_values.description.is_some() || other_data {
                     return Err(check.invalid(
                         &where_,
-                        "name, description and data cannot be swept: the runs of an experiment share their data".into(),
+                        "name, description and data cannot be swept: the runs of an experiment share their data (data.normal_class alone may be swept)".into(),
                     ));
                 }
                 let mut origins = origins.clone();
@@ -333,6 +334,17 @@ impl Experiment {
                         "repeats and a sweep of seed both choose the seeds; use one of them".into(),
                     ));
                 }
+                let run_data = match swept_values.data.as_ref().and_then(|d| d.normal_class) {
+                    None => data.clone(),
+                    Some(class) => DataConfig {
+                        normal_class: check.normal_class(
+                            &origins.key("data.normal_class"),
+                            Some(class),
+                            data.split,
+                        )?,
+                        ..data.clone()
+                    },
+                };
                 let sections = base
                     .clone()
                     .overlay(unit.sections.clone())
@@ -360,7 +372,7 @@ impl Experiment {
                         sweep: sweep.clone(),
                         trial: search.as_ref().map(|_| trial_index),
                     };
-                    runs.push(check.run(run_unit, &data, sections.clone(), &origins)?);
+                    runs.push(check.run(run_unit, &run_data, sections.clone(), &origins)?);
                 }
             }
         }

@@ -95,6 +95,35 @@ pub(crate) struct RawData {
     pub test: Option<PathBuf>,
     pub limit: Option<i64>,
     pub validation: Option<i64>,
+    pub split: Option<String>,
+    pub normal_class: Option<i64>,
+    pub preprocess: Option<String>,
+}
+
+impl RawData {
+    /// Whether a key other than `normal_class` (the one data key a sweep
+    /// may vary) is set.
+    pub(crate) fn sets_more_than_normal_class(&self) -> bool {
+        let RawData {
+            source,
+            dir,
+            train,
+            test,
+            limit,
+            validation,
+            split,
+            normal_class: _,
+            preprocess,
+        } = self;
+        source.is_some()
+            || dir.is_some()
+            || train.is_some()
+            || test.is_some()
+            || limit.is_some()
+            || validation.is_some()
+            || split.is_some()
+            || preprocess.is_some()
+    }
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -172,6 +201,15 @@ pub(crate) struct RawEval {
     pub tsne: Option<RawTsne>,
     pub umap: Option<RawUmap>,
     pub noise: Option<RawEvalNoise>,
+    pub cluster: Option<RawCluster>,
+    pub probe: Option<bool>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCluster {
+    pub k: Option<i64>,
+    pub starts: Option<i64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -234,7 +272,10 @@ overlay_fields!(RawData {
     train,
     test,
     limit,
-    validation
+    validation,
+    split,
+    normal_class,
+    preprocess
 });
 overlay_fields!(RawModel {
     kind,
@@ -266,7 +307,8 @@ overlay_fields!(RawNoise {
     level,
     resample
 });
-overlay_fields!(RawEval { detail, samples; nested tsne, umap, noise });
+overlay_fields!(RawEval { detail, samples, probe; nested tsne, umap, noise, cluster });
+overlay_fields!(RawCluster { k, starts });
 overlay_fields!(RawTsne {
     points,
     perplexity,

@@ -40,6 +40,11 @@ const MAX_SAMPLES: i64 = 100;
 const MAX_TSNE_POINTS: i64 = 70_000;
 /// Most neighbours per point for UMAP.
 const MAX_UMAP_NEIGHBORS: i64 = 200;
+/// The largest class label (every source has the ten digits' classes).
+const MAX_CLASS: i64 = 9;
+/// Most k-means clusters and starts.
+const MAX_CLUSTERS: i64 = 1_000;
+const MAX_STARTS: i64 = 1_000;
 
 impl Checker<'_> {
     pub(crate) fn data(&self, raw: RawData) -> Result<DataConfig, SpecError> {
@@ -110,13 +115,60 @@ impl Checker<'_> {
             DataSource::Digits => 0,
             _ => DEFAULT_VALIDATION,
         };
+        let split = self.choice(
+            "data.split",
+            raw.split.as_deref(),
+            DataSplit::Standard,
+            &[("standard", DataSplit::Standard), ("all", DataSplit::All)],
+        )?;
+        let has_test = match &source {
+            DataSource::Digits => false,
+            DataSource::Csv { test, .. } => test.is_some(),
+            _ => true,
+        };
+        if split == DataSplit::All && !has_test {
+            return Err(self.invalid(
+                "data.split",
+                "\"all\" joins the test images to the training images, but this source has no test images; allowed: \"standard\"".into(),
+            ));
+        }
+        let normal_class = self.normal_class("data.normal_class", raw.normal_class, split)?;
         Ok(DataConfig {
             source,
             limit: self.int("data.limit", raw.limit, 1, i64::from(u32::MAX))?,
             validation: self
                 .int("data.validation", raw.validation, 0, i64::from(u32::MAX))?
                 .unwrap_or(default_validation),
+            split,
+            normal_class,
+            preprocess: self.choice(
+                "data.preprocess",
+                raw.preprocess.as_deref(),
+                Preprocess::Unit,
+                &[
+                    ("unit", Preprocess::Unit),
+                    ("gcn-l1-minmax", Preprocess::GcnL1Minmax),
+                ],
+            )?,
         })
+    }
+
+    /// `data.normal_class`: a digit class, 0 to 9, with a test set to be
+    /// scored on.
+    pub(crate) fn normal_class(
+        &self,
+        key: &str,
+        raw: Option<i64>,
+        split: DataSplit,
+    ) -> Result<Option<u8>, SpecError> {
+        let class = self.int(key, raw, 0, MAX_CLASS)?;
+        if class.is_some() && split == DataSplit::All {
+            return Err(self.invalid(
+                key,
+                "one-class runs are scored on the test images, and data.split = \"all\" leaves none; use data.split = \"standard\"".into(),
+            ));
+        }
+        Ok(class.map(|class| class as u8))
     }
 
     /// Validates one run: `s` is its merged sections, `origins` says where
@@ -480,7 +532,20 @@ impl Checker<'_> {
             en.kind.as_deref(),
             NoiseKind::Gaussian,
         )?;
+        let cluster = match e.cluster {
+            None => None,
+            Some(c) => Some(ClusterConfig {
+                k: self
+                    .int(&key("eval.cluster.k"), c.k, 2, MAX_CLUSTERS)?
+                    .unwrap_or(ClusterConfig::DEFAULT.k),
+                starts: self
+                    .int(&key("eval.cluster.starts"), c.starts, 1, MAX_STARTS)?
+                    .unwrap_or(ClusterConfig::DEFAULT.starts),
+            }),
+        };
         let eval = EvalConfig {
+            cluster,
+            probe: e.probe.unwrap_or(false),
             detail: self.choice(
                 &key("eval.detail"),
                 e.detail.as_deref(),
