@@ -19,12 +19,16 @@ use crate::choosing::validation_bce;
 use crate::Result;
 
 /// The metrics a sweep is charted by (`summary.json` keys).
-const SWEEP_METRICS: [&str; 5] = [
+/// A metric no run measured (AUROC without a normal class) is not charted.
+const SWEEP_METRICS: [&str; 8] = [
     "test_mse",
     "noisy_test_mse",
     "latent_knn5_acc",
     "val_bce",
     "clean_val_bce",
+    "auroc",
+    "cluster_acc",
+    "probe_acc",
 ];
 
 /// Every chart of the sweep of `experiment` (none without a sweep).

@@ -389,6 +389,13 @@ fn overview(
             text.push_str(&format!(", `{}` on {w}", groups[i].name));
         }
         text.push_str(" (PSNR counts with MSE).");
+        if differ_in_normal_class(input) {
+            text.push_str(
+                " These configurations differ in their normal class, a different one-class \
+                 task each, so their wins compare tasks, not settings: compare variants by \
+                 the one-class table's mean over classes.",
+            );
+        }
     }
     let troubled: Vec<String> = input
         .runs
@@ -400,6 +407,14 @@ fn overview(
         text.push_str(&format!(" Not finished normally: {}.", troubled.join("; ")));
     }
     text
+}
+
+/// Whether the runs were trained on more than one normal class.
+fn differ_in_normal_class(input: &ReportInput) -> bool {
+    let mut classes = input.runs.iter().filter_map(|r| r.summary.normal_class);
+    classes
+        .next()
+        .is_some_and(|first| classes.any(|c| c != first))
 }
 
 /// "ok", "diverged at epoch 3, step 120" or "failed: why".

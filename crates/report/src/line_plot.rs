@@ -170,13 +170,20 @@ pub fn line_chart_with_spread(
         let mut chart = builder(root)
             .build_cartesian_2d(x_range.clone(), y_range.clone())
             .map_err(|e| e.to_string())?;
-        let real_decimals = tick_decimals(x_max - x_min);
+        // Whole-number settings (a normal class, a width) get whole ticks.
+        let whole = lines.iter().flatten().all(|&(x, _, _)| x.fract() == 0.0);
+        let real_decimals = if whole {
+            0
+        } else {
+            tick_decimals(x_max - x_min)
+        };
         let x_format = |x: &f64| match x_axis {
             XAxis::Count => format!("{x:.0}"),
             _ => format!("{x:.real_decimals$}"),
         };
         let x_labels = match x_axis {
             XAxis::Count => x_max.clamp(1.0, 15.0) as usize,
+            _ if whole => ((x_max - x_min) as usize + 1).clamp(2, 11),
             _ => 11,
         };
         mesh!(chart, x_labels, &x_format);
@@ -192,10 +199,10 @@ pub fn line_chart_with_spread(
     })
 }
 
-/// Enough decimals to tell ten ticks over `span` apart: 2 for a span of 1,
-/// 4 for a span of 0.01.
+/// Enough decimals to tell ten ticks over `span` apart: 1 for a span of 1,
+/// 3 for a span of 0.01 to 0.1.
 fn tick_decimals(span: f64) -> usize {
-    (-span.max(1e-12).log10()).ceil().clamp(0.0, 6.0) as usize + 2
+    (-(span.max(1e-12) / 10.0).log10()).ceil().clamp(0.0, 6.0) as usize
 }
 
 /// The labelled ticks of a log axis over `lo..hi`: the 1, 2 and 5 of each

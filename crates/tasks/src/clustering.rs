@@ -37,7 +37,19 @@
 //! a 2-core AMD EPYC (Zen 3, AVX2, no AVX-512) VM; `cargo run --release
 //! --example kmeans_speed`, scikit-learn 1.9.1 with `OMP_NUM_THREADS`.
 //!
-//! MEASUREMENT_TABLE
+//! (`tests/reference/kmeans_speed.py` writes the codes and times
+//! scikit-learn). Seconds per fit, 2 threads (1 thread in brackets):
+//!
+//! | algorithm | seconds, seeds 0/1/2 | inertia | ACC | NMI |
+//! |---|---|---|---|---|
+//! | scikit-learn 1.9.1 | 1.63 / 2.18 / 1.58 (2.87 / 3.33 / 2.68) | 898,586-898,588 | 0.500-0.501 | 0.466 |
+//! | Lloyd (this crate) | 0.64 / 0.97 / 0.71 (1.42 / 1.91 / 1.30) | 898,584-898,590 | 0.501 | 0.466 |
+//! | linfa 0.8 | 6.47 / 6.79 / 7.24 (12.2 for seed 0) | 898,588-898,590 | 0.500 | 0.466 |
+//!
+//! All three reach the same optimum (inertia within 6 in 898,587, ACC and
+//! NMI to the third decimal); this crate's Lloyd is 2.3x faster than
+//! scikit-learn and linfa 4x slower, so Lloyd is the default and linfa the
+//! comparison.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

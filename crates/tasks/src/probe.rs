@@ -23,6 +23,21 @@
 //! few iterations on these problems (linfa issue #334): on the 8x8 digits
 //! (first 1,200 train, 597 test) it scored 0.8861 where scikit-learn 1.9.1
 //! scores 0.9263 and this solver 0.9263 (`tests/reference.rs`).
+//!
+//! # Measured against scikit-learn
+//!
+//! On MNIST (first 60,000 digits train, 10,000 test), on a 2-core AMD EPYC
+//! (Zen 3, AVX2, no AVX-512) VM, both with 2 threads (`examples/probe_speed.rs`
+//! beside `tests/reference/probe_speed.py`, scikit-learn 1.9.1):
+//!
+//! | features | scikit-learn: acc, iterations, s | aelab: acc, iterations, s |
+//! |---|---|---|
+//! | PCA-10 codes | 0.8099, 41, 1.15 | 0.8098, 41, 0.60 |
+//! | raw pixels (784) | 0.9216, 174, 23.4 | 0.9219, 188, 22.8 |
+//!
+//! The products run through ndarray's `matrixmultiply` with its threading
+//! on: each thread computes whole output blocks in the same order, so the
+//! result does not depend on the number of threads.
 
 use ndarray::{Array2, ArrayView2, Axis};
 
