@@ -10,6 +10,9 @@ pub enum BenchError {
     Reduce(#[from] aelab_reduce::ReduceError),
 
     #[error(transparent)]
+    Tasks(#[from] aelab_tasks::TasksError),
+
+    #[error(transparent)]
     Spec(#[from] aelab_spec::SpecError),
 
     #[error("{action}: {source}")]

@@ -4,7 +4,8 @@
 //! against a measured one-core GEMM peak, the DAE noise redraw and its share
 //! of an epoch, evaluation throughput, t-SNE of 5,000 codes (seconds and
 //! the 5-NN accuracy of its map), PCA-30 of the 37,000 training digits, a
-//! 4-run sweep with 1 and 2 jobs, the cost per run of a sweep of small
+//! k-means and the linear probe of the codes of every digit (`tasks.rs`),
+//! a 4-run sweep with 1 and 2 jobs, the cost per run of a sweep of small
 //! runs beyond training, start-up to the first training step, and peak
 //! memory; optionally PyTorch, scikit-learn, and openTSNE with umap-learn
 //! (`embed.rs`) side by side in the same invocation. Rows can be saved as JSON and checked against a saved
@@ -16,6 +17,7 @@ mod error;
 mod family;
 mod machine;
 mod reference;
+mod tasks;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -290,6 +292,13 @@ pub fn run_bench(
             format!("aelab / scikit-learn = {:.2}", seconds / sk.pca_seconds),
         );
     }
+
+    tasks::measure_tasks(
+        model.as_ref(),
+        &data,
+        options.compare_sklearn.then_some(options.python.as_str()),
+        &mut |name, value, unit, note| push(name, value, unit, note),
+    )?;
 
     let sequential = machine::sweep_seconds(1)?;
     push(
