@@ -7,4 +7,8 @@ pub enum ReduceError {
 
     #[error("the eigendecomposition failed: {0}")]
     Eigen(String),
+
+    /// An error linfa's traits report (through [`crate::PcaParams`]).
+    #[error("linfa: {0}")]
+    Linfa(#[from] linfa::Error),
 }

@@ -26,6 +26,10 @@
 //!   a size the pipeline estimates trustworthiness from some rows
 //!   ([`trustworthiness_sampled`]), each row's ranks still exact.
 //!
+//! - Each reduction is also reachable through linfa's traits (`Fit`,
+//!   `Predict`, `Transformer` on `DatasetBase`/`Array2`), so it composes
+//!   with linfa's algorithms ([`PcaParams`]; the `linfa_traits` module).
+//!
 //! This crate does no file I/O except [`Pca`]'s weight file.
 
 mod affinities;
@@ -35,6 +39,7 @@ mod error;
 mod fft_tsne;
 mod interpolation;
 mod knn;
+mod linfa_traits;
 mod locality;
 mod pca;
 mod plane_neighbors;
@@ -50,6 +55,7 @@ pub use distances::THREADS;
 pub use error::ReduceError;
 pub use fft_tsne::{fft_tsne, FftTsneParams, Repulsion};
 pub use knn::{knn_accuracy, knn_leave_one_out_accuracy};
+pub use linfa_traits::PcaParams;
 pub use pca::Pca;
 pub use trust::{trustworthiness, trustworthiness_sampled, Trust};
 pub use tsne::{tsne, TsneParams};
