@@ -6,6 +6,8 @@
 //! Exit codes: 0 success, 1 a run failed or something broke, 2 bad input
 //! (spec, data files, archive paths, arguments).
 
+#![forbid(unsafe_code)]
+
 mod bench;
 mod compare;
 mod fetch;

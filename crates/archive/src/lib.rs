@@ -13,6 +13,8 @@
 //! hard links between archives are safe. Knows nothing of specs or models:
 //! the pipeline hands it text, hashes and records.
 
+#![forbid(unsafe_code)]
+
 mod atomic;
 mod clock;
 mod gc;

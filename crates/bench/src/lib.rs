@@ -11,6 +11,8 @@
 //! (`embed.rs`) side by side in the same invocation. Rows can be saved as JSON and checked against a saved
 //! baseline.
 
+#![forbid(unsafe_code)]
+
 mod conv;
 mod embed;
 mod error;

@@ -27,6 +27,8 @@
 //! # Ok::<(), aelab_data::DataError>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod error;
 mod image_set;
 mod source_file;

@@ -31,6 +31,8 @@
 //! assert_eq!(out, [10.0, 14.0, 14.0, 20.0]); // a^T a
 //! ```
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 mod dispatch;
 mod matmul;
 #[cfg(target_arch = "x86_64")]

@@ -23,6 +23,8 @@
 //! assert_eq!(with_shape(30, 100, CodeWidth).unwrap(), 30);
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod activation;
 mod architecture;
 mod autoencoder;

@@ -29,6 +29,8 @@
 //! nothing: progress goes to a [`Progress`] the caller supplies, log lines
 //! to `tracing`, and results come back as values.
 
+#![forbid(unsafe_code)]
+
 mod checkpoint_file;
 mod choosing;
 mod compare;

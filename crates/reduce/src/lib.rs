@@ -32,6 +32,8 @@
 //!
 //! This crate does no file I/O except [`Pca`]'s weight file.
 
+#![forbid(unsafe_code)]
+
 mod affinities;
 mod barnes_hut;
 mod distances;

@@ -10,6 +10,8 @@
 //! the ones it is given (the spread across seeds and Welch's t-test between
 //! groups of runs, in `statistics`).
 
+#![forbid(unsafe_code)]
+
 mod bar_plot;
 mod canvas;
 mod comparison;

@@ -21,6 +21,8 @@
 //! assert_eq!(exp.runs[1].train.lr, 0.01); // SGD's default
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod checker;
 mod config;
 mod deserialize;

@@ -355,9 +355,23 @@ impl Experiment {
                     .map(|a| (a.key.clone(), expand::value_text(&a.value)))
                     .collect();
                 for repeat in 0..unit.repeats as u64 {
-                    let seed = seed.checked_add(repeat).ok_or_else(|| {
-                        check.invalid(&seed_key, format!("{seed} + {repeat} overflows"))
-                    })?;
+                    // A run's config.toml records its seed, and TOML integers
+                    // stop at i64::MAX: refuse here what could not be written.
+                    let seed = seed
+                        .checked_add(repeat)
+                        .filter(|s| i64::try_from(*s).is_ok())
+                        .ok_or_else(|| {
+                            check.invalid(
+                                &seed_key,
+                                format!(
+                                    "{seed} with repeats = {} gives seeds above {}, the largest a \
+                                     config.toml can record; allowed: 0..={}",
+                                    unit.repeats,
+                                    i64::MAX,
+                                    i64::MAX as u64 - (unit.repeats as u64 - 1)
+                                ),
+                            )
+                        })?;
                     let repeat_name = match unit.repeats {
                         1 => run_name.clone(),
                         _ => format!("{run_name}.seed={seed}"),

@@ -1,5 +1,7 @@
 //! Property test: the spec parser returns `Ok` or an error for any text,
-//! never panics. Inputs are a full valid spec mutated at random; seeded.
+//! never panics, and every run of a spec it accepts serialises to the
+//! config.toml a run records (so nothing it lets through fails later, inside
+//! a run). Inputs are a full valid spec mutated at random; seeded.
 
 use std::path::Path;
 
@@ -41,7 +43,7 @@ name = "a"
 train = { optimizer = "adam", lr = 0.001 }
 "#;
 
-const PIECES: [&str; 14] = [
+const PIECES: [&str; 17] = [
     "\"",
     "=",
     "[",
@@ -56,6 +58,9 @@ const PIECES: [&str; 14] = [
     "latent = ",
     "0",
     ".",
+    "9223372036854775807",
+    "repeats = 3\n",
+    "seed = 9223372036854775806\n",
 ];
 
 #[test]
@@ -83,9 +88,32 @@ fn spec_parsing_never_panics() {
             }
         }
         let text: String = text.into_iter().collect();
-        if Experiment::parse(Path::new("fuzz.toml"), &text).is_ok() {
+        if let Ok(experiment) = Experiment::parse(Path::new("fuzz.toml"), &text) {
             accepted += 1;
+            for run in &experiment.runs {
+                let _ = run.to_toml();
+            }
         }
     }
     assert!(accepted > 0, "some mutations should still be valid specs");
+}
+
+#[test]
+fn seeds_a_config_toml_cannot_record_are_refused_up_front() {
+    let spec = |seed: &str| format!("name = \"s\"\nseed = {seed}\nrepeats = 3\n");
+    let top = i64::MAX;
+    let err = Experiment::parse(Path::new("s.toml"), &spec(&top.to_string()))
+        .expect_err("seeds above i64::MAX");
+    let text = err.to_string();
+    assert!(text.contains("s.toml") && text.contains("`seed`"), "{text}");
+    assert!(
+        text.contains(&format!("allowed: 0..={}", top - 2)),
+        "{text}"
+    );
+    let ok = Experiment::parse(Path::new("s.toml"), &spec(&(top - 2).to_string()))
+        .expect("the largest seeds that fit");
+    assert_eq!(ok.runs.len(), 3);
+    for run in &ok.runs {
+        assert!(run.to_toml().contains(&format!("seed = {}", run.seed)));
+    }
 }

@@ -7,6 +7,8 @@
 //! The crate reports progress through a caller-supplied observer
 //! ([`FitEvent`]) and never prints; it does no file I/O.
 
+#![forbid(unsafe_code)]
+
 mod checkpoint;
 mod config;
 mod dfdx_runtime;

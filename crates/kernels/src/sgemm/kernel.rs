@@ -113,21 +113,28 @@ pub(super) unsafe fn tile(lhs: &[f32], rhs: RhsSliver, out: TileOut, into: TileI
         // SAFETY: step `p < depth` of `rhs` holds `TILE_COLS` = 2 x 8
         // values (the contract); `lhs` has `TILE_ROWS` values per step
         // (asserted above).
-        let at = rhs.ptr.add(p * rhs.step_stride);
-        let (low, high) = (_mm256_loadu_ps(at), _mm256_loadu_ps(at.add(8)));
+        let (low, high) = unsafe {
+            let at = rhs.ptr.add(p * rhs.step_stride);
+            (_mm256_loadu_ps(at), _mm256_loadu_ps(at.add(8)))
+        };
         for r in 0..TILE_ROWS {
-            let a = _mm256_broadcast_ss(&*lhs_ptr.add(p * TILE_ROWS + r));
+            // SAFETY: `p * TILE_ROWS + r < lhs.len()` (asserted above).
+            let a = unsafe { _mm256_broadcast_ss(&*lhs_ptr.add(p * TILE_ROWS + r)) };
             acc[2 * r] = _mm256_fmadd_ps(a, low, acc[2 * r]);
             acc[2 * r + 1] = _mm256_fmadd_ps(a, high, acc[2 * r + 1]);
         }
     }
 
-    if out.rows == TILE_ROWS && out.cols == TILE_COLS && out.col_stride == 1 {
-        store_whole(&acc, out, into);
-    } else if out.rows == TILE_ROWS && out.row_stride == 1 {
-        store_columns(&acc, out, into);
-    } else {
-        store_part(&acc, out, into);
+    // SAFETY: each store's extra condition is the branch's test; the rest
+    // is this function's contract, passed on.
+    unsafe {
+        if out.rows == TILE_ROWS && out.cols == TILE_COLS && out.col_stride == 1 {
+            store_whole(&acc, out, into);
+        } else if out.rows == TILE_ROWS && out.row_stride == 1 {
+            store_columns(&acc, out, into);
+        } else {
+            store_part(&acc, out, into);
+        }
     }
 }
 
@@ -141,16 +148,18 @@ unsafe fn store_whole(acc: &[__m256; 2 * TILE_ROWS], out: TileOut, into: TileInt
         for half in 0..2 {
             // SAFETY: row `r < TILE_ROWS` holds `TILE_COLS` contiguous
             // values of the output (the caller's contract).
-            let at = out.ptr.add(r * out.row_stride + 8 * half);
-            let tile = acc[2 * r + half];
-            let value = match into {
-                TileInto::Overwrite => tile,
-                TileInto::Add => _mm256_add_ps(_mm256_loadu_ps(at), tile),
-                TileInto::AddScaled(scale) => {
-                    _mm256_fmadd_ps(_mm256_set1_ps(scale), tile, _mm256_loadu_ps(at))
-                }
-            };
-            _mm256_storeu_ps(at, value);
+            unsafe {
+                let at = out.ptr.add(r * out.row_stride + 8 * half);
+                let tile = acc[2 * r + half];
+                let value = match into {
+                    TileInto::Overwrite => tile,
+                    TileInto::Add => _mm256_add_ps(_mm256_loadu_ps(at), tile),
+                    TileInto::AddScaled(scale) => {
+                        _mm256_fmadd_ps(_mm256_set1_ps(scale), tile, _mm256_loadu_ps(at))
+                    }
+                };
+                _mm256_storeu_ps(at, value);
+            }
         }
     }
 }
@@ -222,14 +231,16 @@ unsafe fn store_part(acc: &[__m256; 2 * TILE_ROWS], out: TileOut, into: TileInto
     let mut tile = [[0.0f32; TILE_COLS]; TILE_ROWS];
     for (r, row) in tile.iter_mut().enumerate() {
         // SAFETY: each row of `tile` holds 16 values, two 8-wide stores.
-        _mm256_storeu_ps(row.as_mut_ptr(), acc[2 * r]);
-        _mm256_storeu_ps(row.as_mut_ptr().add(8), acc[2 * r + 1]);
+        unsafe {
+            _mm256_storeu_ps(row.as_mut_ptr(), acc[2 * r]);
+            _mm256_storeu_ps(row.as_mut_ptr().add(8), acc[2 * r + 1]);
+        }
     }
     for (r, row) in tile.iter().enumerate().take(out.rows) {
         for (c, &value) in row.iter().enumerate().take(out.cols) {
             // SAFETY: `r < rows`, `c < cols`: inside the output (the
             // caller's contract).
-            let at = &mut *out.ptr.add(r * out.row_stride + c * out.col_stride);
+            let at = unsafe { &mut *out.ptr.add(r * out.row_stride + c * out.col_stride) };
             *at = match into {
                 TileInto::Overwrite => value,
                 TileInto::Add => *at + value,
