@@ -153,10 +153,8 @@ pub struct Summary {
     pub noisy_test_bce: Option<f64>,
     pub noisy_test_mse: Option<f64>,
     /// 5-NN accuracy of the validation codes against the training codes.
-    #[serde(alias = "knn5_latent_acc")]
     pub latent_knn5_acc: Option<f64>,
     /// Trustworthiness (k = 5) of the validation codes against the pixels.
-    #[serde(alias = "trust5_latent")]
     pub latent_trust5: Option<f64>,
     /// Mean absolute value of the validation codes (how active the code
     /// units are; an L1 penalty on the codes lowers it).
@@ -169,7 +167,6 @@ pub struct Summary {
     /// Leave-one-out 5-NN accuracy of the 2-D t-SNE map.
     pub tsne_knn5_acc: Option<f64>,
     /// Trustworthiness (k = 5) of the t-SNE map against the pixels.
-    #[serde(alias = "trust5_tsne")]
     pub tsne_trust5: Option<f64>,
     /// Leave-one-out 5-NN accuracy of the 2-D UMAP map (`eval.umap`);
     /// absent in archives before it existed and in runs without UMAP.
@@ -320,16 +317,40 @@ impl Default for Summary {
 }
 
 impl Summary {
-    /// Writes `summary.json` atomically, at this schema version.
+    /// Writes `summary.json` atomically, at this schema version, with the
+    /// version 1 names of [`RENAMED_FIELDS`] written too (deprecated
+    /// duplicates, so scripts that read the old names keep working).
     pub fn write(&self, path: &Path) -> Result<(), ArchiveError> {
         let mut current = self.clone();
         current.schema_version = SCHEMA_VERSION;
-        write_json(path, &current)
+        write_json(
+            path,
+            &WrittenSummary {
+                knn5_latent_acc: current.latent_knn5_acc,
+                trust5_latent: current.latent_trust5,
+                trust5_tsne: current.tsne_trust5,
+                summary: &current,
+            },
+        )
     }
 
-    /// Reads a `summary.json` of any schema version up to this one.
+    /// Reads a `summary.json` of any schema version up to this one. A
+    /// field of [`RENAMED_FIELDS`] is read by its current name, else by its
+    /// version 1 name.
     pub fn read(path: &Path) -> Result<Summary, ArchiveError> {
-        let summary: Summary = read_json(path)?;
+        let mut raw: serde_json::Map<String, serde_json::Value> = read_json(path)?;
+        for (old, new) in RENAMED_FIELDS {
+            if let Some(value) = raw.remove(old) {
+                raw.entry(new).or_insert(value);
+            }
+        }
+        let summary: Summary =
+            serde_json::from_value(serde_json::Value::Object(raw)).map_err(|e| {
+                ArchiveError::Read {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                }
+            })?;
         check_schema(path, summary.schema_version)?;
         Ok(summary)
     }
@@ -347,8 +368,21 @@ impl Summary {
                     .find(|(old, _)| *old == k)
                     .map_or(k.clone(), |(_, new)| new.to_string())
             })
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
             .collect())
     }
+}
+
+/// `summary.json` as written: the summary, then the deprecated version 1
+/// names of [`RENAMED_FIELDS`] with the same values.
+#[derive(Serialize)]
+struct WrittenSummary<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    knn5_latent_acc: Option<f64>,
+    trust5_latent: Option<f64>,
+    trust5_tsne: Option<f64>,
 }
 
 impl Manifest {
@@ -526,7 +560,20 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(json["schema_version"], SCHEMA_VERSION);
         assert_eq!(json["latent_knn5_acc"], 0.9);
-        assert!(json.get("knn5_latent_acc").is_none());
+        // the old names are written too, deprecated, for users' scripts
+        assert_eq!(json["knn5_latent_acc"], 0.9);
+        assert_eq!(json["trust5_latent"], 0.99);
+        assert_eq!(json["trust5_tsne"], 0.95);
+        let again = Summary::read(&path).unwrap();
+        assert_eq!(again.schema_version, SCHEMA_VERSION);
+        assert_eq!(
+            Summary {
+                schema_version: 1,
+                ..again
+            },
+            s,
+            "and read back the same"
+        );
     }
 
     #[test]
