@@ -37,6 +37,14 @@ pub struct BenchArgs {
     /// torch_conv.py (beside the --compare-torch script).
     #[arg(long, requires = "compare_torch")]
     conv_only: bool,
+    /// Also time linfa-reduction's PCA and linfa-tsne beside aelab's on the
+    /// same 5,000 digits and codes (time, variance share or 5-NN accuracy,
+    /// whether two runs agree).
+    #[arg(long)]
+    compare_linfa: bool,
+    /// Only the GEMM peak and the --compare-linfa rows.
+    #[arg(long)]
+    linfa_only: bool,
     /// The Python with torch / scikit-learn / openTSNE and umap-learn for the comparisons.
     #[arg(long, default_value = "python3")]
     python: String,
@@ -56,6 +64,8 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         compare_sklearn: args.compare_sklearn,
         compare_embed: args.compare_embed,
         conv_only: args.conv_only,
+        compare_linfa: args.compare_linfa,
+        linfa_only: args.linfa_only,
         python: args.python,
         xtask: std::env::current_exe().context("finding the xtask binary")?,
     };

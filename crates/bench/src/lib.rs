@@ -7,8 +7,9 @@
 //! k-means and the linear probe of the codes of every digit (`tasks.rs`),
 //! a 4-run sweep with 1 and 2 jobs, the cost per run of a sweep of small
 //! runs beyond training, start-up to the first training step, and peak
-//! memory; optionally PyTorch, scikit-learn, and openTSNE with umap-learn
-//! (`embed.rs`) side by side in the same invocation. Rows can be saved as JSON and checked against a saved
+//! memory; optionally PyTorch, scikit-learn, openTSNE with umap-learn
+//! (`embed.rs`) and linfa (`linfa_compare.rs`) side by side in the same
+//! invocation. Rows can be saved as JSON and checked against a saved
 //! baseline.
 
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@ mod conv;
 mod embed;
 mod error;
 mod family;
+mod linfa_compare;
 mod machine;
 mod reference;
 mod tasks;
@@ -58,6 +60,11 @@ pub struct BenchOptions {
     /// Only the GEMM peak and the convolutional rows (against
     /// `torch_conv.py` beside `compare_torch`).
     pub conv_only: bool,
+    /// Whether to time linfa-reduction's PCA and linfa-tsne beside aelab's
+    /// (`linfa_compare.rs`).
+    pub compare_linfa: bool,
+    /// Only the GEMM peak and the linfa rows.
+    pub linfa_only: bool,
     /// The Python that has torch / scikit-learn.
     pub python: String,
     /// The `xtask` binary, for the start-up row.
@@ -124,6 +131,14 @@ pub fn run_bench(
     }
     let experiment = Experiment::load(&workspace_root().join("experiments/ae.toml"))?;
     let data = load_data(&experiment)?;
+    if options.compare_linfa || options.linfa_only {
+        linfa_compare::compare_linfa(&data, &mut |name, value, unit, note| {
+            push(name, value, unit, note)
+        })?;
+        if options.linfa_only {
+            return Ok(rows);
+        }
+    }
 
     let gaussian = Corruption {
         kind: NoiseKind::Gaussian,
