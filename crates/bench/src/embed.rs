@@ -17,7 +17,7 @@ use aelab_reduce::{
 };
 use aelab_report::{format_p, spread, welch_t_test};
 
-use crate::reference::python_output;
+use crate::reference::{python_output, ScriptInputs};
 use crate::BenchError;
 
 /// Seeds of each UMAP in the accuracy comparison at `n` points: 10, or 5
@@ -52,29 +52,20 @@ pub fn compare_embeddings(
     push: &mut dyn FnMut(String, f64, &str, String),
 ) -> Result<(), BenchError> {
     let pixels = digits.len() / labels.len().max(1);
-    let dir = std::env::temp_dir().join(format!("aelab-embed-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(BenchError::io(format!("creating {}", dir.display())))?;
-    let codes_path = dir.join("codes.f32");
-    let bytes: Vec<u8> = codes.iter().flat_map(|v| v.to_le_bytes()).collect();
-    std::fs::write(&codes_path, bytes)
-        .map_err(BenchError::io(format!("writing {}", codes_path.display())))?;
+    let inputs = ScriptInputs::new("embed")?;
+    let codes_path = inputs.write_f32("codes.f32", codes)?;
+    let dir = inputs.dir();
     let list: Vec<String> = sizes.iter().map(usize::to_string).collect();
     let seeds: Vec<String> = sizes.iter().map(|&n| seeds_at(n).to_string()).collect();
     let reference = run_python(
         python,
         &codes_path,
         dim,
-        &dir,
+        dir,
         &list.join(","),
         &seeds.join(","),
     );
-    let reference = match reference {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
-        }
-    };
+    let reference = reference?;
     for &n in sizes {
         let labels = &labels[..n];
         let images = &digits[..n * pixels];
@@ -230,7 +221,6 @@ pub fn compare_embeddings(
             ),
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 

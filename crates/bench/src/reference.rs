@@ -30,6 +30,47 @@ pub(crate) fn python_output(
     Ok(out.stdout)
 }
 
+/// A temporary folder of a reference script's input files, removed when
+/// dropped (on success and on every error path alike).
+pub(crate) struct ScriptInputs {
+    dir: PathBuf,
+}
+
+impl ScriptInputs {
+    /// A fresh folder named after `tool` and this process.
+    pub(crate) fn new(tool: &str) -> Result<ScriptInputs, BenchError> {
+        let dir = std::env::temp_dir().join(format!("aelab-{tool}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(BenchError::io(format!("creating {}", dir.display())))?;
+        Ok(ScriptInputs { dir })
+    }
+
+    /// The folder itself (for scripts that write their outputs beside).
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `bytes` as `name` in the folder and returns its path.
+    pub(crate) fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, BenchError> {
+        let path = self.dir.join(name);
+        std::fs::write(&path, bytes)
+            .map_err(BenchError::io(format!("writing {}", path.display())))?;
+        Ok(path)
+    }
+
+    /// Writes `values` as raw little-endian `f32` (numpy's `fromfile`).
+    pub(crate) fn write_f32(&self, name: &str, values: &[f32]) -> Result<PathBuf, BenchError> {
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.write(name, &bytes)
+    }
+}
+
+impl Drop for ScriptInputs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// What scikit-learn measured.
 pub struct SklearnTimes {
     pub tsne_seconds: f64,
@@ -46,23 +87,13 @@ pub fn run_sklearn(
     digits: &[f32],
 ) -> Result<SklearnTimes, BenchError> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/sklearn_compare.py");
-    let dir = std::env::temp_dir().join(format!("aelab-sklearn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(BenchError::io(format!("creating {}", dir.display())))?;
-    let write = |name: &str, bytes: Vec<u8>| -> Result<PathBuf, BenchError> {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes)
-            .map_err(BenchError::io(format!("writing {}", path.display())))?;
-        Ok(path)
-    };
-    let f32_bytes = |values: &[f32]| values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    let codes = write("codes.f32", f32_bytes(codes))?;
-    let labels = write("labels.u8", labels.to_vec())?;
-    let digits = write("digits.f32", f32_bytes(digits))?;
+    let inputs = ScriptInputs::new("sklearn")?;
+    let codes = inputs.write_f32("codes.f32", codes)?;
+    let labels = inputs.write("labels.u8", labels)?;
+    let digits = inputs.write_f32("digits.f32", digits)?;
     let mut command = Command::new(python);
     command.arg(&script).args([&codes, &labels, &digits]);
-    let out = python_output(command, python, &script, "scikit-learn");
-    let _ = std::fs::remove_dir_all(&dir);
-    let stdout = out?;
+    let stdout = python_output(command, python, &script, "scikit-learn")?;
     let json: serde_json::Value = serde_json::from_slice(&stdout)
         .map_err(|e| BenchError::Reference(format!("scikit-learn printed no JSON: {e}")))?;
     let field = |key: &str| {

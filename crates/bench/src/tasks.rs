@@ -5,7 +5,7 @@
 //! `StandardScaler` + `LogisticRegression(max_iter=1000)` on the same codes
 //! (`python/tasks_compare.py`), in the same invocation.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -15,7 +15,7 @@ use aelab_tasks::{
     cluster_accuracy, kmeans, linear_probe, normalized_mutual_info, KMeansParams, ProbeParams,
 };
 
-use crate::reference::python_output;
+use crate::reference::{python_output, ScriptInputs};
 use crate::BenchError;
 
 /// Clusters, starts and seed of the k-means row (the clustering papers').
@@ -96,26 +96,15 @@ fn aelab_scores(codes: &Codes) -> Result<Scores, BenchError> {
 
 fn sklearn_scores(python: &str, codes: &Codes) -> Result<Scores, BenchError> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/tasks_compare.py");
-    let dir = std::env::temp_dir().join(format!("aelab-tasks-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(BenchError::io(format!("creating {}", dir.display())))?;
-    let write = |name: &str, bytes: Vec<u8>| -> Result<PathBuf, BenchError> {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes)
-            .map_err(BenchError::io(format!("writing {}", path.display())))?;
-        Ok(path)
-    };
-    let values = write(
-        "codes.f32",
-        codes.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-    )?;
-    let labels = write("labels.u8", codes.labels.clone())?;
+    let inputs = ScriptInputs::new("tasks")?;
+    let values = inputs.write_f32("codes.f32", &codes.values)?;
+    let labels = inputs.write("labels.u8", &codes.labels)?;
     let mut command = Command::new(python);
     command
         .arg(&script)
         .args([&values, &labels])
         .args([codes.dim.to_string(), codes.fit.to_string()]);
     let out = python_output(command, python, &script, "scikit-learn");
-    let _ = std::fs::remove_dir_all(&dir);
     let json: serde_json::Value = serde_json::from_slice(&out?)
         .map_err(|e| BenchError::Reference(format!("tasks_compare.py printed no JSON: {e}")))?;
     let field = |key: &str| {

@@ -16,18 +16,15 @@ use aelab_tasks::{
     cluster_accuracy, kmeans, normalized_mutual_info, KMeansAlgorithm, KMeansParams,
 };
 
+mod codes_file;
+
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 3 {
         return Err("usage: kmeans_speed CODES.f32 DIM LABELS.u8 [K] [STARTS] [SEEDS]".into());
     }
-    let bytes = std::fs::read(&args[0])?;
-    let codes: Vec<f32> = bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
     let dim: usize = args[1].parse()?;
-    let labels = std::fs::read(&args[2])?;
+    let (codes, labels) = codes_file::read(&args[0], dim, &args[2])?;
     let k: usize = args.get(3).map_or(Ok(10), |s| s.parse())?;
     let starts: usize = args.get(4).map_or(Ok(20), |s| s.parse())?;
     let seeds: Vec<u64> = args

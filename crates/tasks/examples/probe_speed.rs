@@ -15,18 +15,15 @@ use std::time::Instant;
 
 use aelab_tasks::{linear_probe, ProbeParams};
 
+mod codes_file;
+
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 4 {
         return Err("usage: probe_speed CODES.f32 DIM LABELS.u8 TRAIN_COUNT".into());
     }
-    let bytes = std::fs::read(&args[0])?;
-    let codes: Vec<f32> = bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
     let dim: usize = args[1].parse()?;
-    let labels = std::fs::read(&args[2])?;
+    let (codes, labels) = codes_file::read(&args[0], dim, &args[2])?;
     let train_count: usize = args[3].parse()?;
     if train_count >= labels.len() {
         return Err(format!("TRAIN_COUNT {train_count} leaves no test codes").into());
