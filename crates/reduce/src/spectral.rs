@@ -21,6 +21,7 @@
 //! components, which keeps pieces that are far apart in the codes far
 //! apart in the map.
 
+use aelab_data::normal::fill_standard_normal;
 use linfa_linalg::eigh::EighInto;
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
@@ -63,10 +64,10 @@ pub(crate) fn spectral_layout(
     rng.set_stream(u64::MAX);
     let mut layout = pieces_layout(graph, points, dim, &mut rng)?;
     let largest = largest_magnitude(layout.iter().flatten());
-    for p in &mut layout {
-        for v in p.iter_mut() {
-            *v = *v * 10.0 / largest + NOISE * standard_normal(&mut rng);
-        }
+    let mut noise = vec![0.0f32; 2 * layout.len()];
+    fill_standard_normal(&mut rng, &mut noise);
+    for (v, z) in layout.iter_mut().flatten().zip(&noise) {
+        *v = *v * 10.0 / largest + NOISE * f64::from(*z);
     }
     Ok(layout)
 }
@@ -429,13 +430,6 @@ fn largest_magnitude<'a>(values: impl Iterator<Item = &'a f64>) -> f64 {
     values
         .fold(0.0f64, |m, v| m.max(v.abs()))
         .max(f64::MIN_POSITIVE)
-}
-
-/// A standard normal draw (Box-Muller).
-fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u: f64 = 1.0 - rng.gen::<f64>();
-    let v: f64 = rng.gen();
-    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
 }
 
 #[cfg(test)]
