@@ -5,8 +5,11 @@
 //! version: version 1 (before the field existed) named the embedding
 //! metrics `knn5_latent_acc`, `trust5_latent` and `trust5_tsne`, read here
 //! into [`Summary::latent_knn5_acc`], [`Summary::latent_trust5`] and
-//! [`Summary::tsne_trust5`]; a record from a newer aelab is refused with a
-//! message rather than misread.
+//! [`Summary::tsne_trust5`] (and still written beside them, deprecated).
+//! Version 3 added `val_loss`, the trustworthiness standard errors and
+//! `trust5_rows`, and writes every absent value as `null` (version 2 left
+//! some out). A record from a newer aelab is refused with a message rather
+//! than misread.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::{write_atomic, ArchiveError};
 
 /// The schema version this aelab writes (and the newest it reads).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// `summary.json` fields renamed in schema 2: `(version 1 name, name now)`;
 /// the serde aliases on [`Summary`] read them.
@@ -126,8 +129,9 @@ pub struct Divergence {
     pub step: usize,
 }
 
-/// A run's final numbers. Absent metrics are `null`: a diverged run has no
-/// test scores, a run without test data no test metrics.
+/// A run's final numbers. Absent metrics are `null`, every one of them
+/// (since schema 3; schema 2 left out some fields added late): a diverged
+/// run has no test scores, a run without test data no test metrics.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     #[serde(default = "schema_v1")]
@@ -138,9 +142,15 @@ pub struct Summary {
     pub diverged_at: Option<Divergence>,
     pub error: Option<String>,
     pub epochs_completed: usize,
-    /// Validation BCE after the last epoch (noisy inputs for a denoising run,
-    /// clean targets, as the notebook validates).
+    /// Validation BCE per pixel of the final model (noisy inputs for a
+    /// denoising run, clean targets, as the notebook validates).
     pub val_bce: Option<f64>,
+    /// The loss the last epoch recorded on the validation digits: the
+    /// training objective (BCE per pixel for a dense autoencoder, where it
+    /// equals `val_bce`; the beta-weighted ELBO per image for a VAE; a conv
+    /// model's own loss), and what halving's rungs promote on. Schema 3.
+    #[serde(default)]
+    pub val_loss: Option<f64>,
     /// Validation BCE of the final model on clean inputs, for every run: the
     /// fair column to compare denoising and plain runs on, and the one
     /// configurations are chosen by. `None` in archives before it existed.
@@ -156,6 +166,19 @@ pub struct Summary {
     pub latent_knn5_acc: Option<f64>,
     /// Trustworthiness (k = 5) of the validation codes against the pixels.
     pub latent_trust5: Option<f64>,
+    /// The standard errors of `latent_trust5`, `tsne_trust5` and
+    /// `umap_trust5`: 0 when exact; above 0 when the sum over rows was
+    /// estimated from `trust5_rows` evenly spaced rows. Schema 3.
+    #[serde(default)]
+    pub latent_trust5_se: Option<f64>,
+    #[serde(default)]
+    pub tsne_trust5_se: Option<f64>,
+    #[serde(default)]
+    pub umap_trust5_se: Option<f64>,
+    /// Rows whose input neighbourhoods were ranked for the
+    /// trustworthiness of the codes (all the digits when exact). Schema 3.
+    #[serde(default)]
+    pub trust5_rows: Option<usize>,
     /// Mean absolute value of the validation codes (how active the code
     /// units are; an L1 penalty on the codes lowers it).
     #[serde(default)]
@@ -170,13 +193,13 @@ pub struct Summary {
     pub tsne_trust5: Option<f64>,
     /// Leave-one-out 5-NN accuracy of the 2-D UMAP map (`eval.umap`);
     /// absent in archives before it existed and in runs without UMAP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub umap_knn5_acc: Option<f64>,
     /// Trustworthiness (k = 5) of the UMAP map against the pixels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub umap_trust5: Option<f64>,
     /// Seconds the UMAP map took.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub umap_seconds: Option<f64>,
     /// Test MSE of each digit class 0-9; NaN (`null` in the file) for a
     /// class the test set lacks.
@@ -195,49 +218,49 @@ pub struct Summary {
     /// validation and test digits, decoding the mean code; the test KL per
     /// image, and per code dimension (near 0: an inactive unit). Absent for
     /// other models and in archives before they existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub val_elbo: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub test_elbo: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub test_kl: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub test_kl_per_dimension: Option<Vec<f64>>,
     /// k-means of the codes (`eval.cluster`): accuracy under the best
     /// one-to-one matching of clusters to labels (0 to 1), normalised
     /// mutual information and adjusted Rand index, of `cluster_points`
     /// digits (the test digits, or every digit with `data.split = "all"`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub cluster_acc: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub cluster_nmi: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub cluster_ari: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub cluster_points: Option<usize>,
     /// Test accuracy of a multinomial logistic regression fitted on the
     /// standardised training codes (`eval.probe`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub probe_acc: Option<f64>,
     /// One-class runs (`data.normal_class`): the class trained on, and how
     /// well the reconstruction error tells the other classes' test images
     /// from it (area under the ROC curve, average precision; anomalies are
     /// the positives).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub normal_class: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub auroc: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub average_precision: Option<f64>,
     /// How much of the evaluation the run got: `full`, or `light` (no
     /// denoising curve, t-SNE, trustworthiness or figures); absent in
     /// archives before it existed, which were all full.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub detail: Option<String>,
     /// The model's layers as Keras' `model.summary()` lists them (also
     /// `cargo xtask shapes`); absent for PCA and in archives before it
     /// existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub layers: Option<Vec<LayerRow>>,
     /// See [`RunEntry::identity`].
     #[serde(default)]
@@ -275,6 +298,7 @@ impl Default for Summary {
             error: None,
             epochs_completed: 0,
             val_bce: None,
+            val_loss: None,
             clean_val_bce: None,
             test_bce: None,
             test_mse: None,
@@ -285,6 +309,10 @@ impl Default for Summary {
             code_mean_abs: None,
             code_near_zero: None,
             latent_trust5: None,
+            latent_trust5_se: None,
+            tsne_trust5_se: None,
+            umap_trust5_se: None,
+            trust5_rows: None,
             tsne_knn5_acc: None,
             tsne_trust5: None,
             umap_knn5_acc: None,

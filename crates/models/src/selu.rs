@@ -46,6 +46,16 @@ mod tests {
     }
 
     #[test]
+    fn constants_are_the_published_ones_to_f32_rounding() {
+        // Klambauer et al. (2017), "Self-Normalizing Neural Networks", eq. 14
+        let (scale, alpha) = (1.050_700_987_355_480_5f64, 1.673_263_242_354_377_3f64);
+        assert_eq!(SELU_SCALE, scale as f32);
+        assert_eq!(SELU_ALPHA, alpha as f32);
+        // PyTorch's `nn.LeakyReLU(negative_slope=0.01)` default
+        assert_eq!(crate::LEAKY_SLOPE, 0.01f64 as f32);
+    }
+
+    #[test]
     fn matches_the_definition_and_its_gradient() {
         let dev = Cpu::default();
         let xs = [-3.0f32, -0.5, 0.0, 0.25, 2.0];

@@ -31,37 +31,15 @@
 
 #![forbid(unsafe_code)]
 
-mod checkpoint_file;
-mod choosing;
-mod compare;
-mod dataset;
-mod detail;
+mod archives;
+mod cluster;
 mod error;
-mod evaluate;
-mod execute;
-mod experiment;
-mod fetching;
-mod figures;
-mod halving;
-mod identity;
-mod latent_views;
-mod listing;
-mod manifest;
-mod progress;
-mod provenance;
-mod report;
-mod reproduce;
-mod run_figures;
-mod rung_jobs;
-mod rungs;
-mod schedule;
-mod search_report;
-mod selection;
-mod shapes;
-mod slurm;
-mod sweep_charts;
-mod tasks;
-mod train_run;
+mod evaluation;
+mod input;
+mod reporting;
+mod running;
+mod search;
+mod training;
 
 #[cfg(feature = "fault-injection")]
 pub mod faults;
@@ -72,27 +50,27 @@ use std::time::Instant;
 pub use aelab_archive::{human_bytes, ArchiveError, GcPlan, RunStatus, Summary};
 pub use aelab_data::fetch::Fetched;
 pub use aelab_spec::Experiment;
-pub use compare::{compare_archives, Presence, RunComparison};
-pub use dataset::{load as load_data, load_with as load_data_with, Dataset};
-pub use detail::DETAILED_CONFIGURATIONS;
+pub use archives::compare::{compare_archives, Presence, RunComparison};
+pub use archives::listing::{list_archives, ArchiveListing};
+pub use archives::reproduce::{reproduce, Agreement, Reproduction, CROSS_CPU_TOLERANCE};
+pub use cluster::slurm::{write_slurm_job, SlurmJob, SlurmOptions};
 pub use error::{PipelineError, Result};
-pub use evaluate::{KNN_K, TRUST_ROWS};
-pub use execute::execute;
-pub use experiment::{
+pub use evaluation::detail::DETAILED_CONFIGURATIONS;
+pub use evaluation::evaluate::{KNN_K, TRUST_ROWS};
+pub use input::dataset::{load as load_data, load_with as load_data_with, Dataset};
+pub use input::fetching::fetch_dataset;
+pub use reporting::report::{rebuild_report, ReportOutcome};
+pub use running::experiment::{
     planned_runs, resumed_experiment, run_experiment, Destination, ExperimentOutcome, RunOptions,
 };
-pub use fetching::fetch_dataset;
-pub use listing::{list_archives, ArchiveListing};
-pub use progress::{Bar, NoProgress, Progress};
-pub use provenance::workspace_root;
-pub use report::{rebuild_report, ReportOutcome};
-pub use reproduce::{reproduce, Agreement, Reproduction, CROSS_CPU_TOLERANCE};
-pub use rung_jobs::{decide_rung, run_rung_task, RungTask};
-pub use rungs::{read_brackets, read_rungs, Rung, RungTrial};
-pub use selection::{glob_match, select_runs, Shard};
-pub use shapes::{experiment_shapes, layer_rows, ModelShapes};
-pub use slurm::{write_slurm_job, SlurmJob, SlurmOptions};
-pub use train_run::{fit_config, fit_on_training_threads, median, TRAIN_THREADS};
+pub use running::progress::{Bar, NoProgress, Progress};
+pub use running::provenance::workspace_root;
+pub use running::selection::{glob_match, select_runs, Shard};
+pub use search::rung_jobs::{decide_rung, run_rung_task, RungTask};
+pub use search::rungs::{read_brackets, read_rungs, Rung, RungTrial};
+pub use training::execute::execute;
+pub use training::shapes::{experiment_shapes, layer_rows, ModelShapes};
+pub use training::train_run::{fit_config, fit_on_training_threads, median, TRAIN_THREADS};
 
 /// Reads and validates the spec at `path` with `--set key=value`
 /// `overrides` applied to every run.

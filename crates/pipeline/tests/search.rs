@@ -418,3 +418,81 @@ fn rung_jobs_decide_and_end_as_a_local_run() {
         }
     }
 }
+
+/// Halving over a VAE's beta: its epoch loss (the beta-weighted ELBO per
+/// image) is not per-pixel BCE, so rungs and report must rank by the same
+/// quantity, `val_loss`, and the spec must refuse ranking rungs by
+/// `val_bce`.
+const VAE_HALVING: &str = r#"
+name = "vae-halving"
+seed = 5
+[data]
+dir = "MNIST"
+limit = 600
+validation = 200
+[model]
+kind = "vae"
+layers = [64, 4]
+[train]
+epochs = 3
+batch_size = 50
+optimizer = "adam"
+lr = 0.002
+[eval]
+detail = "light"
+tsne = { points = 0 }
+[search]
+method = "halving"
+trials = 3
+min_epochs = 1
+eta = 3
+"model.beta" = { log_uniform = [0.05, 20.0] }
+"#;
+
+#[test]
+fn halving_over_a_vae_beta_ranks_rungs_and_report_by_one_objective() {
+    let tmp = tempfile::tempdir().unwrap();
+    let explicit = VAE_HALVING.replace("eta = 3\n", "eta = 3\nmetric = \"val_bce\"\n");
+    let refused = load_spec(&common::write_spec(tmp.path(), &explicit), &[]).unwrap_err();
+    assert!(
+        refused.to_string().contains("search.metric") && refused.to_string().contains("val_loss"),
+        "{refused}"
+    );
+
+    let spec = common::write_spec(tmp.path(), VAE_HALVING);
+    let experiment = load_spec(&spec, &[]).unwrap();
+    assert_eq!(experiment.search.as_ref().unwrap().metric, "val_loss");
+    let outcome = run(
+        &spec,
+        Destination::NewArchive {
+            results_dir: tmp.path().join("results"),
+        },
+        1,
+    );
+    assert!(!outcome.failed);
+    let rungs = read_rungs(&outcome.archive).unwrap();
+    let last = rungs.last().unwrap();
+    let survivor = last.trials.iter().find(|t| t.epochs == 3).unwrap();
+    let summary = Summary::read(
+        &outcome
+            .archive
+            .join("runs")
+            .join(&survivor.run)
+            .join("summary.json"),
+    )
+    .unwrap();
+    // The rung's value is the summary's val_loss, and not its val_bce.
+    assert_eq!(
+        survivor.metric.map(f64::to_bits),
+        summary.val_loss.map(f64::to_bits)
+    );
+    let (loss, bce) = (summary.val_loss.unwrap(), summary.val_bce.unwrap());
+    assert!(loss > 10.0 && bce < 1.0, "ELBO {loss} nats, BCE {bce}");
+    // The report names the same objective and best value.
+    let md = std::fs::read_to_string(outcome.archive.join("report.md")).unwrap();
+    assert!(md.contains("val_loss, lower is better"), "{md}");
+    assert!(
+        md.contains(&format!("Best: `{}` ({loss:.5})", survivor.run)),
+        "{md}"
+    );
+}

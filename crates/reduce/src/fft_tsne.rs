@@ -78,7 +78,7 @@ pub fn fft_tsne(
         // optimise in an order where neighbours sit together in memory
         let order = breadth_first_order(&p);
         let p = renumbered(&p, &order);
-        let initial = pca_init(points, dim);
+        let initial = pca_init(points, dim)?;
         let mut y: Vec<[f64; 2]> = order.iter().map(|&i| initial[i as usize]).collect();
         let mut optimiser = Optimiser::new(n, params.repulsion);
         let early = params.exaggeration.max(1.0);
@@ -92,9 +92,9 @@ pub fn fft_tsne(
         for (&i, point) in order.iter().zip(&y) {
             map[i as usize] = [point[0] as f32, point[1] as f32];
         }
-        map
+        Ok(map)
     });
-    Ok(map)
+    map
 }
 
 /// Gradient descent with momentum and gains, its buffers kept.
@@ -233,81 +233,19 @@ fn sign(x: f64) -> i8 {
     i8::from(x > 0.0) - i8::from(x < 0.0)
 }
 
-/// The first two principal components of `points`, scaled so the first
-/// has standard deviation 1e-4 (openTSNE's initialisation); each
-/// component's sign makes its largest loading positive.
-pub(crate) fn pca_init(points: &[f32], dim: usize) -> Vec<[f64; 2]> {
-    let n = points.len() / dim;
-    let mut mean = vec![0.0f64; dim];
-    for row in points.chunks_exact(dim) {
-        for (m, &v) in mean.iter_mut().zip(row) {
-            *m += f64::from(v);
-        }
-    }
-    mean.iter_mut().for_each(|m| *m /= n as f64);
-    let mut covariance = vec![0.0f64; dim * dim];
-    let mut centred = vec![0.0f64; dim];
-    for row in points.chunks_exact(dim) {
-        for ((c, &v), m) in centred.iter_mut().zip(row).zip(&mean) {
-            *c = f64::from(v) - m;
-        }
-        for a in 0..dim {
-            let ca = centred[a];
-            for b in 0..dim {
-                covariance[a * dim + b] += ca * centred[b];
-            }
-        }
-    }
-    let mut components: Vec<Vec<f64>> = Vec::new();
-    for _ in 0..2 {
-        // power iteration, deflated against the components found
-        let mut v: Vec<f64> = (0..dim).map(|i| 1.0 + i as f64 / dim as f64).collect();
-        for _ in 0..1000 {
-            let mut next: Vec<f64> = (0..dim)
-                .map(|a| (0..dim).map(|b| covariance[a * dim + b] * v[b]).sum())
-                .collect();
-            for c in &components {
-                let dot: f64 = next.iter().zip(c).map(|(x, y)| x * y).sum();
-                next.iter_mut().zip(c).for_each(|(x, y)| *x -= dot * y);
-            }
-            let norm = next.iter().map(|x| x * x).sum::<f64>().sqrt();
-            if norm == 0.0 {
-                break;
-            }
-            next.iter_mut().for_each(|x| *x /= norm);
-            v = next;
-        }
-        let largest = v
-            .iter()
-            .copied()
-            .fold(0.0f64, |a, x| if x.abs() > a.abs() { x } else { a });
-        if largest < 0.0 {
-            v.iter_mut().for_each(|x| *x = -*x);
-        }
-        components.push(v);
-    }
-    let mut y: Vec<[f64; 2]> = points
-        .chunks_exact(dim)
-        .map(|row| {
-            let mut p = [0.0; 2];
-            for (d, c) in components.iter().enumerate() {
-                p[d] = row
-                    .iter()
-                    .zip(&mean)
-                    .zip(c)
-                    .map(|((&v, m), w)| (f64::from(v) - m) * w)
-                    .sum();
-            }
-            p
-        })
-        .collect();
+/// The first two principal components of `points` (`pca.rs`), scaled so
+/// the first has standard deviation 1e-4 (openTSNE's initialisation);
+/// each component's sign makes its largest loading positive.
+pub(crate) fn pca_init(points: &[f32], dim: usize) -> Result<Vec<[f64; 2]>, ReduceError> {
+    let mut y = crate::pca::leading_two_components(points, dim)?;
+    let n = y.len().max(1);
     let sd = (y.iter().map(|p| p[0] * p[0]).sum::<f64>() / n as f64).sqrt();
     let scale = if sd > 0.0 { 1e-4 / sd } else { 1.0 };
     y.iter_mut().for_each(|p| {
         p[0] *= scale;
         p[1] *= scale;
     });
-    y
+    Ok(y)
 }
 
 #[cfg(test)]
@@ -350,7 +288,7 @@ mod tests {
                 [0.6 * t - 0.8 * s, 0.8 * t + 0.6 * s]
             })
             .collect();
-        let y = pca_init(&points, 2);
+        let y = pca_init(&points, 2).unwrap();
         // first coordinate proportional to t, standard deviation 1e-4
         let sd = (y.iter().map(|p| p[0] * p[0]).sum::<f64>() / 50.0).sqrt();
         assert!((sd - 1e-4).abs() < 1e-12);

@@ -69,6 +69,36 @@ impl Pca {
     }
 }
 
+/// `points` (`dim` values a row) projected on their first two principal
+/// components, in f64 and unscaled: the starting layout of t-SNE and of
+/// the spectral layout's pieces. A second coordinate of 0 when `dim` is 1;
+/// all zeros for fewer than two rows (nothing to spread).
+pub(crate) fn leading_two_components(
+    points: &[f32],
+    dim: usize,
+) -> Result<Vec<[f64; 2]>, ReduceError> {
+    let rows = points.len().checked_div(dim).unwrap_or(0);
+    if rows < 2 {
+        return Ok(vec![[0.0; 2]; rows]);
+    }
+    let pca = Pca::fit(points, dim, dim.min(2))?;
+    Ok(points
+        .chunks_exact(dim)
+        .map(|row| {
+            let mut p = [0.0; 2];
+            for (p, component) in p.iter_mut().zip(pca.components.rows()) {
+                *p = row
+                    .iter()
+                    .zip(&pca.mean)
+                    .zip(component)
+                    .map(|((&v, m), w)| (f64::from(v) - m) * w)
+                    .sum();
+            }
+            p
+        })
+        .collect())
+}
+
 /// The `k` largest eigenvalues of the symmetric matrix `c`, largest first,
 /// and their unit eigenvectors as rows, each signed as scikit-learn signs
 /// them (largest |loading| positive).

@@ -91,7 +91,7 @@ fn pieces_layout(
             *p = [vectors[0][i], vectors[1][i]];
         }
     } else {
-        let spots = piece_spots(count, &labels, points, dim);
+        let spots = piece_spots(count, &labels, points, dim)?;
         let mut pieces: Vec<Vec<usize>> = vec![Vec::new(); count];
         for (i, &piece) in labels.iter().enumerate() {
             pieces[piece].push(i);
@@ -152,9 +152,14 @@ fn connected_pieces(graph: &SparseRows) -> (usize, Vec<usize>) {
 /// Where each piece goes: for up to four, umap-learn's spots (1, 0),
 /// (0, 1), (-1, 0), (0, -1); for more, the first two principal components
 /// of the pieces' centroids, scaled to at most 1.
-fn piece_spots(count: usize, labels: &[usize], points: &[f32], dim: usize) -> Vec<[f64; 2]> {
+fn piece_spots(
+    count: usize,
+    labels: &[usize],
+    points: &[f32],
+    dim: usize,
+) -> Result<Vec<[f64; 2]>, ReduceError> {
     if count <= 4 {
-        return [[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]][..count].to_vec();
+        return Ok([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]][..count].to_vec());
     }
     let mut sums = vec![0.0f64; count * dim];
     let mut sizes = vec![0usize; count];
@@ -169,12 +174,12 @@ fn piece_spots(count: usize, labels: &[usize], points: &[f32], dim: usize) -> Ve
         .zip(&sizes)
         .flat_map(|(row, &size)| row.iter().map(move |s| (s / size as f64) as f32))
         .collect();
-    let mut spots = pca_init(&centroids, dim);
+    let mut spots = pca_init(&centroids, dim)?;
     let largest = largest_magnitude(spots.iter().flatten());
     for s in &mut spots {
         *s = s.map(|v| v / largest);
     }
-    spots
+    Ok(spots)
 }
 
 /// The rows and columns of `members` (ascending, all of one piece) of

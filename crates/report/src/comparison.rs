@@ -4,6 +4,7 @@
 
 use aelab_archive::{Figure, RunStatus, Summary};
 
+use crate::choice::Choice;
 use crate::groups::{best_group, seed_groups, verdict, SeedGroup};
 use crate::metrics::{Better, Group, Metric, METRICS};
 
@@ -111,8 +112,9 @@ impl<'a> Comparison<'a> {
             .iter()
             .filter_map(|(m, _)| verdict(m, &groups, &input.runs))
             .collect();
-        let chosen =
-            chooser(&metrics).and_then(|m| Some((m, best_group(m, &groups, &input.runs)?)));
+        let chosen = Choice::for_runs(summaries.iter().copied())
+            .map(Choice::metric)
+            .and_then(|m| Some((m, best_group(m, &groups, &input.runs)?)));
         let wins = wins(input, &metrics, &groups);
         let pair = chosen.and_then(|(metric, g)| {
             let baseline_group = groups.iter().position(|gr| gr.members.contains(&0))?;
@@ -120,21 +122,9 @@ impl<'a> Comparison<'a> {
                 g
             } else {
                 // The runner-up on the same validation metric.
-                let mut others: Vec<usize> = (0..groups.len()).filter(|&i| i != g).collect();
-                others.sort_by(|&a, &b| {
-                    let mean = |i: usize| {
-                        crate::groups::group_spread(metric, &groups[i], &input.runs)
-                            .map_or(f64::NAN, |s| s.mean)
-                    };
-                    let order = mean(a).total_cmp(&mean(b));
-                    match metric.better {
-                        Better::Lower => order,
-                        Better::Higher => order.reverse(),
-                    }
-                });
-                *others.iter().find(|&&i| {
-                    crate::groups::group_spread(metric, &groups[i], &input.runs).is_some()
-                })?
+                crate::groups::ranked(metric, &groups, &input.runs)
+                    .get(1)?
+                    .0
             };
             Some((0, groups[pick].members[0]))
         });
@@ -310,15 +300,6 @@ impl<'a> Comparison<'a> {
         }
         w.into_inner().map_err(|e| e.to_string())
     }
-}
-
-/// The metric configurations are chosen by: validation BCE on clean
-/// inputs, else (archives before it existed, PCA-only) validation BCE.
-fn chooser(metrics: &[(&'static Metric, Option<usize>)]) -> Option<&'static Metric> {
-    ["clean_val_bce", "val_bce"]
-        .iter()
-        .find_map(|key| metrics.iter().find(|(m, _)| m.key == *key))
-        .map(|(m, _)| *m)
 }
 
 /// How many quality metrics each group is best at (by mean), counting a

@@ -62,20 +62,13 @@ pub(crate) fn best_group(
 }
 
 /// Groups with a value, best mean first (ties: the earlier group).
-fn ranked(metric: &Metric, groups: &[SeedGroup], runs: &[RunReport]) -> Vec<(usize, Spread)> {
-    let mut ranked: Vec<(usize, Spread)> = groups
-        .iter()
-        .enumerate()
-        .filter_map(|(i, g)| Some((i, group_spread(metric, g, runs)?)))
-        .collect();
-    ranked.sort_by(|(ia, a), (ib, b)| {
-        let order = match metric.better {
-            Better::Lower => a.mean.total_cmp(&b.mean),
-            Better::Higher => b.mean.total_cmp(&a.mean),
-        };
-        order.then(ia.cmp(ib))
-    });
-    ranked
+pub(crate) fn ranked(
+    metric: &Metric,
+    groups: &[SeedGroup],
+    runs: &[RunReport],
+) -> Vec<(usize, Spread)> {
+    let values: Vec<Vec<f64>> = groups.iter().map(|g| values(metric, g, runs)).collect();
+    crate::choice::rank_by_mean(metric, &values)
 }
 
 /// `0.0077 ± 0.0002` (± one standard deviation across seeds), or the value

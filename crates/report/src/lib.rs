@@ -14,6 +14,7 @@
 
 mod bar_plot;
 mod canvas;
+mod choice;
 mod comparison;
 mod confusion_plot;
 mod digit_grid;
@@ -34,6 +35,7 @@ mod written;
 
 pub use aelab_archive::Figure;
 pub use bar_plot::grouped_bars;
+pub use choice::Choice;
 pub use comparison::{Baseline, ReportInput, RunReport};
 pub use confusion_plot::confusion_matrix;
 pub use digit_grid::{digit_grid, DigitRow};

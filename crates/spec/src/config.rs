@@ -404,6 +404,16 @@ impl ModelKind {
     pub fn trains(self) -> bool {
         self != ModelKind::Pca
     }
+
+    /// The spec's name for it (`model.kind`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Autoencoder => "autoencoder",
+            ModelKind::Vae => "vae",
+            ModelKind::Pca => "pca",
+            ModelKind::Conv => "conv",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

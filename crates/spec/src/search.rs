@@ -34,9 +34,17 @@ const SETTINGS: [&str; 7] = [
     "eta",
     "sampler",
 ];
-/// Metrics a search may choose on: measured on validation data. Halving
-/// needs one measured after every epoch.
-const METRICS: [&str; 2] = ["val_bce", "clean_val_bce"];
+/// Metrics a search may choose on, all measured on validation data:
+/// `val_loss`, the loss every epoch records on the validation digits (the
+/// training objective: BCE per pixel for a dense autoencoder, the
+/// beta-weighted ELBO per image for a VAE, the model's own loss for a conv
+/// one); `val_bce`, BCE per pixel of the final model on the inputs it
+/// validated on; `clean_val_bce`, the same on clean inputs. The first two
+/// are measured after every epoch, which the rungs of halving need (and
+/// `val_bce` only where it is the epoch loss: see [`check_rungs`]).
+const METRICS: [&str; 3] = ["val_loss", "val_bce", "clean_val_bce"];
+/// How many of [`METRICS`] (from the first) rungs can rank by.
+const RUNG_METRICS: usize = 2;
 
 /// How trials are chosen and run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +116,8 @@ pub struct SearchConfig {
     pub method: SearchMethod,
     pub sampler: Sampler,
     pub trials: usize,
-    /// A validation metric (`val_bce`, `clean_val_bce`).
+    /// A validation metric (`val_loss`, `val_bce`, `clean_val_bce`): the
+    /// one objective rungs promote on and the report ranks trials by.
     pub metric: String,
     pub goal: Goal,
     /// Halving: the epochs of the first rung.
@@ -282,9 +291,15 @@ pub(crate) fn parse(
             .int("search.trials", Some(t), 1, MAX_TRIALS)?
             .unwrap_or(1),
     };
-    let metric = text("metric")?.unwrap_or("val_bce").to_string();
+    // Rungs rank by the epoch loss, so that is their default; a search at
+    // full budget by the final model's BCE, as before `val_loss` existed.
+    let default_metric = match method.has_rungs() {
+        true => "val_loss",
+        false => "val_bce",
+    };
+    let metric = text("metric")?.unwrap_or(default_metric).to_string();
     let allowed_metrics = match method.has_rungs() {
-        true => &METRICS[..1],
+        true => &METRICS[..RUNG_METRICS],
         false => &METRICS[..],
     };
     if !allowed_metrics.contains(&metric.as_str()) {
@@ -417,6 +432,26 @@ pub(crate) fn check_rungs(
                 format!(
                     "{method} continues runs from checkpoints, which only the fused engine writes; run `{}` sets train.engine = \"dfdx\"",
                     run.name
+                ),
+            ));
+        }
+    }
+    if search.metric == "val_bce" {
+        // rungs read the epoch loss; only a dense autoencoder's is val_bce
+        if let Some(run) = runs
+            .iter()
+            .find(|r| r.model.kind != crate::ModelKind::Autoencoder)
+        {
+            let what = match run.model.kind {
+                crate::ModelKind::Vae => "the beta-weighted ELBO in nats per image",
+                _ => "its own loss",
+            };
+            return Err(check.invalid(
+                "search.metric",
+                format!(
+                    "\"val_bce\" is not what {method}'s rungs measure for run `{}` (a {}: its epoch loss is {what}, and BCE per pixel is measured only at the end); allowed: \"val_loss\", which rungs and report both rank by",
+                    run.name,
+                    run.model.kind.name(),
                 ),
             ));
         }

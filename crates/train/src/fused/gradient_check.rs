@@ -7,37 +7,31 @@
 //! f32 rounding).
 
 use aelab_data::normal::fill_standard_normal;
-use aelab_models::{
-    Activation, Architecture, Autoencoder, DenseParams, Init, Kind, LEAKY_SLOPE, SELU_ALPHA,
-    SELU_SCALE,
-};
+use aelab_models::{Activation, Architecture, Autoencoder, DenseParams, Init, Kind};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::FusedNet;
 use crate::OptimizerKind;
 
-/// The activation from its definition, in f64.
+/// SELU's constants as Klambauer et al. (2017) publish them.
+const PUBLISHED_SELU_SCALE: f64 = 1.050_700_987_355_480_5;
+const PUBLISHED_SELU_ALPHA: f64 = 1.673_263_242_354_377_3;
+/// PyTorch's `LeakyReLU` default slope, which aelab's leaky ReLU uses.
+const PYTORCH_LEAKY_SLOPE: f64 = 0.01;
+
+/// The activation from its definition, in f64, with the published constants.
 fn activate(activation: Activation, x: f64) -> f64 {
     match activation {
-        Activation::Selu if x > 0.0 => f64::from(SELU_SCALE) * x,
-        Activation::Selu => f64::from(SELU_SCALE) * f64::from(SELU_ALPHA) * (x.exp() - 1.0),
+        Activation::Selu if x > 0.0 => PUBLISHED_SELU_SCALE * x,
+        Activation::Selu => PUBLISHED_SELU_SCALE * PUBLISHED_SELU_ALPHA * (x.exp() - 1.0),
         Activation::Relu => x.max(0.0),
         Activation::LeakyRelu if x > 0.0 => x,
-        Activation::LeakyRelu => f64::from(LEAKY_SLOPE) * x,
+        Activation::LeakyRelu => PYTORCH_LEAKY_SLOPE * x,
         Activation::Elu if x > 0.0 => x,
         Activation::Elu => x.exp() - 1.0,
         Activation::Tanh => x.tanh(),
-        Activation::Gelu => {
-            // erf by its Taylor series, plenty on |x| < 6
-            let z = x / 2f64.sqrt();
-            let (mut term, mut erf) = (z, 0.0);
-            for n in 0..120 {
-                erf += term / (2 * n + 1) as f64;
-                term *= -z * z / (n + 1) as f64;
-            }
-            0.5 * x * (1.0 + erf * 2.0 / std::f64::consts::PI.sqrt())
-        }
+        Activation::Gelu => 0.5 * x * (1.0 + libm::erf(x / std::f64::consts::SQRT_2)),
     }
 }
 

@@ -10,14 +10,14 @@ use aelab_archive::{read_metrics_csv, RunStatus, Summary};
 use aelab_models::layers::LayeredNet;
 use aelab_models::{Autoencoder, Reconstructor};
 use aelab_reduce::Pca;
+use aelab_report::Choice;
 use aelab_spec::{EvalDetail, Experiment, ModelKind, RunConfig};
 use aelab_train::EpochRecord;
 
-use crate::choosing::{rank_by_validation, validation_bce};
-use crate::dataset::Dataset;
-use crate::evaluate::evaluate;
-use crate::execute::{loss_figure, record_evaluation};
-use crate::run_figures::run_figures;
+use crate::evaluation::evaluate::evaluate;
+use crate::evaluation::run_figures::run_figures;
+use crate::input::dataset::Dataset;
+use crate::training::execute::{loss_figure, record_evaluation};
 use crate::{PipelineError, Result};
 
 /// Configurations of a light sweep that get the full evaluation (their
@@ -47,22 +47,25 @@ pub fn detail_best_and_asked(
         Summary::read(&archive.join("runs").join(&run.name).join("summary.json")).ok()
     };
     // Configurations (seed groups) of finished runs, best by validation.
-    let mut groups: Vec<(&str, Vec<&RunConfig>, Vec<f64>)> = Vec::new();
+    let mut groups: Vec<(&str, Vec<&RunConfig>, Vec<Summary>)> = Vec::new();
     for run in &experiment.runs {
         let Some(summary) = summary_of(run).filter(|s| s.status == Some(RunStatus::Ok)) else {
             continue;
         };
-        let score = validation_bce(&summary);
         match groups.iter_mut().find(|(g, _, _)| *g == run.group) {
-            Some((_, runs, scores)) => {
+            Some((_, runs, summaries)) => {
                 runs.push(run);
-                scores.extend(score);
+                summaries.push(summary);
             }
-            None => groups.push((&run.group, vec![run], score.into_iter().collect())),
+            None => groups.push((&run.group, vec![run], vec![summary])),
         }
     }
-    let scores: Vec<Vec<f64>> = groups.iter().map(|(_, _, s)| s.clone()).collect();
-    let mut chosen: Vec<&RunConfig> = rank_by_validation(&scores)
+    let summaries: Vec<Vec<&Summary>> = groups.iter().map(|(_, _, s)| s.iter().collect()).collect();
+    let order = match Choice::for_runs(summaries.iter().flatten().copied()) {
+        Some(choice) => choice.rank(&summaries),
+        None => (0..groups.len()).collect(),
+    };
+    let mut chosen: Vec<&RunConfig> = order
         .into_iter()
         .take(DETAILED_CONFIGURATIONS)
         .map(|g| groups[g].1[0])

@@ -17,7 +17,7 @@ use aelab_tasks::{
     normalized_mutual_info, roc_curve, KMeansParams, ProbeParams,
 };
 
-use crate::dataset::Dataset;
+use crate::input::dataset::Dataset;
 use crate::Result;
 
 /// The digits k-means clusters: the labelled test digits, or, without them

@@ -8,9 +8,9 @@ use aelab_archive::{read_metrics_csv, ArchiveWriter, Manifest, MetricsRow, RunSt
 use aelab_report::{write_report, Baseline, Figure, ReportInput, RunReport};
 use aelab_spec::{Experiment, RunConfig};
 
-use crate::dataset::{self, Dataset};
-use crate::evaluate::embedding_baseline;
-use crate::figures::experiment_figures;
+use crate::evaluation::evaluate::embedding_baseline;
+use crate::input::dataset::{self, Dataset};
+use crate::reporting::figures::experiment_figures;
 use crate::Result;
 
 /// What rebuilding a report found.
@@ -33,7 +33,7 @@ pub fn rebuild_report(dir: &Path, detail: &[String]) -> Result<ReportOutcome> {
     let data = dataset::load(&experiment)?;
     build_report(&archive, &experiment, &data, detail)?;
     // Shards of a search leave its checkpoints to the report.
-    crate::rungs::remove_spent_checkpoints(&experiment, &archive)?;
+    crate::search::rungs::remove_spent_checkpoints(&experiment, &archive)?;
     let manifest = archive.manifest()?;
     Ok(ReportOutcome {
         report: archive.dir.join("report.html"),
@@ -53,7 +53,7 @@ pub fn stored_experiment(dir: &Path) -> Result<Experiment> {
     let manifest = Manifest::read_archive(dir)?;
     let mut experiment = parsed_experiment(dir, &manifest)?;
     // A search in rungs: its trials ran to the epochs they reached.
-    crate::rungs::apply_reached(&mut experiment, dir)?;
+    crate::search::rungs::apply_reached(&mut experiment, dir)?;
     // The runs the archive holds (an `--only` run archives a subset).
     experiment
         .runs
@@ -96,7 +96,7 @@ pub fn build_report(
     data: &Dataset,
     detail: &[String],
 ) -> Result<()> {
-    crate::detail::detail_best_and_asked(&archive.dir, experiment, data, detail)?;
+    crate::evaluation::detail::detail_best_and_asked(&archive.dir, experiment, data, detail)?;
     let runs: Vec<(RunReport, Vec<MetricsRow>)> = experiment
         .runs
         .iter()
@@ -113,12 +113,16 @@ pub fn build_report(
         tracing::warn!("no PCA baseline in the report: {e}");
         None
     });
-    let search =
-        crate::search_report::search_section(experiment, &archive.dir, &reports, &histories)?;
+    let search = crate::search::search_report::search_section(
+        experiment,
+        &archive.dir,
+        &reports,
+        &histories,
+    )?;
     let mut input = report_input(experiment, archive, data, reports, figures, baseline)?;
     input.search = search;
     if experiment.runs.iter().any(|r| r.eval.probe) {
-        input.pixel_probe_acc = crate::tasks::probe_pixels(data).unwrap_or_else(|e| {
+        input.pixel_probe_acc = crate::evaluation::tasks::probe_pixels(data).unwrap_or_else(|e| {
             tracing::warn!("no pixel probe in the report: {e}");
             None
         });

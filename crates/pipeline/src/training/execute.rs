@@ -17,11 +17,11 @@ use aelab_report::{line_chart, Figure, Series, XAxis};
 use aelab_spec::{EvalDetail, ModelKind, RunConfig};
 use aelab_train::{validation_inputs, EpochRecord, FitStatus};
 
-use crate::dataset::Dataset;
-use crate::evaluate::{evaluate, Evaluation};
-use crate::identity::{resolved, run_identity};
-use crate::run_figures::run_figures;
-use crate::train_run::{fit_config, median, train_autoencoder_from};
+use crate::evaluation::evaluate::{evaluate, Evaluation};
+use crate::evaluation::run_figures::run_figures;
+use crate::input::dataset::Dataset;
+use crate::running::identity::{resolved, run_identity};
+use crate::training::train_run::{fit_config, median, train_autoencoder_from};
 use crate::{Observe, PipelineError, Result};
 
 /// Runs `run` on `data`, writing into `dir` (created here); returns the
@@ -54,9 +54,9 @@ pub(crate) fn execute_from(
         match run.model.kind {
             ModelKind::Autoencoder | ModelKind::Vae | ModelKind::Conv => {
                 let resume = checkpoints
-                    .map(|d| crate::rungs::checkpoint_path(d, &run.name))
+                    .map(|d| crate::search::rungs::checkpoint_path(d, &run.name))
                     .filter(|p| p.exists())
-                    .map(|p| crate::checkpoint_file::read_checkpoint(&p))
+                    .map(|p| crate::training::checkpoint_file::read_checkpoint(&p))
                     .transpose()?;
                 let (outcome, _) = train_autoencoder_from(run, data, resume.as_ref(), observe)?;
                 (outcome.model, outcome.history, outcome.status)
@@ -99,6 +99,7 @@ pub(crate) fn execute_from(
         },
         epochs_completed: history.len(),
         val_bce: history.last().and_then(|r| r.val_loss),
+        val_loss: history.last().and_then(|r| r.val_loss),
         seconds_per_epoch: match run.model.kind {
             ModelKind::Autoencoder | ModelKind::Vae | ModelKind::Conv => {
                 median(history.iter().map(|r| r.seconds).collect())
@@ -107,7 +108,7 @@ pub(crate) fn execute_from(
         },
         train_seconds: Some(train_seconds),
         explained_variance_ratio,
-        layers: crate::shapes::layer_rows(run)?,
+        layers: crate::training::shapes::layer_rows(run)?,
         ..Summary::default()
     };
     let own_loss = matches!(run.model.kind, ModelKind::Vae | ModelKind::Conv);
@@ -160,7 +161,9 @@ pub(crate) fn record_evaluation(summary: &mut Summary, evaluation: &Evaluation) 
     summary.noisy_test_bce = evaluation.noisy_test.map(|s| s.bce);
     summary.noisy_test_mse = evaluation.noisy_test.map(|s| s.mse);
     summary.latent_knn5_acc = evaluation.latent_knn5_acc;
-    summary.latent_trust5 = evaluation.latent_trust5;
+    summary.latent_trust5 = evaluation.latent_trust5.map(|t| t.value);
+    summary.latent_trust5_se = evaluation.latent_trust5.map(|t| t.standard_error);
+    summary.trust5_rows = evaluation.latent_trust5.map(|t| t.rows);
     summary.code_mean_abs = evaluation.code_activity.map(|(mean_abs, _)| mean_abs);
     summary.code_near_zero = evaluation.code_activity.map(|(_, near_zero)| near_zero);
     summary.per_class_test_mse = evaluation.per_class_test_mse.clone();

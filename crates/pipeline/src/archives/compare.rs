@@ -8,8 +8,8 @@ use std::path::Path;
 use aelab_archive::{Manifest, Summary};
 use aelab_report::METRICS;
 
-use crate::report::flatten_table;
-use crate::reproduce::{compare_runs, Agreement};
+use crate::archives::reproduce::{compare_runs, Agreement};
+use crate::reporting::report::flatten_table;
 use crate::Result;
 
 /// Where a run was found.

@@ -4,8 +4,8 @@
 use aelab_archive::IdentityInputs;
 use aelab_spec::RunConfig;
 
-use crate::dataset::Dataset;
-use crate::provenance;
+use crate::input::dataset::Dataset;
+use crate::running::provenance;
 
 /// The hex SHA-256 identity of `run` on `data` with this build on this CPU.
 pub fn run_identity(run: &RunConfig, data: &Dataset) -> String {

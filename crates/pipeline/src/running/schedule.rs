@@ -13,9 +13,9 @@ use std::sync::Mutex;
 use aelab_archive::{ArchiveWriter, RunCache, RunStatus, Summary};
 use aelab_spec::RunConfig;
 
-use crate::dataset::Dataset;
-use crate::execute::execute_from;
-use crate::identity::run_identity;
+use crate::input::dataset::Dataset;
+use crate::running::identity::run_identity;
+use crate::training::execute::execute_from;
 use crate::{Observe, PipelineError, Result};
 
 /// Executes (or reuses) every run of `runs` into `archive`; returns their

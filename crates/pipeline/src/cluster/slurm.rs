@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use aelab_archive::{create_archive, write_atomic};
 use aelab_spec::Experiment;
 
-use crate::rungs::rung_sizes;
+use crate::search::rungs::rung_sizes;
 use crate::{PipelineError, Result};
 
 /// How the cluster job is laid out.

@@ -21,9 +21,9 @@ use aelab_report::{Baseline, DigitRow};
 use aelab_spec::{EvalDetail, Experiment, RunConfig, TsneInput};
 use aelab_train::streams::{noise_lanes, rng, Stream};
 
-use crate::dataset::Dataset;
-use crate::latent_views;
-use crate::tasks::{score_tasks, TaskScores};
+use crate::evaluation::latent_views;
+use crate::evaluation::tasks::{score_tasks, TaskScores};
+use crate::input::dataset::Dataset;
 
 /// Neighbours in every k-NN accuracy and trustworthiness.
 pub const KNN_K: usize = 5;
@@ -47,7 +47,8 @@ pub struct Evaluation {
     pub latent_knn5_acc: Option<f64>,
     /// Mean absolute code value and the share of values near zero.
     pub code_activity: Option<(f64, f64)>,
-    pub latent_trust5: Option<f64>,
+    /// Trustworthiness of the codes, its standard error and rows.
+    pub latent_trust5: Option<Trust>,
     pub tsne: Option<TsneMap>,
     pub umap: Option<TsneMap>,
     pub per_class_test_mse: Option<Vec<f64>>,
@@ -320,7 +321,7 @@ fn embed(
     }
     let started = Instant::now();
     let trust = trustworthiness_sampled(images, pixels, &shared, KNN_K, TRUST_ROWS);
-    evaluation.latent_trust5 = Some(trust[0].value);
+    evaluation.latent_trust5 = Some(trust[0]);
     let mut next = 1;
     let mut map_trust = |m: usize, flat: &[f32]| -> Trust {
         if m == n {

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use aelab_archive::{all_archives, disk_usage, DiskUsage, Manifest, RunStatus, Summary};
+use aelab_report::Choice;
 
 /// One archive as `list` shows it.
 pub struct ArchiveListing {
@@ -30,15 +31,19 @@ pub fn list_archives(results: &Path) -> Vec<ArchiveListing> {
                 .iter()
                 .filter(|r| matches!(r.status, RunStatus::Ok | RunStatus::Diverged))
                 .count();
-            let best = manifest
+            let summaries: Vec<Summary> = manifest
                 .runs
                 .iter()
                 .filter_map(|r| {
-                    let s =
-                        Summary::read(&dir.join("runs").join(&r.name).join("summary.json")).ok()?;
-                    Some((r.name.clone(), crate::choosing::validation_bce(&s)?))
+                    Summary::read(&dir.join("runs").join(&r.name).join("summary.json")).ok()
                 })
-                .min_by(|a, b| a.1.total_cmp(&b.1));
+                .collect();
+            let best = Choice::for_runs(&summaries).and_then(|choice| {
+                let groups: Vec<Vec<&Summary>> = summaries.iter().map(|s| vec![s]).collect();
+                let first = *choice.rank(&groups).first()?;
+                let run = &summaries[first];
+                Some((run.run.clone(), choice.score(run)?))
+            });
             Some(ArchiveListing {
                 usage: disk_usage(&dir).unwrap_or_default(),
                 status: manifest.status,

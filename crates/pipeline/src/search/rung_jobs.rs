@@ -12,13 +12,14 @@ use std::path::Path;
 use aelab_archive::ArchiveWriter;
 use aelab_spec::{Bracket, Experiment, SearchConfig};
 
-use crate::halving::advance;
-use crate::manifest::new_manifest;
-use crate::rungs::{
+use crate::input::dataset;
+use crate::running::manifest::new_manifest;
+use crate::search::halving::advance;
+use crate::search::rungs::{
     bracket_runs, budget, checkpoints_dir, decide, promoted_runs, read_bracket, read_result,
     rung_search, write_result, write_rung, Rung, RungTrial,
 };
-use crate::{dataset, PipelineError, Result};
+use crate::{PipelineError, Result};
 
 /// What one array task of a rung did.
 #[derive(Debug, Clone, PartialEq)]

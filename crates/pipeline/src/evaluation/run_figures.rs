@@ -12,9 +12,9 @@ use aelab_report::{
 };
 use aelab_spec::{RunConfig, TsneInput};
 
-use crate::dataset::Dataset;
-use crate::evaluate::{Evaluation, TsneMap, KNN_K, TRUST_ROWS};
-use crate::tasks::TaskScores;
+use crate::evaluation::evaluate::{Evaluation, TsneMap, KNN_K, TRUST_ROWS};
+use crate::evaluation::tasks::TaskScores;
+use crate::input::dataset::Dataset;
 use crate::Result;
 
 /// A code dimension whose KL from the prior is above this many nats per
@@ -193,6 +193,7 @@ pub fn run_figures(
     if let Some(map) = &evaluation.tsne {
         summary.tsne_knn5_acc = Some(map.knn5_acc);
         summary.tsne_trust5 = Some(map.trust5);
+        summary.tsne_trust5_se = Some(map.trust5_error);
         summary.tsne_seconds = Some(map.seconds);
         write_atomic(&dir.join("tsne.csv"), map_csv(map).as_bytes())?;
         embedding_scatter(
@@ -226,6 +227,7 @@ pub fn run_figures(
     if let Some(map) = &evaluation.umap {
         summary.umap_knn5_acc = Some(map.knn5_acc);
         summary.umap_trust5 = Some(map.trust5);
+        summary.umap_trust5_se = Some(map.trust5_error);
         summary.umap_seconds = Some(map.seconds);
         write_atomic(&dir.join("umap.csv"), map_csv(map).as_bytes())?;
         let codes = format!("{}-d codes", run.model.latent());

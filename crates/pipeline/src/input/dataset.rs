@@ -12,8 +12,8 @@ use aelab_data::{digits, kaggle_csv, preprocess, ImageSet, SourceFile};
 use aelab_models::IMAGE_PIXELS;
 use aelab_spec::{DataSource, DataSplit, EmbedSplit, Experiment, ModelKind, Preprocess, RunConfig};
 
-use crate::fetching::download_bars;
-use crate::tasks::Clustered;
+use crate::evaluation::tasks::Clustered;
+use crate::input::fetching::download_bars;
 use crate::{NoProgress, PipelineError, Progress, Result};
 
 /// The split data as `[0, 1]` floats, and where it came from.

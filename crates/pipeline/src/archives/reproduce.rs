@@ -15,8 +15,11 @@ use std::path::{Path, PathBuf};
 use aelab_archive::{read_metrics_csv, Manifest, RunStatus, Summary};
 use serde_json::Value;
 
-use crate::report::stored_experiment;
-use crate::{dataset, execute::execute, provenance, Observe, PipelineError, Result};
+use crate::input::dataset;
+use crate::reporting::report::stored_experiment;
+use crate::running::provenance;
+use crate::training::execute::execute;
+use crate::{Observe, PipelineError, Result};
 
 /// `summary.json` fields that are not results: wall-clock times, the list
 /// of figures (the PNGs embed nothing that is compared) and provenance.
@@ -141,7 +144,7 @@ pub fn reproduce(target: &Path, tolerance: Option<f64>, observe: Observe) -> Res
             let detailed = Summary::read(&original.join("summary.json"))
                 .is_ok_and(|s| s.detail.as_deref() == Some("full"));
             if detailed && rerun.detail.as_deref() == Some("light") {
-                crate::detail::detail_run(&again, run, &data)?;
+                crate::evaluation::detail::detail_run(&again, run, &data)?;
             }
             compare_runs(&original, &again, agreement)
         });

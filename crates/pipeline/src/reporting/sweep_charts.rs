@@ -10,12 +10,11 @@
 use std::path::Path;
 
 use aelab_report::{
-    geometric, line_chart_with_spread, parallel_coordinates, pareto_scatter, spread, Figure,
-    RunReport, Series, SpreadStyle, XAxis, METRICS,
+    geometric, line_chart_with_spread, parallel_coordinates, pareto_scatter, spread, Choice,
+    Figure, RunReport, Series, SpreadStyle, XAxis, METRICS,
 };
 use aelab_spec::Experiment;
 
-use crate::choosing::validation_bce;
 use crate::Result;
 
 /// The metrics a sweep is charted by (`summary.json` keys).
@@ -192,10 +191,13 @@ fn parallel_view(
         axes.push("variant".into());
     }
     axes.extend(keys.iter().map(|k| k.to_string()));
-    axes.push("validation BCE".into());
+    let Some(choice) = Choice::for_runs(reports.iter().map(|r| &r.summary)) else {
+        return Ok(Vec::new());
+    };
+    axes.push(choice.metric().label.into());
     let mut lines = Vec::new();
     for (run, report) in experiment.runs.iter().zip(reports) {
-        let Some(bce) = validation_bce(&report.summary) else {
+        let Some(bce) = choice.score(&report.summary) else {
             continue;
         };
         let mut values: Vec<String> = Vec::new();

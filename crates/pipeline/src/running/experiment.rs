@@ -8,10 +8,13 @@ use std::path::{Path, PathBuf};
 use aelab_archive::{ArchiveWriter, RunCache, RunStatus, Summary};
 use aelab_spec::{Experiment, RunConfig};
 
-use crate::manifest::new_manifest;
-use crate::report::{build_report, flatten_settings};
-use crate::selection::Shard;
-use crate::{dataset, halving, rungs, schedule, Observe, PipelineError, Result};
+use crate::input::dataset;
+use crate::reporting::report::{build_report, flatten_settings};
+use crate::running::manifest::new_manifest;
+use crate::running::schedule;
+use crate::running::selection::Shard;
+use crate::search::{halving, rungs};
+use crate::{Observe, PipelineError, Result};
 
 /// Where an experiment's results go.
 #[derive(Debug, Clone)]
@@ -51,7 +54,7 @@ pub struct ExperimentOutcome {
 
 /// The experiment an interrupted archive holds (for [`Destination::Resume`]).
 pub fn resumed_experiment(archive: &Path) -> Result<Experiment> {
-    crate::report::spec_experiment(archive)
+    crate::reporting::report::spec_experiment(archive)
 }
 
 /// Runs `experiment`'s runs as `options` says.

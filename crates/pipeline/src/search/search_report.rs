@@ -10,7 +10,7 @@ use aelab_archive::{MetricsRow, RunStatus};
 use aelab_report::{trial_curves, Figure, RunReport, RungRow, SearchSection, TrialCurve};
 use aelab_spec::{Experiment, Goal, RunConfig, Sampler, SearchMethod};
 
-use crate::rungs::{read_brackets, Rung};
+use crate::search::rungs::{read_brackets, Rung};
 use crate::Result;
 
 /// The section for `experiment`'s search, if it has one; `histories` are
@@ -74,9 +74,15 @@ pub(crate) fn search_section(
             )
         }
     };
-    let metric_of = |r: &RunReport| match search.metric.as_str() {
-        "clean_val_bce" => r.summary.clean_val_bce,
-        _ => r.summary.val_bce,
+    // The search's one objective, the same quantity its rungs promoted on
+    // (`val_loss`: the epoch validation loss, read by the rungs too).
+    let metric_of = |r: &RunReport| {
+        match search.metric.as_str() {
+            "val_loss" => r.summary.val_loss,
+            "clean_val_bce" => r.summary.clean_val_bce,
+            _ => r.summary.val_bce,
+        }
+        .filter(|v| v.is_finite())
     };
     let finished = |r: &RunReport| {
         r.summary.status == Some(RunStatus::Ok) && r.summary.epochs_completed == budget
@@ -129,13 +135,13 @@ pub(crate) fn search_section(
     let figure = if curves.iter().any(|c| !c.points.is_empty()) {
         trial_curves(
             &dir.join("search.png"),
-            "Validation BCE of every trial (grey: stopped early)",
-            "validation BCE",
+            "Validation loss of every trial (grey: stopped early)",
+            "validation loss",
             &curves,
         )?;
         Some(Figure {
             path: "search.png".into(),
-            caption: "Each trial's validation BCE (as validated: on noisy inputs for a denoising run) after every epoch; trials a rung stopped are grey.".into(),
+            caption: "Each trial's validation loss after every epoch (`val_loss`: the training objective on the validation digits, noisy inputs for a denoising run; BCE per pixel for a dense autoencoder, the beta-weighted ELBO per image for a VAE), the quantity rungs promote on; trials a rung stopped are grey.".into(),
         })
     } else {
         None

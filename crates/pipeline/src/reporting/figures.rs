@@ -11,14 +11,13 @@ use aelab_archive::{MetricsRow, Summary};
 use aelab_models::Reconstructor;
 use aelab_reduce::Pca;
 use aelab_report::{
-    embedding_scatter, grouped_bars, line_chart, seed_groups, spread, Figure, RunReport, SeedGroup,
-    Series, XAxis,
+    embedding_scatter, grouped_bars, line_chart, seed_groups, spread, Choice, Figure, RunReport,
+    SeedGroup, Series, XAxis,
 };
 use aelab_spec::Experiment;
 
-use crate::choosing::{rank_by_validation, validation_bce};
-use crate::dataset::Dataset;
-use crate::sweep_charts::sweep_figures;
+use crate::input::dataset::Dataset;
+use crate::reporting::sweep_charts::sweep_figures;
 
 /// Digits in the PCA view of the data.
 const PCA_VIEW_POINTS: usize = 5_000;
@@ -201,16 +200,15 @@ pub fn experiment_figures(
 
 /// Indices (in run order) of up to `k` groups, the best by validation.
 fn best_by_validation(groups: &[SeedGroup], reports: &[RunReport], k: usize) -> Vec<usize> {
-    let scores: Vec<Vec<f64>> = groups
+    let summaries: Vec<Vec<&Summary>> = groups
         .iter()
-        .map(|g| {
-            g.members
-                .iter()
-                .filter_map(|&i| validation_bce(&reports[i].summary))
-                .collect()
-        })
+        .map(|g| g.members.iter().map(|&i| &reports[i].summary).collect())
         .collect();
-    let mut chosen: Vec<usize> = rank_by_validation(&scores).into_iter().take(k).collect();
+    let order = match Choice::for_runs(reports.iter().map(|r| &r.summary)) {
+        Some(choice) => choice.rank(&summaries),
+        None => (0..groups.len()).collect(),
+    };
+    let mut chosen: Vec<usize> = order.into_iter().take(k).collect();
     chosen.sort_unstable();
     chosen
 }

@@ -19,13 +19,13 @@ use std::sync::Mutex;
 
 use aelab_spec::{Experiment, RunConfig, SearchConfig, SearchMethod};
 
-use crate::checkpoint_file::{read_checkpoint, write_checkpoint};
-use crate::dataset::Dataset;
-use crate::rungs::{
+use crate::input::dataset::Dataset;
+use crate::search::rungs::{
     bracket_runs, budget, checkpoint_path, checkpoints_dir, decide, promoted_runs, read_bracket,
     write_rung, RungTrial,
 };
-use crate::train_run::{fit_config, fit_from_on_training_threads};
+use crate::training::checkpoint_file::{read_checkpoint, write_checkpoint};
+use crate::training::train_run::{fit_config, fit_from_on_training_threads};
 use crate::{Observe, PipelineError, Result};
 
 /// Runs every rung of every bracket of `search` over `experiment`'s trials

@@ -9,7 +9,7 @@ use aelab_train::{
     OptimizerKind, Resample,
 };
 
-use crate::dataset::Dataset;
+use crate::input::dataset::Dataset;
 use crate::{Observe, PipelineError, Result};
 
 /// Threads a run trains with. dfdx parallelises only its matrix products,

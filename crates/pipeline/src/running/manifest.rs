@@ -5,10 +5,10 @@
 use aelab_archive::{DataFile, Manifest, RunEntry, RunStatus, SCHEMA_VERSION};
 use aelab_spec::Experiment;
 
-use crate::dataset::Dataset;
-use crate::identity::run_identity;
-use crate::provenance;
-use crate::train_run::TRAIN_THREADS;
+use crate::input::dataset::Dataset;
+use crate::running::identity::run_identity;
+use crate::running::provenance;
+use crate::training::train_run::TRAIN_THREADS;
 
 /// The `running` manifest of `experiment` on `data`, `jobs` runs at once.
 pub fn new_manifest(experiment: &Experiment, data: &Dataset, jobs: usize) -> Manifest {

@@ -1,0 +1,6 @@
+//! The comparison report of an archive and the figures that span its runs
+//! (loss curves, per-class bars, sweep charts).
+
+pub(crate) mod figures;
+pub(crate) mod report;
+pub(crate) mod sweep_charts;
