@@ -233,6 +233,7 @@ mod tests {
         let bytes = vec![
             0, 0, 8, 3, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
         ];
-        assert!(decode_images(&file(bytes)).is_err());
+        let error = decode_images(&file(bytes)).unwrap_err().to_string();
+        assert!(error.contains("fixture-idx"), "names the file: {error}");
     }
 }

@@ -34,6 +34,16 @@ pub enum PipelineError {
     #[error("{0}")]
     Mismatch(String),
 
+    /// A file of an archive that is not whole or not what it claims to
+    /// be (a checkpoint, a rung record, a trial's result): bad input,
+    /// named, never a crash.
+    #[error("{path}: not a whole {what}: {why}")]
+    Damaged {
+        path: PathBuf,
+        what: &'static str,
+        why: String,
+    },
+
     #[error("{action} {path}")]
     Io {
         action: &'static str,
@@ -47,6 +57,14 @@ pub enum PipelineError {
 }
 
 impl PipelineError {
+    pub(crate) fn damaged(path: &std::path::Path, what: &'static str, why: impl ToString) -> Self {
+        PipelineError::Damaged {
+            path: path.to_path_buf(),
+            what,
+            why: why.to_string(),
+        }
+    }
+
     pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,
@@ -63,7 +81,9 @@ impl PipelineError {
     /// data files, an archive path, a request): exit code 2 rather than 1.
     pub fn is_bad_input(&self) -> bool {
         match self {
-            PipelineError::Spec(_) | PipelineError::Mismatch(_) => true,
+            PipelineError::Spec(_) | PipelineError::Mismatch(_) | PipelineError::Damaged { .. } => {
+                true
+            }
             // A download that failed is the network's doing, not the user's.
             PipelineError::Data(e) => !matches!(
                 e,

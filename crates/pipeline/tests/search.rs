@@ -330,9 +330,23 @@ fn rung_jobs_decide_and_end_as_a_local_run() {
 
         // Out of order: a rung before the decision on the one before, a
         // decision before its results.
-        assert!(run_rung_task(&experiment, &cluster, (0, 1), 1).is_err());
-        assert!(decide_rung(&experiment, &cluster, (0, 0)).is_err());
-        assert!(run_rung_task(&experiment, &cluster, (0, 7), 1).is_err());
+        for (error, expected) in [
+            (
+                run_rung_task(&experiment, &cluster, (0, 1), 1).unwrap_err(),
+                "rung 0 of bracket 0 is not decided",
+            ),
+            (
+                decide_rung(&experiment, &cluster, (0, 0)).unwrap_err(),
+                "no result of this trial at the rung (did its array task finish?)",
+            ),
+            (
+                run_rung_task(&experiment, &cluster, (0, 7), 1).unwrap_err(),
+                "rung 7: bracket 0 has 3 rung(s); allowed: 0..=2",
+            ),
+        ] {
+            eprintln!("out of order: {error}");
+            assert!(error.to_string().contains(expected), "{error}");
+        }
 
         let mut trained = 0;
         for (b, bracket) in search.brackets(9).iter().enumerate() {

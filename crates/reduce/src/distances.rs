@@ -2,29 +2,47 @@
 //! blocked: `|q|^2 + |r|^2 - 2 q.r` with the products on `aelab-kernels`'
 //! gemm, a block of query rows at a time, so memory stays at one block of
 //! rows per thread (never an `n x n` matrix). Blocks are fixed by the data
-//! alone and run on at most [`THREADS`] threads; each block computes the
-//! same values on any thread, so results do not depend on the thread count.
+//! alone and run on the caller's rayon pool (see [`pool`]); each block
+//! computes the same values on any thread, so results do not depend on the
+//! thread count.
 
 use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 use rayon::prelude::*;
 
-/// Threads for the parallel parts of this crate (the machines aelab is
-/// measured on have two cores).
-pub const THREADS: usize = 2;
+/// The machine's threads: the default thread count of this crate's
+/// parallel parts ([`crate::FftTsneParams::threads`],
+/// [`crate::UmapParams::threads`]).
+pub fn machine_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
 
 /// Query rows per block (a block holds `QUERY_BLOCK x n_reference` values).
 const QUERY_BLOCK: usize = 128;
 
-/// A pool of at most [`THREADS`] threads (fewer on a one-core machine).
-pub(crate) fn pool(threads: usize) -> rayon::ThreadPool {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, threads.clamp(1, THREADS));
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
-        .expect("a one-thread pool can always be built")
+/// The pool of `threads` threads (at least 1, at most the machine's),
+/// built once per count and shared by every later call. A function that
+/// takes a thread count installs it; everything it calls runs on the pool
+/// it is in (never a pool of its own), so one thread is one thread.
+pub(crate) fn pool(threads: usize) -> std::sync::Arc<rayon::ThreadPool> {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static POOLS: OnceLock<Mutex<BTreeMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    let threads = threads.clamp(1, machine_threads());
+    let mut pools = POOLS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    pools
+        .entry(threads)
+        .or_insert_with(|| {
+            let build = |n: usize| rayon::ThreadPoolBuilder::new().num_threads(n).build();
+            Arc::new(
+                build(threads)
+                    .or_else(|_| build(1))
+                    .expect("a one-thread pool can always be built"),
+            )
+        })
+        .clone()
 }
 
 /// `per_row(query_index, distances)` for the query rows `rows` (all query
@@ -88,7 +106,7 @@ pub(crate) fn map_distance_rows<T: Send>(
     if n_ref == 0 {
         return rows.iter().map(|&q| per_row(q, &[])).collect();
     }
-    pool(THREADS).install(run).into_iter().flatten().collect()
+    run().into_iter().flatten().collect()
 }
 
 fn squared_norm(row: &[f32]) -> f32 {

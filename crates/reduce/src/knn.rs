@@ -3,7 +3,7 @@
 //! classification accuracy (Euclidean, majority vote, ties to the class of
 //! the nearest tied neighbour) and the neighbour lists t-SNE starts from.
 
-use crate::distances::{map_distance_rows, pool, THREADS};
+use crate::distances::map_distance_rows;
 use crate::plane_neighbors::plane_neighbors;
 
 /// Accuracy of labelling each `query` row by its `k` nearest `reference`
@@ -92,13 +92,11 @@ fn map_nearest<T: Send>(
 ) -> Vec<T> {
     if dim == 2 && exclude_self && std::ptr::eq(reference, query) {
         // maps: a grid search instead of all pairs
-        return pool(THREADS).install(|| {
-            plane_neighbors(query, k)
-                .iter()
-                .enumerate()
-                .map(|(i, nearest)| per_row(i, nearest))
-                .collect()
-        });
+        return plane_neighbors(query, k)
+            .iter()
+            .enumerate()
+            .map(|(i, nearest)| per_row(i, nearest))
+            .collect();
     }
     map_distance_rows(reference, query, dim, None, |query_index, row| {
         let mut nearest: Vec<(f32, usize)> = Vec::with_capacity(k + 1);

@@ -53,7 +53,7 @@ mod tsne;
 mod umap;
 mod umap_descent;
 
-pub use distances::THREADS;
+pub use distances::machine_threads;
 pub use error::ReduceError;
 pub use fft_tsne::{fft_tsne, FftTsneParams, Repulsion};
 pub use knn::{knn_accuracy, knn_leave_one_out_accuracy};

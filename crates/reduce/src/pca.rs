@@ -497,7 +497,13 @@ mod tests {
 
     #[test]
     fn bad_inputs_are_errors() {
-        assert!(Pca::fit(&[1.0, 2.0, 3.0], 3, 1).is_err());
-        assert!(Pca::fit(&[0.0; 12], 3, 4).is_err());
+        assert!(matches!(
+            Pca::fit(&[1.0, 2.0, 3.0], 3, 1),
+            Err(ReduceError::Input(m)) if m.contains("at least 2 whole rows")
+        ));
+        assert!(matches!(
+            Pca::fit(&[0.0; 12], 3, 4),
+            Err(ReduceError::Input(m)) if m.contains("allowed: 1..=3")
+        ));
     }
 }

@@ -252,6 +252,7 @@ mod tests {
             parse_set(p, "noise.kind=salt-pepper").unwrap().value,
             toml::Value::String("salt-pepper".into())
         );
-        assert!(parse_set(p, "train.lr").is_err());
+        let error = parse_set(p, "train.lr").unwrap_err().to_string();
+        assert!(error.contains("expected key=value"), "{error}");
     }
 }

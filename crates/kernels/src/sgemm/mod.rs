@@ -67,6 +67,13 @@ thread_local! {
     static PACKED: RefCell<PackedBlocks> = RefCell::default();
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Products this kernel computed on this thread: the tests check that
+    /// `matmul` took this path rather than falling back to `gemm`.
+    pub(crate) static PRODUCTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Splits `total` into as few blocks of at most `most` as possible, of
 /// nearly equal lengths that are multiples of `multiple` (but the last):
 /// the length of all but the last.
@@ -86,6 +93,8 @@ pub(crate) fn product(
     into: ProductInto<f32>,
 ) {
     assert!(available(), "sgemm needs AVX2 and FMA");
+    #[cfg(test)]
+    PRODUCTS.with(|p| p.set(p.get() + 1));
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
     debug_assert_eq!((out.rows, out.cols, rhs.rows), (m, n, k));
     if m == 0 || n == 0 {

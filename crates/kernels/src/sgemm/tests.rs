@@ -3,8 +3,31 @@
 //! blocks and both ways into the output; and bit-identical results
 //! whatever the data's alignment.
 
-use super::{COLS_PER_BLOCK, DEPTH_PER_BLOCK, IN_PLACE_RHS_MAX_ROWS, ROWS_PER_BLOCK};
+use super::{
+    available, COLS_PER_BLOCK, DEPTH_PER_BLOCK, IN_PLACE_RHS_MAX_ROWS, PRODUCTS, ROWS_PER_BLOCK,
+};
 use crate::{matmul, ProductInto, View, ViewMut};
+
+/// Runs `test` and checks that its products ran on this kernel, not on
+/// `matmul`'s `gemm` fallback. On a CPU without AVX2 and FMA the kernel
+/// cannot run: the test says so loudly, and fails under `CI=true`, where
+/// every machine must exercise it.
+fn on_this_kernel(test: impl FnOnce()) {
+    if !available() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true, but this CPU lacks AVX2 or FMA: the sgemm kernel went untested"
+        );
+        eprintln!("SKIPPED: this CPU lacks AVX2 or FMA; matmul runs gemm, not the sgemm kernel");
+        return;
+    }
+    let before = PRODUCTS.with(|p| p.get());
+    test();
+    assert!(
+        PRODUCTS.with(|p| p.get()) > before,
+        "matmul did not run the sgemm kernel"
+    );
+}
 
 /// SplitMix64: a seeded stream of test values.
 struct Stream(u64);
@@ -159,192 +182,202 @@ fn random_into(stream: &mut Stream) -> ProductInto<f32> {
 
 #[test]
 fn small_shapes_with_every_layout() {
-    let mut stream = Stream(1);
-    for _ in 0..600 {
-        let (m, k, n) = (
-            1 + stream.below(40),
-            1 + stream.below(40),
-            1 + stream.below(40),
-        );
-        let (lhs, rhs) = (Layout::random(&mut stream), Layout::random(&mut stream));
-        let into = random_into(&mut stream);
-        check(&mut stream, m, k, n, lhs, rhs, into);
-    }
-}
-
-#[test]
-fn every_tile_edge() {
-    // every remainder of the 6 x 16 tile, in both orientations of the
-    // product (few output columns run transposed)
-    let mut stream = Stream(2);
-    for m in 1..=13 {
-        for n in 1..=33 {
-            let k = 1 + stream.below(9);
+    on_this_kernel(|| {
+        let mut stream = Stream(1);
+        for _ in 0..600 {
+            let (m, k, n) = (
+                1 + stream.below(40),
+                1 + stream.below(40),
+                1 + stream.below(40),
+            );
             let (lhs, rhs) = (Layout::random(&mut stream), Layout::random(&mut stream));
             let into = random_into(&mut stream);
             check(&mut stream, m, k, n, lhs, rhs, into);
         }
-    }
+    });
+}
+
+#[test]
+fn every_tile_edge() {
+    on_this_kernel(|| {
+        // every remainder of the 6 x 16 tile, in both orientations of the
+        // product (few output columns run transposed)
+        let mut stream = Stream(2);
+        for m in 1..=13 {
+            for n in 1..=33 {
+                let k = 1 + stream.below(9);
+                let (lhs, rhs) = (Layout::random(&mut stream), Layout::random(&mut stream));
+                let into = random_into(&mut stream);
+                check(&mut stream, m, k, n, lhs, rhs, into);
+            }
+        }
+    });
 }
 
 #[test]
 fn shapes_past_every_block() {
-    let mut stream = Stream(3);
-    const { assert!(700 > 2 * DEPTH_PER_BLOCK && 300 > 2 * ROWS_PER_BLOCK && 4200 > COLS_PER_BLOCK) };
-    const { assert!(7 <= IN_PLACE_RHS_MAX_ROWS && 70 > IN_PLACE_RHS_MAX_ROWS) };
-    let plain = Layout {
-        transposed: false,
-        padding: 0,
-        offset: 0,
-    };
-    let transposed = Layout {
-        transposed: true,
-        padding: 5,
-        offset: 1,
-    };
-    for (lhs, rhs, into) in [
-        (plain, plain, ProductInto::Overwrite),
-        (transposed, plain, ProductInto::AddScaled(-0.5)),
-        (plain, transposed, ProductInto::AddScaled(1.0)),
-        (transposed, transposed, ProductInto::Overwrite),
-    ] {
-        check(&mut stream, 300, 700, 530, lhs, rhs, into);
-    }
-    // more output columns than a block holds (`rhs` read in place, then
-    // packed), and products that run transposed with several blocks of
-    // rows: landing whole columns, then partial ones
-    check(
-        &mut stream,
-        7,
-        300,
-        4200,
-        plain,
-        plain,
-        ProductInto::Overwrite,
-    );
-    check(
-        &mut stream,
-        70,
-        300,
-        4200,
-        plain,
-        transposed,
-        ProductInto::AddScaled(-2.0),
-    );
-    check(
-        &mut stream,
-        700,
-        300,
-        6,
-        transposed,
-        plain,
-        ProductInto::Overwrite,
-    );
-    check(
-        &mut stream,
-        700,
-        300,
-        5,
-        transposed,
-        plain,
-        ProductInto::AddScaled(3.0),
-    );
+    on_this_kernel(|| {
+        let mut stream = Stream(3);
+        const { assert!(700 > 2 * DEPTH_PER_BLOCK && 300 > 2 * ROWS_PER_BLOCK && 4200 > COLS_PER_BLOCK) };
+        const { assert!(7 <= IN_PLACE_RHS_MAX_ROWS && 70 > IN_PLACE_RHS_MAX_ROWS) };
+        let plain = Layout {
+            transposed: false,
+            padding: 0,
+            offset: 0,
+        };
+        let transposed = Layout {
+            transposed: true,
+            padding: 5,
+            offset: 1,
+        };
+        for (lhs, rhs, into) in [
+            (plain, plain, ProductInto::Overwrite),
+            (transposed, plain, ProductInto::AddScaled(-0.5)),
+            (plain, transposed, ProductInto::AddScaled(1.0)),
+            (transposed, transposed, ProductInto::Overwrite),
+        ] {
+            check(&mut stream, 300, 700, 530, lhs, rhs, into);
+        }
+        // more output columns than a block holds (`rhs` read in place, then
+        // packed), and products that run transposed with several blocks of
+        // rows: landing whole columns, then partial ones
+        check(
+            &mut stream,
+            7,
+            300,
+            4200,
+            plain,
+            plain,
+            ProductInto::Overwrite,
+        );
+        check(
+            &mut stream,
+            70,
+            300,
+            4200,
+            plain,
+            transposed,
+            ProductInto::AddScaled(-2.0),
+        );
+        check(
+            &mut stream,
+            700,
+            300,
+            6,
+            transposed,
+            plain,
+            ProductInto::Overwrite,
+        );
+        check(
+            &mut stream,
+            700,
+            300,
+            5,
+            transposed,
+            plain,
+            ProductInto::AddScaled(3.0),
+        );
+    });
 }
 
 #[test]
 fn empty_inner_dimension() {
-    let lhs: [f32; 0] = [];
-    for (m, n) in [(3, 5), (20, 2), (1, 1)] {
-        let mut out = vec![4.0f32; m * 7];
-        matmul(
-            ViewMut::strided(&mut out, m, n, 7),
-            View::rows(&lhs, m, 0),
-            View::rows(&lhs, 0, n),
-            ProductInto::AddScaled(2.0),
-        );
-        assert!(out.iter().all(|&v| v == 4.0));
-        matmul(
-            ViewMut::strided(&mut out, m, n, 7),
-            View::rows(&lhs, m, 0),
-            View::rows(&lhs, 0, n),
-            ProductInto::Overwrite,
-        );
-        for (i, &v) in out.iter().enumerate() {
-            assert_eq!(
-                v,
-                if i % 7 < n && i / 7 < m { 0.0 } else { 4.0 },
-                "{m} x {n}: value {i}"
+    on_this_kernel(|| {
+        let lhs: [f32; 0] = [];
+        for (m, n) in [(3, 5), (20, 2), (1, 1)] {
+            let mut out = vec![4.0f32; m * 7];
+            matmul(
+                ViewMut::strided(&mut out, m, n, 7),
+                View::rows(&lhs, m, 0),
+                View::rows(&lhs, 0, n),
+                ProductInto::AddScaled(2.0),
             );
+            assert!(out.iter().all(|&v| v == 4.0));
+            matmul(
+                ViewMut::strided(&mut out, m, n, 7),
+                View::rows(&lhs, m, 0),
+                View::rows(&lhs, 0, n),
+                ProductInto::Overwrite,
+            );
+            for (i, &v) in out.iter().enumerate() {
+                assert_eq!(
+                    v,
+                    if i % 7 < n && i / 7 < m { 0.0 } else { 4.0 },
+                    "{m} x {n}: value {i}"
+                );
+            }
         }
-    }
+    });
 }
 
 #[test]
 fn results_do_not_depend_on_alignment() {
-    let mut stream = Stream(4);
-    for (m, k, n, into) in [
-        (300, 700, 530, ProductInto::Overwrite),
-        (37, 291, 45, ProductInto::AddScaled(-0.3)),
-        (200, 40, 3, ProductInto::Overwrite),
-    ] {
-        let lhs = stream.values(m * k);
-        let rhs = stream.values(k * n);
-        let start = stream.values(m * n);
-        let run = |offset: usize, lhs_t: bool, rhs_t: bool| {
-            let place = |values: &[f32]| {
-                let mut shifted = vec![0.0f32; offset];
-                shifted.extend_from_slice(values);
-                shifted
-            };
-            let transpose = |values: &[f32], rows: usize, cols: usize| -> Vec<f32> {
-                (0..cols)
-                    .flat_map(|c| (0..rows).map(move |r| values[r * cols + c]))
-                    .collect()
-            };
-            let lhs_data = place(&if lhs_t {
-                transpose(&lhs, m, k)
-            } else {
-                lhs.clone()
-            });
-            let rhs_data = place(&if rhs_t {
-                transpose(&rhs, k, n)
-            } else {
-                rhs.clone()
-            });
-            let mut out = place(&start);
-            let lhs_view = if lhs_t {
-                View::rows(&lhs_data[offset..], k, m).t()
-            } else {
-                View::rows(&lhs_data[offset..], m, k)
-            };
-            let rhs_view = if rhs_t {
-                View::rows(&rhs_data[offset..], n, k).t()
-            } else {
-                View::rows(&rhs_data[offset..], k, n)
-            };
-            matmul(
-                ViewMut::rows(&mut out[offset..], m, n),
-                lhs_view,
-                rhs_view,
-                into,
-            );
-            out[offset..]
-                .iter()
-                .map(|v| v.to_bits())
-                .collect::<Vec<u32>>()
-        };
-        let reference = run(0, false, false);
-        for (offset, lhs_t, rhs_t) in [
-            (0, false, false),
-            (1, false, false),
-            (3, true, false),
-            (1, false, true),
-            (7, true, true),
+    on_this_kernel(|| {
+        let mut stream = Stream(4);
+        for (m, k, n, into) in [
+            (300, 700, 530, ProductInto::Overwrite),
+            (37, 291, 45, ProductInto::AddScaled(-0.3)),
+            (200, 40, 3, ProductInto::Overwrite),
         ] {
-            assert!(
-                run(offset, lhs_t, rhs_t) == reference,
-                "{m} x {k} x {n}: offset {offset}, transposes {lhs_t} {rhs_t}"
-            );
+            let lhs = stream.values(m * k);
+            let rhs = stream.values(k * n);
+            let start = stream.values(m * n);
+            let run = |offset: usize, lhs_t: bool, rhs_t: bool| {
+                let place = |values: &[f32]| {
+                    let mut shifted = vec![0.0f32; offset];
+                    shifted.extend_from_slice(values);
+                    shifted
+                };
+                let transpose = |values: &[f32], rows: usize, cols: usize| -> Vec<f32> {
+                    (0..cols)
+                        .flat_map(|c| (0..rows).map(move |r| values[r * cols + c]))
+                        .collect()
+                };
+                let lhs_data = place(&if lhs_t {
+                    transpose(&lhs, m, k)
+                } else {
+                    lhs.clone()
+                });
+                let rhs_data = place(&if rhs_t {
+                    transpose(&rhs, k, n)
+                } else {
+                    rhs.clone()
+                });
+                let mut out = place(&start);
+                let lhs_view = if lhs_t {
+                    View::rows(&lhs_data[offset..], k, m).t()
+                } else {
+                    View::rows(&lhs_data[offset..], m, k)
+                };
+                let rhs_view = if rhs_t {
+                    View::rows(&rhs_data[offset..], n, k).t()
+                } else {
+                    View::rows(&rhs_data[offset..], k, n)
+                };
+                matmul(
+                    ViewMut::rows(&mut out[offset..], m, n),
+                    lhs_view,
+                    rhs_view,
+                    into,
+                );
+                out[offset..]
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect::<Vec<u32>>()
+            };
+            let reference = run(0, false, false);
+            for (offset, lhs_t, rhs_t) in [
+                (0, false, false),
+                (1, false, false),
+                (3, true, false),
+                (1, false, true),
+                (7, true, true),
+            ] {
+                assert!(
+                    run(offset, lhs_t, rhs_t) == reference,
+                    "{m} x {k} x {n}: offset {offset}, transposes {lhs_t} {rhs_t}"
+                );
+            }
         }
-    }
+    });
 }

@@ -90,8 +90,11 @@ mod tests {
         let shard: Shard = "2/3".parse().unwrap();
         let owned: Vec<usize> = (0..7).filter(|&i| shard.owns(i)).collect();
         assert_eq!(owned, vec![1, 4]);
-        assert!("0/3".parse::<Shard>().is_err());
-        assert!("4/3".parse::<Shard>().is_err());
-        assert!("x".parse::<Shard>().is_err());
+        for bad in ["0/3", "4/3", "x"] {
+            assert_eq!(
+                bad.parse::<Shard>(),
+                Err(format!("`{bad}` is not I/N with 1 <= I <= N, e.g. 2/4"))
+            );
+        }
     }
 }

@@ -209,9 +209,10 @@ pub(crate) fn read_bracket(archive: &Path, method: SearchMethod, b: usize) -> Re
         }
         let text = std::fs::read_to_string(&path)
             .map_err(|e| PipelineError::io("cannot read", &path, e))?;
-        rungs.push(serde_json::from_str(&text).map_err(|e| {
-            PipelineError::Other(format!("{}: not a rung record: {e}", path.display()))
-        })?);
+        rungs.push(
+            serde_json::from_str(&text)
+                .map_err(|e| PipelineError::damaged(&path, "rung record", e))?,
+        );
     }
 }
 
@@ -304,9 +305,8 @@ pub(crate) fn read_result(
             e,
         )
     })?;
-    let result: TrialResult = serde_json::from_str(&text).map_err(|e| {
-        PipelineError::Other(format!("{}: not a trial's result: {e}", path.display()))
-    })?;
+    let result: TrialResult = serde_json::from_str(&text)
+        .map_err(|e| PipelineError::damaged(&path, "trial's result", e))?;
     Ok(RungTrial {
         run: result.run,
         epochs: result.epochs,
@@ -357,4 +357,23 @@ pub(crate) fn remove_spent_checkpoints(
         tracing::info!("every trial is complete; removed {}", dir.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_damaged_rung_record_is_bad_input_naming_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = rung_path(tmp.path(), SearchMethod::Halving, 0, 0);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "{\"rung\": 0, \"epo").unwrap();
+        let error = read_rungs(tmp.path()).unwrap_err();
+        assert!(
+            matches!(&error, PipelineError::Damaged { path: p, what: "rung record", .. } if *p == path),
+            "{error:?}"
+        );
+        assert!(error.is_bad_input());
+    }
 }

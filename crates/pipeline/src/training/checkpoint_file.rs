@@ -83,9 +83,7 @@ pub(crate) fn write_checkpoint(path: &Path, state: &Checkpoint) -> Result<()> {
 pub(crate) fn read_checkpoint(path: &Path) -> Result<Checkpoint> {
     let bytes = std::fs::read(path)
         .map_err(|e| PipelineError::io("cannot read the checkpoint", path, e))?;
-    let bad = |why: &str| {
-        PipelineError::Other(format!("{}: not a whole checkpoint: {why}", path.display()))
-    };
+    let bad = |why: &str| PipelineError::damaged(path, "checkpoint", why);
     if bytes.len() < 16 || &bytes[..8] != MAGIC {
         return Err(bad("no AELABCK1 header"));
     }
@@ -182,6 +180,15 @@ mod tests {
         );
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 2]).unwrap();
-        assert!(read_checkpoint(&path).is_err());
+        match read_checkpoint(&path) {
+            Err(e @ PipelineError::Damaged { .. }) => {
+                assert!(e.is_bad_input());
+                assert!(e.to_string().contains("not a whole checkpoint"), "{e}");
+            }
+            other => panic!(
+                "a truncated checkpoint read as {:?}",
+                other.map(|c| c.epoch)
+            ),
+        }
     }
 }
