@@ -521,6 +521,51 @@ mod tests {
     }
 
     #[test]
+    fn more_than_four_pieces_sit_at_the_principal_components_of_their_centroids() {
+        // six rings of 5 points whose centroids in 3-D lie at x = 0, 2, ...,
+        // 10 with a smaller spread along y (0, 1, 0, 1, 0, 1): the first
+        // principal component is the x axis, so the pieces' spots (each
+        // piece laid out around its own) come in x order along the first
+        // coordinate, scaled to at most 1 (the largest |spot| is 1)
+        let (pieces, size) = (6, 5);
+        let mut edges = Vec::new();
+        let mut points = Vec::new();
+        for p in 0..pieces {
+            edges.extend(ring(size, p * size));
+            for i in 0..size {
+                let wobble = 0.01 * i as f32;
+                points.extend_from_slice(&[2.0 * p as f32 + wobble, (p % 2) as f32, wobble]);
+            }
+        }
+        let n = pieces * size;
+        let spots =
+            piece_spots(pieces, &connected_pieces(&graph(n, &edges)).1, &points, 3).unwrap();
+        let firsts: Vec<f64> = spots.iter().map(|s| s[0]).collect();
+        assert!(
+            firsts.windows(2).all(|w| w[1] - w[0] > 0.3),
+            "x order along the first coordinate: {firsts:?}"
+        );
+        // centred: -1 for x = 0 and 1 for x = 10, the others evenly between
+        for (p, first) in firsts.iter().enumerate() {
+            let expected = -1.0 + 0.4 * p as f64;
+            assert!(
+                (first - expected).abs() < 0.02,
+                "piece {p}: {first} against {expected}"
+            );
+        }
+        // and the layout puts each piece's points around its own spot
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let layout = pieces_layout(&graph(n, &edges), &points, 3, &mut rng).unwrap();
+        for p in 0..pieces {
+            let mean = (p * size..(p + 1) * size)
+                .map(|i| layout[i][0])
+                .sum::<f64>()
+                / size as f64;
+            assert!((mean - spots[p][0]).abs() < 0.2, "piece {p}: {mean}");
+        }
+    }
+
+    #[test]
     fn the_same_bits_on_one_thread_or_two() {
         // a weighted 80 x 80 grid: more points than a piece, so the products
         // are cut into several

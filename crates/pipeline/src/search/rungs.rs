@@ -37,15 +37,16 @@ pub struct Rung {
     pub trials: Vec<RungTrial>,
 }
 
-/// A trial's result at a rung before the decision, its metric as bits
-/// (JSON's decimal text read back can miss the last bit, and the decision
-/// must see what the local run sees).
+/// A trial's result at a rung before the decision. Its metric reads back
+/// bit for bit (serde_json's `float_roundtrip`: the decision must see what
+/// the local run sees); results written before held its bits too
+/// (`metric_bits`), which win when present.
 #[derive(Serialize, Deserialize)]
 struct TrialResult {
     run: String,
     epochs: usize,
-    /// For reading; `metric_bits` is what counts.
     metric: Option<f64>,
+    #[serde(default, skip_serializing)]
     metric_bits: Option<u64>,
 }
 
@@ -283,7 +284,7 @@ pub(crate) fn write_result(
         run: trial.run.clone(),
         epochs: trial.epochs,
         metric: trial.metric,
-        metric_bits: trial.metric.map(f64::to_bits),
+        metric_bits: None,
     };
     let text = serde_json::to_string_pretty(&result)
         .map_err(|e| PipelineError::Other(format!("cannot encode a trial's result: {e}")))?;
@@ -310,7 +311,7 @@ pub(crate) fn read_result(
     Ok(RungTrial {
         run: result.run,
         epochs: result.epochs,
-        metric: result.metric_bits.map(f64::from_bits),
+        metric: result.metric_bits.map(f64::from_bits).or(result.metric),
         promoted: false,
     })
 }
@@ -362,6 +363,73 @@ pub(crate) fn remove_spent_checkpoints(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aelab_spec::{Goal, Sampler};
+
+    fn search(eta: usize, goal: Goal) -> SearchConfig {
+        SearchConfig {
+            method: SearchMethod::Halving,
+            sampler: Sampler::Random,
+            trials: 9,
+            metric: "val_loss".into(),
+            goal,
+            min_epochs: 1,
+            eta,
+            space: Vec::new(),
+        }
+    }
+
+    fn trials(metrics: &[Option<f64>]) -> Vec<RungTrial> {
+        metrics
+            .iter()
+            .enumerate()
+            .map(|(i, &metric)| RungTrial {
+                run: format!("t{i}"),
+                epochs: 1,
+                metric,
+                promoted: true,
+            })
+            .collect()
+    }
+
+    fn promoted(rung: &Rung) -> Vec<&str> {
+        rung.trials
+            .iter()
+            .filter(|t| t.promoted)
+            .map(|t| t.run.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_rung_promotes_the_best_nth_ties_to_the_earlier_trial() {
+        // 9 trials, eta 3: the 3 lowest; t2 and t7 tie at 0.2, t2 goes on
+        let metrics = [0.5, 0.1, 0.2, 0.9, 0.3, 0.15, 0.8, 0.2, 0.7].map(Some);
+        let rung = decide(&search(3, Goal::Min), (0, 1, false), trials(&metrics));
+        assert_eq!(promoted(&rung), ["t1", "t2", "t5"]);
+        // the same trials, goal max: the 3 highest
+        let rung = decide(&search(3, Goal::Max), (0, 1, false), trials(&metrics));
+        assert_eq!(promoted(&rung), ["t3", "t6", "t8"]);
+        // eta 4 of 9: two go on
+        let rung = decide(&search(4, Goal::Min), (0, 1, false), trials(&metrics));
+        assert_eq!(promoted(&rung), ["t1", "t5"]);
+    }
+
+    #[test]
+    fn diverged_trials_never_go_on_and_the_last_rung_promotes_none() {
+        let metrics = [None, Some(0.4), None];
+        // one of three goes on, and it is the only finite one
+        let rung = decide(&search(3, Goal::Min), (1, 3, false), trials(&metrics));
+        assert_eq!(promoted(&rung), ["t1"]);
+        // all diverged: the best "one" has no metric, so none goes on
+        let rung = decide(&search(3, Goal::Min), (1, 3, false), trials(&[None, None]));
+        assert!(promoted(&rung).is_empty());
+        let rung = decide(
+            &search(3, Goal::Min),
+            (2, 9, true),
+            trials(&[Some(0.1), Some(0.2)]),
+        );
+        assert!(promoted(&rung).is_empty());
+        assert_eq!((rung.rung, rung.epochs), (2, 9));
+    }
 
     #[test]
     fn a_damaged_rung_record_is_bad_input_naming_the_file() {

@@ -28,14 +28,30 @@ struct Header {
     moments: Vec<usize>,
 }
 
-/// An epoch's losses as their bits: JSON's decimal text read back by
-/// serde_json can miss the last bit, and a continuation must not.
+/// An epoch's losses, read back bit for bit (serde_json's
+/// `float_roundtrip`; a continuation must not miss the last bit). JSON has
+/// no NaN or infinity, so a loss that is not finite (a diverged epoch) is
+/// written as its bits (`*_bits`), as every loss was before.
 #[derive(Serialize, Deserialize)]
 struct Record {
     epoch: usize,
-    train_loss_bits: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    train_loss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    val_loss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    train_loss_bits: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     val_loss_bits: Option<u64>,
     seconds: f64,
+}
+
+/// `value` as a [`Record`] holds it: `(plain, bits)`.
+fn stored(value: f64) -> (Option<f64>, Option<u64>) {
+    match value.is_finite() {
+        true => (Some(value), None),
+        false => (None, Some(value.to_bits())),
+    }
 }
 
 /// Writes `state` to `path` atomically.
@@ -46,11 +62,17 @@ pub(crate) fn write_checkpoint(path: &Path, state: &Checkpoint) -> Result<()> {
         history: state
             .history
             .iter()
-            .map(|r| Record {
-                epoch: r.epoch,
-                train_loss_bits: r.train_loss.to_bits(),
-                val_loss_bits: r.val_loss.map(f64::to_bits),
-                seconds: r.seconds,
+            .map(|r| {
+                let (train_loss, train_loss_bits) = stored(r.train_loss);
+                let (val_loss, val_loss_bits) = r.val_loss.map_or((None, None), stored);
+                Record {
+                    epoch: r.epoch,
+                    train_loss,
+                    val_loss,
+                    train_loss_bits,
+                    val_loss_bits,
+                    seconds: r.seconds,
+                }
             })
             .collect(),
         optimizer_step: state.optimizer_step,
@@ -124,13 +146,19 @@ pub(crate) fn read_checkpoint(path: &Path) -> Result<Checkpoint> {
         history: header
             .history
             .into_iter()
-            .map(|r| EpochRecord {
-                epoch: r.epoch,
-                train_loss: f64::from_bits(r.train_loss_bits),
-                val_loss: r.val_loss_bits.map(f64::from_bits),
-                seconds: r.seconds,
+            .map(|r| {
+                Ok(EpochRecord {
+                    epoch: r.epoch,
+                    train_loss: r
+                        .train_loss_bits
+                        .map(f64::from_bits)
+                        .or(r.train_loss)
+                        .ok_or_else(|| bad("an epoch without its training loss"))?,
+                    val_loss: r.val_loss_bits.map(f64::from_bits).or(r.val_loss),
+                    seconds: r.seconds,
+                })
             })
-            .collect(),
+            .collect::<Result<Vec<_>>>()?,
         parameters,
         optimizer_step: header.optimizer_step,
         moments,
