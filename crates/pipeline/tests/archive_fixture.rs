@@ -4,7 +4,7 @@
 
 mod common;
 
-use aelab_pipeline::{compare_archives, list_archives, rebuild_report, Presence, Summary};
+use aelab_pipeline::{compare_archives, list_archives, rebuild_report, Observe, Presence, Summary};
 
 fn fixture_copy(results: &std::path::Path) -> std::path::PathBuf {
     let fixture =
@@ -64,4 +64,26 @@ fn list_compare_and_report_work_on_a_version_1_archive() {
     );
     let csv = std::fs::read_to_string(archive.join("comparison.csv")).unwrap();
     assert!(csv.lines().next().unwrap().contains("latent_knn5_acc"));
+}
+
+#[test]
+fn reproduce_reruns_a_version_1_archive_and_compares_its_old_names() {
+    common::mnist_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = fixture_copy(tmp.path());
+    // Written by the aelab 0.1 binary (git d66009817dd0) on another CPU: the
+    // numbers are compared within a tolerance. The t-SNE maps of 100 points
+    // and the weights' smallest values move with the code since and the
+    // CPU's kernels; every other field, the renamed ones included, must
+    // agree.
+    let reproduction = aelab_pipeline::reproduce(&archive, Some(0.02), Observe::quiet()).unwrap();
+    assert_eq!(reproduction.runs.len(), 3);
+    for (run, differences) in &reproduction.runs {
+        for difference in differences {
+            assert!(
+                difference.contains("tsne") || difference.starts_with("weights.safetensors"),
+                "{run}: {difference}"
+            );
+        }
+    }
 }
