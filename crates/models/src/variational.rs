@@ -129,4 +129,69 @@ mod tests {
         }
         assert_eq!(kl_term(0.0, 0.0), 0.0);
     }
+
+    /// A stand-in VAE with known parts: every image's code distribution is
+    /// `N(mu, e^lv)` per dimension as given, and it decodes any code to a
+    /// uniform grey `p`.
+    struct KnownVae {
+        beta: f32,
+        mu: [f32; 2],
+        lv: [f32; 2],
+        p: f32,
+        pixels: usize,
+    }
+
+    impl Reconstructor for KnownVae {
+        fn latent_dim(&self) -> usize {
+            2
+        }
+        fn encode(&self, images: &[f32]) -> Vec<f32> {
+            self.mu.repeat(images.len() / self.pixels)
+        }
+        fn decode(&self, codes: &[f32]) -> Vec<f32> {
+            vec![self.p; codes.len() / 2 * self.pixels]
+        }
+        fn variational_beta(&self) -> Option<f32> {
+            Some(self.beta)
+        }
+        fn encode_distribution(&self, images: &[f32]) -> Option<(Vec<f32>, Vec<f32>)> {
+            let n = images.len() / self.pixels;
+            Some((self.mu.repeat(n), self.lv.repeat(n)))
+        }
+        fn save_weights(&self, _: &std::path::Path) -> Result<(), crate::ModelError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_loss_is_the_summed_bce_plus_beta_kl_in_closed_form() {
+        // 3 images of 4 pixels, targets 0 and 1 half each, decoded to 0.25:
+        // BCE per pixel is (ln 4 + ln 4/3) / 2, summed over 4 pixels; the
+        // KL of N(1, e^0) and N(0, e^-2) from N(0, 1) is 0.5 (1 + 1 - 1 - 0)
+        // + 0.5 (0 + e^-2 - 1 + 2)
+        let vae = KnownVae {
+            beta: 4.0,
+            mu: [1.0, 0.0],
+            lv: [0.0, -2.0],
+            p: 0.25,
+            pixels: 4,
+        };
+        let targets: Vec<f32> = [0.0, 1.0, 0.0, 1.0].repeat(3);
+        let scores = variational_scores(&vae, &targets, &targets).unwrap();
+        let bce = 4.0 * (4f64.ln() + (4.0f64 / 3.0).ln()) / 2.0;
+        let kl = [0.5, 0.5 * ((-2f64).exp() + 1.0)];
+        assert!((scores.kl_per_dimension[0] - kl[0]).abs() < 1e-9);
+        assert!((scores.kl_per_dimension[1] - kl[1]).abs() < 1e-7);
+        assert!((scores.kl - (kl[0] + kl[1])).abs() < 1e-7);
+        assert!(
+            (scores.loss - (bce + 4.0 * (kl[0] + kl[1]))).abs() < 1e-5,
+            "{scores:?}"
+        );
+        // each image's loss is the same, and their mean is the loss
+        let each = variational_image_losses(&vae, &targets, &targets).unwrap();
+        assert_eq!(each.len(), 3);
+        for loss in each {
+            assert!((loss - scores.loss).abs() < 1e-9);
+        }
+    }
 }
