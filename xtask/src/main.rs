@@ -10,6 +10,7 @@
 
 mod bench;
 mod compare;
+mod export;
 mod fetch;
 mod gc;
 mod list;
@@ -58,6 +59,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Print every model of a spec layer by layer: output shapes and parameter counts.
     Shapes(shapes::ShapesArgs),
+    /// Write a finished run's model as ONNX graphs or a PyTorch state dict.
+    Export(export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Rung(args) => rung::rung(args),
         Command::Bench(args) => bench::bench(args),
         Command::Shapes(args) => shapes::shapes(args),
+        Command::Export(args) => export::export(args),
     };
     match result {
         Ok(code) => code,

@@ -114,8 +114,9 @@ impl Autoencoder {
     }
 
     /// The layers that give the code: the encoder, or a variational
-    /// encoder with its mean head only.
-    fn code_encoder(&self) -> Cow<'_, [DenseParams]> {
+    /// encoder with its mean head only (its last layer then has no
+    /// activation: see [`Autoencoder::code_is_activated`]).
+    pub fn code_encoder(&self) -> Cow<'_, [DenseParams]> {
         let encoder = self.encoder();
         match (self.architecture.beta(), encoder.split_last()) {
             (Some(_), Some((heads, trunk))) => {
@@ -133,6 +134,27 @@ impl Autoencoder {
         }
     }
 
+    /// A variational encoder's log-variance head (the second half of its
+    /// last layer's rows), which takes the same input as the mean head;
+    /// `None` for a point code.
+    pub fn log_variance_head(&self) -> Option<DenseParams> {
+        self.architecture.beta()?;
+        let heads = self.encoder().last()?;
+        let latent = self.architecture.latent();
+        Some(DenseParams {
+            inputs: heads.inputs,
+            outputs: latent,
+            weight: heads.weight[latent * heads.inputs..].to_vec(),
+            bias: heads.bias[latent..].to_vec(),
+        })
+    }
+
+    /// Whether the code is activated (a point code) or affine (a
+    /// variational encoder's mean).
+    pub fn code_is_activated(&self) -> bool {
+        self.code_output() == Output::Activated
+    }
+
     /// What the last encoder layer gives: the activated code, or a
     /// variational encoder's affine heads.
     fn code_output(&self) -> Output {
@@ -142,8 +164,9 @@ impl Autoencoder {
         }
     }
 
-    /// The decoder's layers.
-    fn decoder(&self) -> &[DenseParams] {
+    /// The decoder's layers: the activation after each but the last, a
+    /// sigmoid after the last (tied ones hold their mirror's transpose).
+    pub fn decoder(&self) -> &[DenseParams] {
         &self.layers[self.architecture.depth()..]
     }
 }
@@ -257,7 +280,14 @@ impl Reconstructor for Autoencoder {
                 ]
             })
             .collect();
-        write_tensors(path, &tensors, &[])
+        let metadata = [
+            ("architecture".to_string(), self.architecture.to_string()),
+            (
+                "aelab_version".to_string(),
+                env!("CARGO_PKG_VERSION").to_string(),
+            ),
+        ];
+        write_tensors(path, &tensors, &metadata)
     }
 }
 

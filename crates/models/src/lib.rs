@@ -35,7 +35,7 @@ mod network;
 mod reconstructor;
 mod selu;
 mod stacked_ae;
-mod weights_file;
+pub mod weights_file;
 
 pub mod inference;
 pub mod layers;

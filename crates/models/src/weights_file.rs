@@ -7,10 +7,34 @@ use std::path::Path;
 use crate::ModelError;
 
 /// One tensor to write.
-pub(crate) struct NamedTensor<'a> {
+pub struct NamedTensor<'a> {
     pub name: String,
     pub shape: Vec<usize>,
     pub values: &'a [f32],
+}
+
+/// `tensors` with `metadata` as the bytes of a safetensors file.
+pub fn serialize_tensors(
+    tensors: &[NamedTensor<'_>],
+    metadata: &[(String, String)],
+) -> Result<Vec<u8>, String> {
+    let bytes: Vec<Vec<u8>> = tensors
+        .iter()
+        .map(|t| t.values.iter().flat_map(|x| x.to_le_bytes()).collect())
+        .collect();
+    let mut views = Vec::new();
+    for (tensor, data) in tensors.iter().zip(&bytes) {
+        let view = safetensors::tensor::TensorView::new(
+            safetensors::Dtype::F32,
+            tensor.shape.clone(),
+            data,
+        )
+        .map_err(|e| format!("{e:?}"))?;
+        views.push((tensor.name.as_str(), view));
+    }
+    let metadata =
+        (!metadata.is_empty()).then(|| metadata.iter().cloned().collect::<HashMap<_, _>>());
+    safetensors::serialize(views, &metadata).map_err(|e| format!("{e:?}"))
 }
 
 /// Writes `tensors` with `metadata` to `path`.
@@ -23,23 +47,8 @@ pub(crate) fn write_tensors(
         path: path.to_path_buf(),
         message,
     };
-    let bytes: Vec<Vec<u8>> = tensors
-        .iter()
-        .map(|t| t.values.iter().flat_map(|x| x.to_le_bytes()).collect())
-        .collect();
-    let mut views = Vec::new();
-    for (tensor, data) in tensors.iter().zip(&bytes) {
-        let view = safetensors::tensor::TensorView::new(
-            safetensors::Dtype::F32,
-            tensor.shape.clone(),
-            data,
-        )
-        .map_err(|e| save_error(format!("{e:?}")))?;
-        views.push((tensor.name.as_str(), view));
-    }
-    let metadata =
-        (!metadata.is_empty()).then(|| metadata.iter().cloned().collect::<HashMap<_, _>>());
-    safetensors::serialize_to_file(views, &metadata, path).map_err(|e| save_error(format!("{e:?}")))
+    let bytes = serialize_tensors(tensors, metadata).map_err(save_error)?;
+    std::fs::write(path, bytes).map_err(|e| save_error(e.to_string()))
 }
 
 /// Every tensor of the file at `path`, by name (all must be f32).
@@ -64,4 +73,22 @@ pub(crate) fn read_tensors(path: &Path) -> Result<HashMap<String, Vec<f32>>, Mod
         tensors.insert(name, values);
     }
     Ok(tensors)
+}
+
+/// The input width (values per image) of the dense autoencoder whose
+/// weights are at `path`: the columns of its first encoder layer.
+pub fn dense_input_width(path: &Path) -> Result<usize, ModelError> {
+    let load_error = |message: String| ModelError::Load {
+        path: path.to_path_buf(),
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|e| load_error(e.to_string()))?;
+    let file = safetensors::SafeTensors::deserialize(&bytes)
+        .map_err(|e| load_error(format!("not a safetensors file: {e:?}")))?;
+    // (`0.0.0.weight`: the dfdx modules' name in files of earlier versions)
+    ["encoder.0.weight", "0.0.0.weight"]
+        .iter()
+        .find_map(|name| file.tensor(name).ok())
+        .and_then(|t| t.shape().get(1).copied())
+        .ok_or_else(|| load_error("no first encoder layer (encoder.0.weight)".into()))
 }

@@ -1,0 +1,107 @@
+//! `cargo xtask export`: a finished run's model in the formats other tools
+//! read, from its archived spec and weights, into `RUN_DIR/export/` (or a
+//! folder given): ONNX (`encoder.onnx`, `decoder.onnx`, `autoencoder.onnx`)
+//! or a PyTorch state dict (`torch.safetensors`). Every file is encoded
+//! before any is written, and each is written atomically, so a failure
+//! leaves nothing half-written.
+
+use std::path::{Path, PathBuf};
+
+use aelab_archive::{write_atomic, Summary};
+use aelab_export::{dense_onnx, dense_state_dict};
+use aelab_models::weights_file::dense_input_width;
+use aelab_models::Autoencoder;
+use aelab_spec::ModelKind;
+
+use crate::reporting::report::stored_experiment;
+use crate::{PipelineError, Result};
+
+/// A format `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// ONNX graphs (opset 13) of the encoder, the decoder and both.
+    Onnx,
+    /// The reference `torch_ae.py` module's state dict, in safetensors.
+    Torch,
+}
+
+/// Writes the run in `run_dir` (an archive's `runs/<name>`) as `format`
+/// into `out` (default `run_dir/export`); returns the files written.
+pub fn export_run(
+    run_dir: &Path,
+    format: ExportFormat,
+    out: Option<&Path>,
+) -> Result<Vec<PathBuf>> {
+    let not_a_run = || {
+        PipelineError::Mismatch(format!(
+            "{}: not a run folder of an archive (ARCHIVE/runs/NAME, with its summary.json)",
+            run_dir.display()
+        ))
+    };
+    let name = run_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(not_a_run)?;
+    let archive = run_dir
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(not_a_run)?;
+    if !run_dir.join("summary.json").is_file() {
+        return Err(not_a_run());
+    }
+    let summary = Summary::read(&run_dir.join("summary.json"))?;
+    let experiment = stored_experiment(archive)?;
+    let run = experiment
+        .runs
+        .iter()
+        .find(|r| r.name == name)
+        .ok_or_else(not_a_run)?;
+    if !matches!(run.model.kind, ModelKind::Autoencoder | ModelKind::Vae) {
+        return Err(PipelineError::Mismatch(format!(
+            "{name}: a {} model; export writes dense autoencoders (plain, tied, vae) only so far",
+            run.model.kind.name()
+        )));
+    }
+    let weights = run_dir.join("weights.safetensors");
+    if !weights.is_file() {
+        return Err(PipelineError::Mismatch(format!(
+            "{}: no weights to export (a run that did not finish, or from an archive without them)",
+            weights.display()
+        )));
+    }
+    let architecture = run.model.architecture(dense_input_width(&weights)?);
+    let model = Autoencoder::load(architecture, &weights)?;
+    let metadata = vec![
+        ("architecture".to_string(), model.architecture.to_string()),
+        (
+            "aelab_version".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
+        ("experiment".to_string(), experiment.name.clone()),
+        ("run".to_string(), name.to_string()),
+        ("identity".to_string(), summary.identity.clone()),
+    ];
+    let files: Vec<(&str, Vec<u8>)> = match format {
+        ExportFormat::Onnx => {
+            let graphs = dense_onnx(&model, &metadata);
+            vec![
+                ("encoder.onnx", graphs.encoder),
+                ("decoder.onnx", graphs.decoder),
+                ("autoencoder.onnx", graphs.autoencoder),
+            ]
+        }
+        ExportFormat::Torch => vec![(
+            "torch.safetensors",
+            dense_state_dict(&model, &metadata).map_err(|e| PipelineError::Other(e.to_string()))?,
+        )],
+    };
+    let out = out.map_or_else(|| run_dir.join("export"), Path::to_path_buf);
+    std::fs::create_dir_all(&out).map_err(|e| PipelineError::io("cannot create", &out, e))?;
+    let mut written = Vec::new();
+    for (file, bytes) in files {
+        let path = out.join(file);
+        write_atomic(&path, &bytes)?;
+        written.push(path);
+    }
+    Ok(written)
+}
