@@ -20,6 +20,7 @@ use aelab_train::{validation_inputs, EpochRecord, FitStatus};
 use crate::evaluation::evaluate::{evaluate, Evaluation};
 use crate::evaluation::run_figures::run_figures;
 use crate::input::dataset::Dataset;
+use crate::reporting::tensorboard::{RunLog, PROJECTED};
 use crate::running::identity::{resolved, run_identity};
 use crate::training::train_run::{fit_config, median, train_autoencoder_from};
 use crate::{Observe, PipelineError, Result};
@@ -48,6 +49,8 @@ pub(crate) fn execute_from(
         resolved(run, data).to_toml().as_bytes(),
     )?;
 
+    let mut log = RunLog::start(dir, run)?;
+    let mut log_error: Option<PipelineError> = None;
     let started = Instant::now();
     let mut explained_variance_ratio = None;
     let (model, history, status): (Box<dyn Reconstructor>, Vec<EpochRecord>, FitStatus) =
@@ -58,7 +61,12 @@ pub(crate) fn execute_from(
                     .filter(|p| p.exists())
                     .map(|p| crate::training::checkpoint_file::read_checkpoint(&p))
                     .transpose()?;
-                let (outcome, _) = train_autoencoder_from(run, data, resume.as_ref(), observe)?;
+                let (outcome, _) =
+                    train_autoencoder_from(run, data, resume.as_ref(), observe, &mut |r, lr| {
+                        if let Err(e) = log.epoch(r, lr) {
+                            log_error.get_or_insert(e);
+                        }
+                    })?;
                 (outcome.model, outcome.history, outcome.status)
             }
             ModelKind::Pca => {
@@ -71,9 +79,13 @@ pub(crate) fn execute_from(
                     seconds: started.elapsed().as_secs_f64(),
                 };
                 explained_variance_ratio = Some(pca.explained_variance_ratio());
+                log.epoch(&record, None)?;
                 (Box::new(pca), vec![record], FitStatus::Completed)
             }
         };
+    if let Some(e) = log_error {
+        return Err(e);
+    }
     let train_seconds = started.elapsed().as_secs_f64();
     let rows: Vec<MetricsRow> = history
         .iter()
@@ -135,6 +147,7 @@ pub(crate) fn execute_from(
         summary.diverged_at = Some(Divergence { epoch, step });
         summary.figures = figures;
         summary.write(&dir.join("summary.json"))?;
+        log.finish(&summary, dir, None)?;
         return Ok(summary);
     }
 
@@ -148,6 +161,18 @@ pub(crate) fn execute_from(
     }
     summary.figures = figures;
     summary.write(&dir.join("summary.json"))?;
+    let (digits, labels) = match data.validation.is_empty() {
+        false => (&data.validation, &data.split.validation.labels),
+        true => (&data.train, &data.split.train.labels),
+    };
+    let n = PROJECTED.min(digits.len() / data.pixels().max(1));
+    let codes = model.encode(&digits[..n * data.pixels()]);
+    let labels = labels.as_deref().map(|l| &l[..n.min(l.len())]);
+    log.finish(
+        &summary,
+        dir,
+        labels.map(|labels| (&codes[..], model.latent_dim(), labels)),
+    )?;
     Ok(summary)
 }
 

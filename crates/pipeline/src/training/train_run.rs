@@ -5,8 +5,8 @@
 use aelab_data::noise::Corruption;
 use aelab_spec::{EngineName, OptimizerName, ResampleName, RunConfig};
 use aelab_train::{
-    fit_from, Checkpoint, Engine, FitConfig, FitData, FitEvent, FitOutcome, LrSchedule,
-    OptimizerKind, Resample,
+    fit_from, Checkpoint, Engine, EpochRecord, FitConfig, FitData, FitEvent, FitOutcome,
+    LrSchedule, OptimizerKind, Resample,
 };
 
 use crate::input::dataset::Dataset;
@@ -61,8 +61,12 @@ pub(crate) fn train_autoencoder_from(
     data: &Dataset,
     resume: Option<&Checkpoint>,
     observe: Observe,
+    on_epoch: &mut (dyn FnMut(&EpochRecord, Option<f64>) + Send),
 ) -> Result<(FitOutcome, Option<Checkpoint>)> {
     let config = fit_config(run, data.pixels());
+    for record in resume.map_or(&[][..], |c| &c.history[..]) {
+        on_epoch(record, Some(config.schedule.lr_at(config.lr, record.epoch)));
+    }
     let mut bar = None;
     let name = run.name.clone();
     let outcome = fit_from_on_training_threads(&config, data, resume, &mut |event| match event {
@@ -86,6 +90,7 @@ pub(crate) fn train_autoencoder_from(
             }
         }
         FitEvent::Epoch(r) => {
+            on_epoch(&r, Some(config.schedule.lr_at(config.lr, r.epoch)));
             let val = r.val_loss.map_or("–".to_string(), |v| format!("{v:.5}"));
             tracing::info!(
                 "{name} epoch {}/{}: train loss {:.5}, val loss {val} ({:.2} s)",
