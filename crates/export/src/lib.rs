@@ -3,7 +3,8 @@
 //! `onnx_proto.rs`) for onnxruntime and any ONNX runtime, PyTorch state
 //! dicts (`torch.rs`) in safetensors with the reference modules' keys, and
 //! TensorBoard event files (`tensorboard.rs`, on the messages of
-//! `tensorboard_proto.rs`).
+//! `tensorboard_proto.rs`); and finished runs into an MLflow tracking
+//! server over its REST API (`mlflow.rs`).
 //!
 //! It turns a model in memory into bytes; finding a run's model and
 //! writing the files (atomically) is the pipeline's.
@@ -13,12 +14,14 @@
 
 #![forbid(unsafe_code)]
 
+mod mlflow;
 mod onnx;
 mod onnx_proto;
 mod tensorboard;
 mod tensorboard_proto;
 mod torch;
 
+pub use mlflow::{Exported, MetricPoint, MlflowClient, MlflowRun, KEY_TAG as MLFLOW_KEY_TAG};
 pub use onnx::{dense_onnx, OnnxModels, BATCH, OPSET};
 pub use tensorboard::{projector_config, EventWriter, HParam};
 pub use torch::{dense_state_dict, MODULE as TORCH_MODULE};
@@ -29,4 +32,8 @@ pub enum ExportError {
     /// The model cannot be written in the format.
     #[error("cannot encode the model: {0}")]
     Encode(String),
+
+    /// The MLflow tracking server refused or could not be reached.
+    #[error("MLflow tracking server {uri}: {message}")]
+    Tracking { uri: String, message: String },
 }

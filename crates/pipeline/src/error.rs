@@ -29,6 +29,9 @@ pub enum PipelineError {
     #[error(transparent)]
     Tasks(#[from] aelab_tasks::TasksError),
 
+    #[error(transparent)]
+    Export(#[from] aelab_export::ExportError),
+
     /// Data or a request that does not fit the spec's runs (an image size
     /// the model cannot take, a glob that matches no run, ...).
     #[error("{0}")]

@@ -49,10 +49,12 @@ use std::time::Instant;
 
 pub use aelab_archive::{human_bytes, ArchiveError, GcPlan, RunStatus, Summary};
 pub use aelab_data::fetch::Fetched;
+pub use aelab_export::Exported;
 pub use aelab_spec::Experiment;
 pub use archives::compare::{compare_archives, Presence, RunComparison};
 pub use archives::export::{export_run, ExportFormat};
 pub use archives::listing::{list_archives, ArchiveListing};
+pub use archives::mlflow::export_mlflow;
 pub use archives::reproduce::{reproduce, Agreement, Reproduction, CROSS_CPU_TOLERANCE};
 pub use cluster::slurm::{write_slurm_job, SlurmJob, SlurmOptions};
 pub use error::{PipelineError, Result};

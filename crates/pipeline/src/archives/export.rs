@@ -90,10 +90,7 @@ pub fn export_run(
                 ("autoencoder.onnx", graphs.autoencoder),
             ]
         }
-        ExportFormat::Torch => vec![(
-            "torch.safetensors",
-            dense_state_dict(&model, &metadata).map_err(|e| PipelineError::Other(e.to_string()))?,
-        )],
+        ExportFormat::Torch => vec![("torch.safetensors", dense_state_dict(&model, &metadata)?)],
     };
     let out = out.map_or_else(|| run_dir.join("export"), Path::to_path_buf);
     std::fs::create_dir_all(&out).map_err(|e| PipelineError::io("cannot create", &out, e))?;

@@ -4,4 +4,5 @@
 pub(crate) mod compare;
 pub(crate) mod export;
 pub(crate) mod listing;
+pub(crate) mod mlflow;
 pub(crate) mod reproduce;
