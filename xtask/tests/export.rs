@@ -332,3 +332,172 @@ fn safetensors_header(path: &Path) -> serde_json::Value {
     let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     serde_json::from_slice(&bytes[8..8 + len]).unwrap()
 }
+
+/// Conv models covering every layer kind: the Keras blog's (same and valid
+/// convs, "same" pooling 7 -> 4, upsampling), DCEC's (strided convs, a
+/// dense code, reshape, transposed convs with their output padding), Deep
+/// SVDD's DCAE (no biases, batch norms without affine on running
+/// statistics, leaky ReLU, explicit padding), and a batch norm with affine
+/// on a flat vector.
+const CONV_SPEC: &str = r#"
+name = "export-conv"
+seed = 5
+[data]
+dir = "MNIST"
+limit = 400
+validation = 100
+[train]
+epochs = 1
+batch_size = 50
+optimizer = "adam"
+[eval]
+detail = "light"
+tsne = { points = 0 }
+
+[[variant]]
+name = "keras"
+[variant.model]
+kind = "conv"
+activation = "relu"
+loss = "bce"
+encoder = [
+  { conv = 16, kernel = 3 }, { maxpool = 2 },
+  { conv = 8, kernel = 3 }, { maxpool = 2 },
+  { conv = 8, kernel = 3 }, { maxpool = 2 },
+]
+decoder = [
+  { conv = 8, kernel = 3 }, { upsample = 2 },
+  { conv = 8, kernel = 3 }, { upsample = 2 },
+  { conv = 16, kernel = 3, padding = "valid" }, { upsample = 2 },
+  { conv = 1, kernel = 3, activation = "sigmoid" },
+]
+
+[[variant]]
+name = "dcec"
+[variant.model]
+kind = "conv"
+activation = "relu"
+loss = "mse"
+encoder = [
+  { conv = 32, kernel = 5, stride = 2 },
+  { conv = 64, kernel = 5, stride = 2 },
+  { conv = 128, kernel = 3, stride = 2, padding = "valid" },
+  { flatten = true },
+  { dense = 10, activation = "linear" },
+]
+decoder = [
+  { dense = 1152 },
+  { reshape = [3, 3, 128] },
+  { deconv = 64, kernel = 3, stride = 2, padding = "valid" },
+  { deconv = 32, kernel = 5, stride = 2 },
+  { deconv = 1, kernel = 5, stride = 2, activation = "linear" },
+]
+
+[[variant]]
+name = "dcae"
+[variant.model]
+kind = "conv"
+loss = "mse"
+encoder = [
+  { conv = 8, kernel = 5, padding = 2, bias = false, activation = "linear" },
+  { batchnorm = true, affine = false, eps = 1e-4, activation = "leaky_relu", slope = 0.01 },
+  { maxpool = 2 },
+  { conv = 4, kernel = 5, padding = 2, bias = false, activation = "linear" },
+  { batchnorm = true, affine = false, eps = 1e-4, activation = "leaky_relu", slope = 0.01 },
+  { maxpool = 2 },
+  { flatten = true },
+  { dense = 32, bias = false, activation = "linear" },
+  { batchnorm = true, activation = "tanh" },
+]
+decoder = [
+  { reshape = [4, 4, 2], activation = "leaky_relu", slope = 0.01 },
+  { upsample = 2 },
+  { deconv = 4, kernel = 5, padding = 2, bias = false, activation = "linear" },
+  { batchnorm = true, affine = false, eps = 1e-4, activation = "leaky_relu", slope = 0.01 },
+  { upsample = 2 },
+  { deconv = 8, kernel = 5, padding = 3, bias = false, activation = "linear" },
+  { batchnorm = true, affine = false, eps = 1e-4, activation = "leaky_relu", slope = 0.01 },
+  { upsample = 2 },
+  { deconv = 1, kernel = 5, padding = 2, bias = false, activation = "sigmoid" },
+]
+"#;
+
+#[test]
+fn conv_models_export_to_onnx_with_aelabs_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = common::write_spec(tmp.path(), "conv.toml", CONV_SPEC);
+    let results = tmp.path().join("results");
+    let out = common::run_spec(&spec, &results);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let archive = common::archives(&results, "export-conv").pop().unwrap();
+    let experiment = aelab_pipeline::load_spec(&spec, &[]).unwrap();
+    let data = aelab_pipeline::load_data(&experiment).unwrap();
+    let pixels = data.pixels();
+    let images = &data.test.as_ref().unwrap()[..ROWS * pixels];
+    let inputs = tmp.path().join("inputs.f32");
+    let bytes: Vec<u8> = images.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(&inputs, bytes).unwrap();
+    let check_onnx = onnxruntime_available();
+    for run in &experiment.runs {
+        let dir = archive.join("runs").join(&run.name);
+        let export = common::xtask()
+            .args(["export", "onnx", dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            export.status.success(),
+            "{}",
+            String::from_utf8_lossy(&export.stderr)
+        );
+        // the PyTorch layout is the dense family's only: refused, exit 2
+        let torch = common::xtask()
+            .args(["export", "torch", dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(torch.status.code(), Some(2));
+        if !check_onnx {
+            continue;
+        }
+        let net = aelab_models::layers::LayeredNet::load(
+            run.model.layered.as_ref().unwrap().0.clone(),
+            &dir.join("weights.safetensors"),
+        )
+        .unwrap();
+        let outputs = tmp.path().join(&run.name);
+        std::fs::create_dir_all(&outputs).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/onnx_check.py");
+        let ran = Command::new(python())
+            .arg(&script)
+            .arg(dir.join("export"))
+            .arg(&inputs)
+            .arg(ROWS.to_string())
+            .arg(&outputs)
+            .output()
+            .unwrap();
+        assert!(
+            ran.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+        let code = net.encode(images);
+        assert_close(
+            &format!("{} code", run.name),
+            &code,
+            &read_f32(&outputs.join("code.f32")),
+        );
+        assert_close(
+            &format!("{} decoded", run.name),
+            &net.decode(&code),
+            &read_f32(&outputs.join("decoded.f32")),
+        );
+        assert_close(
+            &format!("{} reconstruction", run.name),
+            &net.reconstruct(images),
+            &read_f32(&outputs.join("reconstruction.f32")),
+        );
+    }
+}

@@ -9,20 +9,24 @@
 //! It turns a model in memory into bytes; finding a run's model and
 //! writing the files (atomically) is the pipeline's.
 //!
-//! Dense autoencoders (plain, tied, variational) are exported; the layered
-//! (conv) models are not yet.
+//! ONNX covers every model kind aelab trains (dense and layered); the
+//! PyTorch layout, the dense family (`torch_ae.py`).
 
 #![forbid(unsafe_code)]
 
 mod mlflow;
 mod onnx;
+mod onnx_graph;
+mod onnx_layered;
 mod onnx_proto;
 mod tensorboard;
 mod tensorboard_proto;
 mod torch;
 
 pub use mlflow::{Exported, MetricPoint, MlflowClient, MlflowRun, KEY_TAG as MLFLOW_KEY_TAG};
-pub use onnx::{dense_onnx, OnnxModels, BATCH, OPSET};
+pub use onnx::{dense_onnx, OnnxModels};
+pub use onnx_graph::{BATCH, OPSET};
+pub use onnx_layered::layered_onnx;
 pub use tensorboard::{projector_config, EventWriter, HParam};
 pub use torch::{dense_state_dict, MODULE as TORCH_MODULE};
 

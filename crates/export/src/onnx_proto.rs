@@ -73,7 +73,8 @@ pub struct NodeProto {
     pub attribute: Vec<AttributeProto>,
 }
 
-/// `AttributeProto` with the kinds aelab uses: a float or an int.
+/// `AttributeProto` with the kinds aelab uses: a float, an int, a string
+/// or a list of ints.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct AttributeProto {
     #[prost(string, tag = "1")]
@@ -82,7 +83,11 @@ pub struct AttributeProto {
     pub f: f32,
     #[prost(int64, tag = "3")]
     pub i: i64,
-    /// `AttributeType`: 1 FLOAT, 2 INT.
+    #[prost(bytes = "vec", tag = "4")]
+    pub s: Vec<u8>,
+    #[prost(int64, repeated, tag = "8")]
+    pub ints: Vec<i64>,
+    /// `AttributeType`: 1 FLOAT, 2 INT, 3 STRING, 7 INTS.
     #[prost(int32, tag = "20")]
     pub r#type: i32,
 }
@@ -90,8 +95,11 @@ pub struct AttributeProto {
 /// `AttributeProto.AttributeType` values.
 pub const ATTRIBUTE_FLOAT: i32 = 1;
 pub const ATTRIBUTE_INT: i32 = 2;
+pub const ATTRIBUTE_STRING: i32 = 3;
+pub const ATTRIBUTE_INTS: i32 = 7;
 
-/// `TensorProto` holding f32 values as little-endian raw bytes.
+/// `TensorProto` holding its values (f32 or i64) as little-endian raw
+/// bytes.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct TensorProto {
     #[prost(int64, repeated, tag = "1")]
@@ -107,6 +115,8 @@ pub struct TensorProto {
 
 /// `TensorProto.DataType.FLOAT`.
 pub const FLOAT: i32 = 1;
+/// `TensorProto.DataType.INT64`.
+pub const INT64: i32 = 7;
 
 /// `ValueInfoProto`: a graph input's or output's name and type.
 #[derive(Clone, PartialEq, prost::Message)]

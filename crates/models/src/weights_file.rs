@@ -34,7 +34,51 @@ pub fn serialize_tensors(
     }
     let metadata =
         (!metadata.is_empty()).then(|| metadata.iter().cloned().collect::<HashMap<_, _>>());
-    safetensors::serialize(views, &metadata).map_err(|e| format!("{e:?}"))
+    let bytes = safetensors::serialize(views, &metadata).map_err(|e| format!("{e:?}"))?;
+    Ok(canonical_header(bytes))
+}
+
+/// `bytes` with the header's keys in sorted order: safetensors writes its
+/// metadata from a `HashMap`, whose order changes from run to run, and the
+/// same model must give the same file. The data (and the offsets into it)
+/// do not move; the header keeps its length, padded to 8 bytes as before.
+fn canonical_header(bytes: Vec<u8>) -> Vec<u8> {
+    use std::collections::BTreeMap;
+    let Some(len) = bytes
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .map(|b: [u8; 8]| u64::from_le_bytes(b) as usize)
+    else {
+        return bytes;
+    };
+    let Some(header) = bytes.get(8..8 + len) else {
+        return bytes;
+    };
+    let Ok(parsed) = serde_json::from_slice::<BTreeMap<String, serde_json::Value>>(header) else {
+        return bytes;
+    };
+    let sorted: BTreeMap<String, serde_json::Value> = parsed
+        .into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::Object(map) => {
+                let inner: BTreeMap<String, serde_json::Value> = map.into_iter().collect();
+                (k, serde_json::to_value(inner).unwrap_or_default())
+            }
+            other => (k, other),
+        })
+        .collect();
+    let Ok(mut text) = serde_json::to_vec(&sorted) else {
+        return bytes;
+    };
+    if text.len() > len {
+        return bytes;
+    }
+    text.resize(len, b' ');
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..8]);
+    out.extend_from_slice(&text);
+    out.extend_from_slice(&bytes[8 + len..]);
+    out
 }
 
 /// Writes `tensors` with `metadata` to `path`.
@@ -91,4 +135,35 @@ pub fn dense_input_width(path: &Path) -> Result<usize, ModelError> {
         .find_map(|name| file.tensor(name).ok())
         .and_then(|t| t.shape().get(1).copied())
         .ok_or_else(|| load_error("no first encoder layer (encoder.0.weight)".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_tensors_and_metadata_give_the_same_bytes() {
+        let values = [1.0f32, -2.0, 3.5];
+        let tensors = [
+            NamedTensor {
+                name: "b".into(),
+                shape: vec![3],
+                values: &values,
+            },
+            NamedTensor {
+                name: "a".into(),
+                shape: vec![1],
+                values: &values[..1],
+            },
+        ];
+        let metadata: Vec<(String, String)> = (0..8)
+            .map(|i| (format!("key{i}"), format!("value {i}")))
+            .collect();
+        let first = serialize_tensors(&tensors, &metadata).unwrap();
+        for _ in 0..20 {
+            assert_eq!(serialize_tensors(&tensors, &metadata).unwrap(), first);
+        }
+        let back = safetensors::SafeTensors::deserialize(&first).unwrap();
+        assert_eq!(back.tensor("b").unwrap().shape(), [3]);
+    }
 }

@@ -88,7 +88,13 @@ pub fn assert_files_whole(dir: &Path) {
         }
         let bytes = std::fs::read(&path).unwrap();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let ext = if name.starts_with("events.out.tfevents.") {
+            "tfevents"
+        } else {
+            ext
+        };
         let whole = match ext {
+            "tfevents" => tfrecords_whole(&bytes),
             "json" => serde_json::from_slice::<serde_json::Value>(&bytes).is_ok(),
             "toml" => std::str::from_utf8(&bytes).is_ok_and(|t| t.parse::<toml::Table>().is_ok()),
             "png" => {
@@ -97,11 +103,30 @@ pub fn assert_files_whole(dir: &Path) {
                     && &bytes[bytes.len() - 8..bytes.len() - 4] == b"IEND"
             }
             "safetensors" => safetensors_whole(&bytes),
-            "csv" | "md" | "html" => bytes.ends_with(b"\n"),
+            "csv" | "md" | "html" | "tsv" | "pbtxt" => bytes.ends_with(b"\n"),
             other => panic!("unexpected file type {other}: {}", path.display()),
         };
         assert!(whole, "{} is not a whole file", path.display());
     }
+}
+
+/// Whether `bytes` are TFRecords (TensorBoard's event files): each a
+/// little-endian length, 4 bytes of its CRC, the data, 4 of the data's,
+/// starting with the file-version record. An event file is an append-only
+/// log, each record written by one `write`: only a full disk can cut the
+/// last one short, and TensorBoard reads up to it, so a cut tail is
+/// allowed; the `tensorboard` test reads every record of a finished run.
+fn tfrecords_whole(mut bytes: &[u8]) -> bool {
+    let mut records = 0;
+    while bytes.len() >= 8 {
+        let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        match bytes.get(8 + 4 + len + 4..) {
+            Some(rest) => bytes = rest,
+            None => break,
+        }
+        records += 1;
+    }
+    records > 0
 }
 
 fn safetensors_whole(bytes: &[u8]) -> bool {

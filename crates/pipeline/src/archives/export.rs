@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use aelab_archive::{write_atomic, Summary};
-use aelab_export::{dense_onnx, dense_state_dict};
+use aelab_export::{dense_onnx, dense_state_dict, layered_onnx, OnnxModels};
+use aelab_models::layers::LayeredNet;
 use aelab_models::weights_file::dense_input_width;
 use aelab_models::Autoencoder;
 use aelab_spec::ModelKind;
@@ -23,6 +24,15 @@ pub enum ExportFormat {
     Onnx,
     /// The reference `torch_ae.py` module's state dict, in safetensors.
     Torch,
+}
+
+/// The three ONNX files of a model.
+fn onnx_files(graphs: OnnxModels) -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("encoder.onnx", graphs.encoder),
+        ("decoder.onnx", graphs.decoder),
+        ("autoencoder.onnx", graphs.autoencoder),
+    ]
 }
 
 /// Writes the run in `run_dir` (an archive's `runs/<name>`) as `format`
@@ -56,23 +66,32 @@ pub fn export_run(
         .iter()
         .find(|r| r.name == name)
         .ok_or_else(not_a_run)?;
-    if !matches!(run.model.kind, ModelKind::Autoencoder | ModelKind::Vae) {
+    let weights = run_dir.join("weights.safetensors");
+    let kind = run.model.kind;
+    let layered = kind == ModelKind::Conv;
+    if !(matches!(kind, ModelKind::Autoencoder | ModelKind::Vae)
+        || layered && format == ExportFormat::Onnx)
+    {
         return Err(PipelineError::Mismatch(format!(
-            "{name}: a {} model; export writes dense autoencoders (plain, tied, vae) only so far",
-            run.model.kind.name()
+            "{name}: a {} model; {} export writes {} so far",
+            kind.name(),
+            match format {
+                ExportFormat::Onnx => "the ONNX",
+                ExportFormat::Torch => "the PyTorch",
+            },
+            match format {
+                ExportFormat::Onnx => "trained networks (dense and conv), not PCA",
+                ExportFormat::Torch => "the dense family (torch_ae.py's module)",
+            }
         )));
     }
-    let weights = run_dir.join("weights.safetensors");
     if !weights.is_file() {
         return Err(PipelineError::Mismatch(format!(
             "{}: no weights to export (a run that did not finish, or from an archive without them)",
             weights.display()
         )));
     }
-    let architecture = run.model.architecture(dense_input_width(&weights)?);
-    let model = Autoencoder::load(architecture, &weights)?;
-    let metadata = vec![
-        ("architecture".to_string(), model.architecture.to_string()),
+    let mut metadata = vec![
         (
             "aelab_version".to_string(),
             env!("CARGO_PKG_VERSION").to_string(),
@@ -81,16 +100,28 @@ pub fn export_run(
         ("run".to_string(), name.to_string()),
         ("identity".to_string(), summary.identity.clone()),
     ];
-    let files: Vec<(&str, Vec<u8>)> = match format {
-        ExportFormat::Onnx => {
-            let graphs = dense_onnx(&model, &metadata);
-            vec![
-                ("encoder.onnx", graphs.encoder),
-                ("decoder.onnx", graphs.decoder),
-                ("autoencoder.onnx", graphs.autoencoder),
-            ]
+    let files: Vec<(&str, Vec<u8>)> = if layered {
+        let architecture = run
+            .model
+            .layered
+            .as_ref()
+            .map(|l| l.0.clone())
+            .ok_or_else(|| {
+                PipelineError::Mismatch(format!("{name}: a conv run without its layer lists"))
+            })?;
+        let net = LayeredNet::load(architecture, &weights)?;
+        metadata.push(("architecture".to_string(), summary.model.clone()));
+        onnx_files(layered_onnx(&net, &metadata))
+    } else {
+        let architecture = run.model.architecture(dense_input_width(&weights)?);
+        let model = Autoencoder::load(architecture, &weights)?;
+        metadata.push(("architecture".to_string(), model.architecture.to_string()));
+        match format {
+            ExportFormat::Onnx => onnx_files(dense_onnx(&model, &metadata)),
+            ExportFormat::Torch => {
+                vec![("torch.safetensors", dense_state_dict(&model, &metadata)?)]
+            }
         }
-        ExportFormat::Torch => vec![("torch.safetensors", dense_state_dict(&model, &metadata)?)],
     };
     let out = out.map_or_else(|| run_dir.join("export"), Path::to_path_buf);
     std::fs::create_dir_all(&out).map_err(|e| PipelineError::io("cannot create", &out, e))?;
