@@ -333,7 +333,8 @@ fn safetensors_header(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&bytes[8..8 + len]).unwrap()
 }
 
-/// Conv models covering every layer kind: the Keras blog's (same and valid
+/// Conv models covering every layer kind, in ONNX and (batch norms aside)
+/// in PyTorch: the Keras blog's (same and valid
 /// convs, "same" pooling 7 -> 4, upsampling), DCEC's (strided convs, a
 /// dense code, reshape, transposed convs with their output padding), Deep
 /// SVDD's DCAE (no biases, batch norms without affine on running
@@ -394,6 +395,27 @@ decoder = [
 ]
 
 [[variant]]
+name = "dcec-torch"
+[variant.model]
+kind = "conv"
+activation = "relu"
+loss = "mse"
+encoder = [
+  { conv = 32, kernel = 5, stride = 2, padding = 2 },
+  { conv = 64, kernel = 5, stride = 2, padding = 2 },
+  { conv = 128, kernel = 3, stride = 2, padding = "valid" },
+  { flatten = true },
+  { dense = 10, activation = "linear" },
+]
+decoder = [
+  { dense = 1152 },
+  { reshape = [3, 3, 128] },
+  { deconv = 64, kernel = 3, stride = 2, padding = "valid" },
+  { deconv = 32, kernel = 5, stride = 2, padding = 2, output_padding = 1 },
+  { deconv = 1, kernel = 5, stride = 2, padding = 2, output_padding = 1, activation = "linear" },
+]
+
+[[variant]]
 name = "dcae"
 [variant.model]
 kind = "conv"
@@ -442,6 +464,7 @@ fn conv_models_export_to_onnx_with_aelabs_outputs() {
     let bytes: Vec<u8> = images.iter().flat_map(|v| v.to_le_bytes()).collect();
     std::fs::write(&inputs, bytes).unwrap();
     let check_onnx = onnxruntime_available();
+    let check_torch = torch_available();
     for run in &experiment.runs {
         let dir = archive.join("runs").join(&run.name);
         let export = common::xtask()
@@ -453,20 +476,81 @@ fn conv_models_export_to_onnx_with_aelabs_outputs() {
             "{}",
             String::from_utf8_lossy(&export.stderr)
         );
-        // the PyTorch layout is the dense family's only: refused, exit 2
-        let torch = common::xtask()
-            .args(["export", "torch", dir.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert_eq!(torch.status.code(), Some(2));
-        if !check_onnx {
-            continue;
-        }
         let net = aelab_models::layers::LayeredNet::load(
             run.model.layered.as_ref().unwrap().0.clone(),
             &dir.join("weights.safetensors"),
         )
         .unwrap();
+        // PyTorch: torch_conv.py's Sequentials; batch norms refused, exit 2
+        let torch_dir = tmp.path().join("torch").join(&run.name);
+        let torch = common::xtask()
+            .args([
+                "export",
+                "torch",
+                dir.to_str().unwrap(),
+                "--out",
+                torch_dir.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let reference = match run.name.as_str() {
+            "keras" => Some(("KerasConv", "1", true)),
+            // DCEC's Keras padding ("same": 1 above, 2 below) is not the
+            // reference module's (2 and 2): its keys and shapes load, its
+            // numbers differ; dcec-torch pads as the module does
+            "dcec" => Some(("Dcec", "0", false)),
+            "dcec-torch" => Some(("Dcec", "0", true)),
+            _ => None,
+        };
+        match reference {
+            None => {
+                assert_eq!(torch.status.code(), Some(2), "{}", run.name);
+                assert!(String::from_utf8_lossy(&torch.stderr).contains("batch norms"));
+            }
+            Some((class, sigmoid, same_numbers)) => {
+                assert!(
+                    torch.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&torch.stderr)
+                );
+                if check_torch {
+                    let out = tmp.path().join(format!("{}-torch.f32", run.name));
+                    let ran = Command::new(python())
+                        .arg(
+                            Path::new(env!("CARGO_MANIFEST_DIR"))
+                                .join("tests/reference/torch_conv_check.py"),
+                        )
+                        .arg(
+                            Path::new(env!("CARGO_MANIFEST_DIR"))
+                                .join("../../shared/reference/torch_conv.py"),
+                        )
+                        .arg(class)
+                        .arg(torch_dir.join("torch.safetensors"))
+                        .arg(&inputs)
+                        .arg(ROWS.to_string())
+                        .arg(sigmoid)
+                        .arg(&out)
+                        .output()
+                        .unwrap();
+                    assert!(
+                        ran.status.success(),
+                        "{}: {}",
+                        run.name,
+                        String::from_utf8_lossy(&ran.stderr)
+                    );
+                    if same_numbers {
+                        assert_close(
+                            &format!("{} PyTorch reconstruction", run.name),
+                            &net.reconstruct(images),
+                            &read_f32(&out),
+                        );
+                    }
+                }
+            }
+        }
+        if !check_onnx {
+            continue;
+        }
         let outputs = tmp.path().join(&run.name);
         std::fs::create_dir_all(&outputs).unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/onnx_check.py");

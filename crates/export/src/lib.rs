@@ -10,7 +10,8 @@
 //! writing the files (atomically) is the pipeline's.
 //!
 //! ONNX covers every model kind aelab trains (dense and layered); the
-//! PyTorch layout, the dense family (`torch_ae.py`).
+//! PyTorch layouts are `torch_ae.py`'s for the dense family and
+//! `torch_conv.py`'s `enc`/`dec` Sequentials for layered networks.
 
 #![forbid(unsafe_code)]
 
@@ -28,7 +29,7 @@ pub use onnx::{dense_onnx, OnnxModels};
 pub use onnx_graph::{BATCH, OPSET};
 pub use onnx_layered::layered_onnx;
 pub use tensorboard::{projector_config, EventWriter, HParam};
-pub use torch::{dense_state_dict, MODULE as TORCH_MODULE};
+pub use torch::{dense_state_dict, layered_state_dict, MODULE as TORCH_MODULE, SEQUENTIAL_MODULE};
 
 /// What can stop an export.
 #[derive(Debug, thiserror::Error)]

@@ -85,3 +85,165 @@ pub fn dense_state_dict(
     all.extend(metadata.iter().cloned());
     serialize_tensors(&tensors, &all).map_err(ExportError::Encode)
 }
+
+/// The module layout of a layered network: `enc` and `dec`, each an
+/// `nn.Sequential` of one module per layer and one per activation after
+/// it, as the reference `torch_conv.py`'s `KerasConv`, `KerasDenoise` and
+/// `Dcec` are written.
+pub const SEQUENTIAL_MODULE: &str = "torch_conv.Sequential";
+
+/// A layered network as the state dict of [`SEQUENTIAL_MODULE`]: each
+/// weighted layer at its index in `enc.{i}` / `dec.{i}` (an activation
+/// takes the next index), conv weights as OIHW (aelab's are `[filters,
+/// kernel, kernel, channels]`), transposed convs as IOHW, and a dense
+/// layer beside a `Flatten` or `Reshape` with its values permuted from
+/// aelab's channels-last order to PyTorch's channels-first. Batch norms
+/// (whose `num_batches_tracked` is an integer) are refused so far.
+pub fn layered_state_dict(
+    net: &aelab_models::layers::LayeredNet,
+    metadata: &[(String, String)],
+) -> Result<Vec<u8>, ExportError> {
+    use aelab_models::layers::{LayerActivation, LayerKind, Shape};
+    let encoder_layers = net.plan.encoder.len();
+    let mut owned: Vec<(String, Vec<usize>, Vec<f32>)> = Vec::new();
+    for (part, range) in [
+        ("enc", 0..encoder_layers),
+        ("dec", encoder_layers..net.params.len()),
+    ] {
+        let layers: Vec<_> = net.plan.layers().collect();
+        let mut index = 0;
+        for i in range {
+            let layer = layers[i];
+            let params = &net.params[i];
+            let stem = format!("{part}.{index}");
+            match layer.spec.kind {
+                LayerKind::Conv { .. } | LayerKind::Deconv { .. } => {
+                    let window = layer.window.ok_or_else(|| ExportError::Encode("a conv without its window".into()))?;
+                    let k = window.kernel;
+                    let first = match layer.spec.kind {
+                        LayerKind::Conv { .. } => layer.output.channels(),
+                        _ => layer.input.channels(),
+                    };
+                    let dims = [first, k, k, window.channels];
+                    owned.push((
+                        format!("{stem}.weight"),
+                        vec![first, window.channels, k, k],
+                        permute_last_to_second(&params[0], dims),
+                    ));
+                    if let Some(bias) = params.get(1) {
+                        owned.push((format!("{stem}.bias"), vec![bias.len()], bias.clone()));
+                    }
+                }
+                LayerKind::Dense { units, .. } => {
+                    let inputs = layer.input.len();
+                    let mut weight = params[0].clone();
+                    let mut bias = params.get(1).cloned();
+                    // a Flatten before: columns in channels-first order
+                    let flattened = i
+                        .checked_sub(1)
+                        .map(|j| layers[j])
+                        .filter(|l| l.spec.kind == LayerKind::Flatten)
+                        .map(|l| l.input);
+                    if let Some(Shape::Map {
+                        height,
+                        width,
+                        channels,
+                    }) = flattened
+                    {
+                        let order = channels_first_order(height, width, channels);
+                        weight = weight
+                            .chunks_exact(inputs)
+                            .flat_map(|row| order.iter().map(move |&o| row[o]))
+                            .collect();
+                    }
+                    // a Reshape after: rows in channels-first order
+                    if let Some(Shape::Map { height, width, channels }) = layers
+                        .get(i + 1)
+                        .filter(|l| matches!(l.spec.kind, LayerKind::Reshape { .. }))
+                        .map(|l| l.output)
+                    {
+                        let order = channels_first_order(height, width, channels);
+                        weight = order
+                            .iter()
+                            .flat_map(|&o| weight[o * inputs..(o + 1) * inputs].to_vec())
+                            .collect();
+                        bias = bias.map(|b| order.iter().map(|&o| b[o]).collect());
+                    }
+                    owned.push((format!("{stem}.weight"), vec![units, inputs], weight));
+                    if let Some(bias) = bias {
+                        owned.push((format!("{stem}.bias"), vec![units], bias));
+                    }
+                }
+                LayerKind::BatchNorm { .. } => {
+                    return Err(ExportError::Encode(
+                        "the PyTorch export does not write batch norms yet (their num_batches_tracked is an integer tensor); export to ONNX".into(),
+                    ))
+                }
+                _ => {}
+            }
+            index += 1;
+            let own_module = layer.spec.kind == LayerKind::Activation;
+            if layer.spec.activation != LayerActivation::Linear && !own_module {
+                index += 1;
+            }
+        }
+    }
+    let tensors: Vec<NamedTensor<'_>> = owned
+        .iter()
+        .map(|(name, shape, values)| NamedTensor {
+            name: name.clone(),
+            shape: shape.clone(),
+            values,
+        })
+        .collect();
+    let mut all = vec![("module".to_string(), SEQUENTIAL_MODULE.to_string())];
+    all.extend(metadata.iter().cloned());
+    serialize_tensors(&tensors, &all).map_err(ExportError::Encode)
+}
+
+/// `values` laid out as `[a, b, c, d]` row-major, rewritten as
+/// `[a, d, b, c]` (OHWI to OIHW; IHWO to IOHW).
+fn permute_last_to_second(values: &[f32], [a, b, c, d]: [usize; 4]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(values.len());
+    for i in 0..a {
+        for l in 0..d {
+            for j in 0..b {
+                for k in 0..c {
+                    out.push(values[((i * b + j) * c + k) * d + l]);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// For each position of a channels-first flattening of a `height x width x
+/// channels` map, the index of the same value in aelab's channels-last one.
+fn channels_first_order(height: usize, width: usize, channels: usize) -> Vec<usize> {
+    let mut order = Vec::with_capacity(height * width * channels);
+    for c in 0..channels {
+        for y in 0..height {
+            for x in 0..width {
+                order.push((y * width + x) * channels + c);
+            }
+        }
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_last_values_go_to_their_channels_first_places() {
+        // a 1 x 2 x 3 map: channels-last [c0 c1 c2 | c0 c1 c2]
+        assert_eq!(channels_first_order(1, 2, 3), [0, 3, 1, 4, 2, 5]);
+        // OHWI [1, 1, 2, 3] -> OIHW [1, 3, 1, 2]
+        let ohwi = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(
+            permute_last_to_second(&ohwi, [1, 1, 2, 3]),
+            [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+        );
+    }
+}

@@ -1,15 +1,17 @@
 //! `cargo xtask export`: a finished run's model in the formats other tools
 //! read, from its archived spec and weights, into `RUN_DIR/export/` (or a
 //! folder given): ONNX (`encoder.onnx`, `decoder.onnx`, `autoencoder.onnx`)
-//! or a PyTorch state dict (`torch.safetensors`). Every file is encoded
+//! or a PyTorch state dict (`torch.safetensors`: `torch_ae.py`'s module
+//! for the dense family, `torch_conv.py`'s `enc`/`dec` Sequentials for a
+//! conv network). Every file is encoded
 //! before any is written, and each is written atomically, so a failure
 //! leaves nothing half-written.
 
 use std::path::{Path, PathBuf};
 
 use aelab_archive::{write_atomic, Summary};
-use aelab_export::{dense_onnx, dense_state_dict, layered_onnx, OnnxModels};
-use aelab_models::layers::LayeredNet;
+use aelab_export::{dense_onnx, dense_state_dict, layered_onnx, layered_state_dict, OnnxModels};
+use aelab_models::layers::{LayerKind, LayeredNet};
 use aelab_models::weights_file::dense_input_width;
 use aelab_models::Autoencoder;
 use aelab_spec::ModelKind;
@@ -69,20 +71,23 @@ pub fn export_run(
     let weights = run_dir.join("weights.safetensors");
     let kind = run.model.kind;
     let layered = kind == ModelKind::Conv;
-    if !(matches!(kind, ModelKind::Autoencoder | ModelKind::Vae)
-        || layered && format == ExportFormat::Onnx)
-    {
+    let batch_norms = run.model.layered.as_ref().is_some_and(|l| {
+        l.0.encoder
+            .iter()
+            .chain(&l.0.decoder)
+            .any(|layer| matches!(layer.kind, LayerKind::BatchNorm { .. }))
+    });
+    let refusal = match (kind, format) {
+        (ModelKind::Pca, _) => Some("PCA has no network to export; the exports write trained networks"),
+        (ModelKind::Conv, ExportFormat::Torch) if batch_norms => Some(
+            "the PyTorch export does not write batch norms yet (their num_batches_tracked is an integer tensor); export it to ONNX",
+        ),
+        _ => None,
+    };
+    if let Some(why) = refusal {
         return Err(PipelineError::Mismatch(format!(
-            "{name}: a {} model; {} export writes {} so far",
-            kind.name(),
-            match format {
-                ExportFormat::Onnx => "the ONNX",
-                ExportFormat::Torch => "the PyTorch",
-            },
-            match format {
-                ExportFormat::Onnx => "trained networks (dense and conv), not PCA",
-                ExportFormat::Torch => "the dense family (torch_ae.py's module)",
-            }
+            "{name}: a {} model: {why}",
+            kind.name()
         )));
     }
     if !weights.is_file() {
@@ -111,7 +116,12 @@ pub fn export_run(
             })?;
         let net = LayeredNet::load(architecture, &weights)?;
         metadata.push(("architecture".to_string(), summary.model.clone()));
-        onnx_files(layered_onnx(&net, &metadata))
+        match format {
+            ExportFormat::Onnx => onnx_files(layered_onnx(&net, &metadata)),
+            ExportFormat::Torch => {
+                vec![("torch.safetensors", layered_state_dict(&net, &metadata)?)]
+            }
+        }
     } else {
         let architecture = run.model.architecture(dense_input_width(&weights)?);
         let model = Autoencoder::load(architecture, &weights)?;
