@@ -12,10 +12,13 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::Output;
 
+use aelab_models::layers::LayeredNet;
 use aelab_models::{Autoencoder, Reconstructor};
+use common::{assert_close, python_has, read_f32, run_reference};
 
 const SPEC: &str = r#"
 name = "export"
@@ -45,67 +48,20 @@ model = { tied = true, activation = "gelu", layers = [64, 16] }
 /// Digits the graphs are run on.
 const ROWS: usize = 100;
 
-fn python() -> PathBuf {
-    std::env::var_os("AELAB_PYTHON").map_or_else(|| "python3".into(), PathBuf::from)
+/// An archive of a spec, trained, and the first [`ROWS`] test digits
+/// (also in `inputs.f32`, for the reference scripts).
+struct Trained {
+    tmp: tempfile::TempDir,
+    archive: PathBuf,
+    experiment: aelab_pipeline::Experiment,
+    pixels: usize,
+    images: Vec<f32>,
+    inputs: PathBuf,
 }
 
-/// Whether the Python has onnxruntime and numpy; under `CI=true` it must.
-fn onnxruntime_available() -> bool {
-    let found = Command::new(python())
-        .args(["-c", "import numpy, onnxruntime"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true, but {} lacks onnxruntime: the ONNX export went unchecked (set AELAB_PYTHON)",
-            python().display()
-        );
-        eprintln!(
-            "SKIPPED: {} has no onnxruntime (set AELAB_PYTHON)",
-            python().display()
-        );
-    }
-    found
-}
-
-/// Whether the Python has PyTorch (a 3 GB install `.ci/run` leaves out, as
-/// the export issue allows: the check runs where it is, and says SKIPPED
-/// where it is not).
-fn torch_available() -> bool {
-    let found = Command::new(python())
-        .args(["-c", "import torch, safetensors"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("SKIPPED: {} has no PyTorch; the state dict's keys and shapes are checked, not its loading", python().display());
-    }
-    found
-}
-
-fn read_f32(path: &Path) -> Vec<f32> {
-    std::fs::read(path)
-        .unwrap()
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
-}
-
-fn assert_close(what: &str, ours: &[f32], theirs: &[f32]) {
-    assert_eq!(ours.len(), theirs.len(), "{what}: lengths");
-    let worst = ours
-        .iter()
-        .zip(theirs)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
-    eprintln!("{what}: largest difference {worst:e}");
-    assert!(worst <= 1e-5, "{what}: onnxruntime differs by {worst:e}");
-}
-
-#[test]
-fn onnx_and_torch_exports_give_aelabs_outputs() {
+fn train(spec: &str, name: &str) -> Trained {
     let tmp = tempfile::tempdir().unwrap();
-    let spec = common::write_spec(tmp.path(), "export.toml", SPEC);
+    let spec = common::write_spec(tmp.path(), &format!("{name}.toml"), spec);
     let results = tmp.path().join("results");
     let out = common::run_spec(&spec, &results);
     assert!(
@@ -113,113 +69,134 @@ fn onnx_and_torch_exports_give_aelabs_outputs() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let archive = common::archives(&results, "export").pop().unwrap();
-
+    let archive = common::archives(&results, name).pop().unwrap();
     let experiment = aelab_pipeline::load_spec(&spec, &[]).unwrap();
     let data = aelab_pipeline::load_data(&experiment).unwrap();
     let pixels = data.pixels();
-    let images = &data.test.as_ref().unwrap()[..ROWS * pixels];
+    let images = data.test.as_ref().unwrap()[..ROWS * pixels].to_vec();
     let inputs = tmp.path().join("inputs.f32");
-    let bytes: Vec<u8> = images.iter().flat_map(|v| v.to_le_bytes()).collect();
-    std::fs::write(&inputs, bytes).unwrap();
-    let check_onnx = onnxruntime_available();
-    let check_torch = torch_available();
+    common::write_f32(&inputs, &images);
+    Trained {
+        tmp,
+        archive,
+        experiment,
+        pixels,
+        images,
+        inputs,
+    }
+}
 
-    for run in &experiment.runs {
-        let dir = archive.join("runs").join(&run.name);
-        let export = common::xtask()
-            .args(["export", "onnx", dir.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(
-            export.status.success(),
-            "{}",
-            String::from_utf8_lossy(&export.stderr)
-        );
-        for file in ["encoder.onnx", "decoder.onnx", "autoencoder.onnx"] {
-            assert!(
-                dir.join("export").join(file).is_file(),
-                "{}: {file}",
-                run.name
-            );
-        }
+/// `cargo xtask export FORMAT PATH [--out OUT]`.
+fn export(format: &str, path: &Path, out: Option<&Path>) -> Output {
+    let mut command = common::xtask();
+    command.args(["export", format]).arg(path);
+    if let Some(out) = out {
+        command.arg("--out").arg(out);
+    }
+    command.output().unwrap()
+}
+
+fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Exports the run in `dir` to ONNX and, where onnxruntime is, checks that
+/// its three graphs give `model`'s codes (and a VAE's log-variances),
+/// decodings and reconstructions of the digits.
+fn check_onnx(t: &Trained, name: &str, dir: &Path, model: &dyn Reconstructor, onnxruntime: bool) {
+    assert_ok(&export("onnx", dir, None));
+    for file in ["encoder.onnx", "decoder.onnx", "autoencoder.onnx"] {
+        assert!(dir.join("export").join(file).is_file(), "{name}: {file}");
+    }
+    if !onnxruntime {
+        return;
+    }
+    let outputs = t.tmp.path().join(name);
+    std::fs::create_dir_all(&outputs).unwrap();
+    let rows = ROWS.to_string();
+    let printed = run_reference(
+        "onnx_check.py",
+        &[
+            dir.join("export").as_os_str(),
+            t.inputs.as_os_str(),
+            OsStr::new(&rows),
+            outputs.as_os_str(),
+        ],
+    );
+    eprint!("{printed}");
+    let code = model.encode(&t.images);
+    assert_close(
+        &format!("{name} code"),
+        &code,
+        &read_f32(&outputs.join("code.f32")),
+    );
+    assert_close(
+        &format!("{name} decoded"),
+        &model.decode(&code),
+        &read_f32(&outputs.join("decoded.f32")),
+    );
+    assert_close(
+        &format!("{name} reconstruction"),
+        &model.reconstruct(&t.images),
+        &read_f32(&outputs.join("reconstruction.f32")),
+    );
+    match model.encode_distribution(&t.images) {
+        Some((_, log_variance)) => assert_close(
+            &format!("{name} log-variance"),
+            &log_variance,
+            &read_f32(&outputs.join("log_variance.f32")),
+        ),
+        None => assert!(
+            !outputs.join("log_variance.f32").exists(),
+            "only a VAE's encoder gives a log-variance"
+        ),
+    }
+}
+
+/// `shared/reference/<file>`, beside the checkout.
+fn reference_module(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/reference")
+        .join(file)
+}
+
+/// The JSON header of a safetensors file.
+fn safetensors_header(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap();
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    serde_json::from_slice(&bytes[8..8 + len]).unwrap()
+}
+
+#[test]
+fn onnx_and_torch_exports_give_aelabs_outputs() {
+    let t = train(SPEC, "export");
+    let onnxruntime = python_has("numpy, onnxruntime", false);
+    let torch = python_has("torch, safetensors", true);
+    for run in &t.experiment.runs {
+        let dir = t.archive.join("runs").join(&run.name);
         let model = Autoencoder::load(
-            run.model.architecture(pixels),
+            run.model.architecture(t.pixels),
             &dir.join("weights.safetensors"),
         )
         .unwrap();
-        if check_onnx {
-            let outputs = tmp.path().join(&run.name);
-            std::fs::create_dir_all(&outputs).unwrap();
-            let script =
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/onnx_check.py");
-            let ran = Command::new(python())
-                .arg(&script)
-                .arg(dir.join("export"))
-                .arg(&inputs)
-                .arg(ROWS.to_string())
-                .arg(&outputs)
-                .output()
-                .unwrap();
-            assert!(
-                ran.status.success(),
-                "{}",
-                String::from_utf8_lossy(&ran.stderr)
-            );
-            eprint!("{}", String::from_utf8_lossy(&ran.stdout));
-            let code = model.encode(images);
-            assert_close(
-                &format!("{} code", run.name),
-                &code,
-                &read_f32(&outputs.join("code.f32")),
-            );
-            assert_close(
-                &format!("{} decoded", run.name),
-                &model.decode(&code),
-                &read_f32(&outputs.join("decoded.f32")),
-            );
-            assert_close(
-                &format!("{} reconstruction", run.name),
-                &model.reconstruct(images),
-                &read_f32(&outputs.join("reconstruction.f32")),
-            );
-            match model.encode_distribution(images) {
-                Some((_, log_variance)) => assert_close(
-                    &format!("{} log-variance", run.name),
-                    &log_variance,
-                    &read_f32(&outputs.join("log_variance.f32")),
-                ),
-                None => assert!(
-                    !outputs.join("log_variance.f32").exists(),
-                    "only a VAE's encoder gives a log-variance"
-                ),
-            }
-        }
+        check_onnx(&t, &run.name, &dir, &model, onnxruntime);
 
         // The PyTorch state dict: the reference module's keys and shapes.
-        let torch_dir = tmp.path().join("torch").join(&run.name);
-        let export = common::xtask()
-            .args([
-                "export",
-                "torch",
-                dir.to_str().unwrap(),
-                "--out",
-                torch_dir.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            export.status.success(),
-            "{}",
-            String::from_utf8_lossy(&export.stderr)
-        );
+        let torch_dir = t.tmp.path().join("torch").join(&run.name);
+        assert_ok(&export("torch", &dir, Some(&torch_dir)));
         let header = safetensors_header(&torch_dir.join("torch.safetensors"));
-        let keys: Vec<&String> = header
+        let mut keys: Vec<&str> = header
             .as_object()
             .unwrap()
             .keys()
+            .map(String::as_str)
             .filter(|k| *k != "__metadata__")
             .collect();
+        keys.sort_unstable();
         let expected: &[&str] = match run.name.as_str() {
             "ae" => &[
                 "dec.0.bias",
@@ -252,38 +229,29 @@ fn onnx_and_torch_exports_give_aelabs_outputs() {
                 "enc.1.weight",
             ],
         };
-        let mut keys: Vec<&str> = keys.iter().map(|k| k.as_str()).collect();
-        keys.sort_unstable();
         assert_eq!(keys, expected, "{}", run.name);
         assert_eq!(
             header["enc.0.weight"]["shape"],
-            serde_json::json!([run.model.layers[0], pixels]),
+            serde_json::json!([run.model.layers[0], t.pixels]),
             "nn.Linear's [out_features, in_features]"
         );
         assert_eq!(header["__metadata__"]["module"], "torch_ae.Stacked");
-        if check_torch {
-            let reconstruction = tmp.path().join(format!("{}-torch.f32", run.name));
-            let script =
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/torch_check.py");
-            let reference =
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/torch_ae.py");
-            let ran = Command::new(python())
-                .arg(&script)
-                .arg(&reference)
-                .arg(torch_dir.join("torch.safetensors"))
-                .arg(&inputs)
-                .arg(ROWS.to_string())
-                .arg(&reconstruction)
-                .output()
-                .unwrap();
-            assert!(
-                ran.status.success(),
-                "{}",
-                String::from_utf8_lossy(&ran.stderr)
+        if torch {
+            // the reference module itself, loaded strictly
+            let reconstruction = t.tmp.path().join(format!("{}-torch.f32", run.name));
+            let rows = ROWS.to_string();
+            let stdout = run_reference(
+                "torch_check.py",
+                &[
+                    reference_module("torch_ae.py").as_os_str(),
+                    torch_dir.join("torch.safetensors").as_os_str(),
+                    t.inputs.as_os_str(),
+                    OsStr::new(&rows),
+                    reconstruction.as_os_str(),
+                ],
             );
-            let stdout = String::from_utf8_lossy(&ran.stdout);
             eprint!("{stdout}");
-            let ours = model.reconstruct(images);
+            let ours = model.reconstruct(&t.images);
             assert_close(
                 &format!("{} PyTorch reconstruction", run.name),
                 &ours,
@@ -294,7 +262,7 @@ fn onnx_and_torch_exports_give_aelabs_outputs() {
                 .next()
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap();
-            let bce = aelab_models::score::score(&ours, images).bce;
+            let bce = aelab_models::score::score(&ours, &t.images).bce;
             assert!(
                 (bce - torch_bce).abs() < 1e-5,
                 "test BCE {bce} against PyTorch's {torch_bce}"
@@ -303,10 +271,7 @@ fn onnx_and_torch_exports_give_aelabs_outputs() {
     }
 
     // Bad input: not a run folder, and a run without weights; nothing written.
-    let not_a_run = common::xtask()
-        .args(["export", "onnx", archive.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let not_a_run = export("onnx", &t.archive, None);
     assert_eq!(
         not_a_run.status.code(),
         Some(2),
@@ -314,23 +279,13 @@ fn onnx_and_torch_exports_give_aelabs_outputs() {
         String::from_utf8_lossy(&not_a_run.stderr)
     );
     assert!(String::from_utf8_lossy(&not_a_run.stderr).contains("not a run folder"));
-    let ae = archive.join("runs/ae");
+    let ae = t.archive.join("runs/ae");
     std::fs::remove_file(ae.join("weights.safetensors")).unwrap();
     std::fs::remove_dir_all(ae.join("export")).unwrap();
-    let no_weights = common::xtask()
-        .args(["export", "onnx", ae.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let no_weights = export("onnx", &ae, None);
     assert_eq!(no_weights.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_weights.stderr).contains("no weights to export"));
     assert!(!ae.join("export").exists(), "nothing written");
-}
-
-/// The JSON header of a safetensors file.
-fn safetensors_header(path: &Path) -> serde_json::Value {
-    let bytes = std::fs::read(path).unwrap();
-    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    serde_json::from_slice(&bytes[8..8 + len]).unwrap()
 }
 
 /// Conv models covering every layer kind, in ONNX and (batch norms aside)
@@ -445,54 +400,22 @@ decoder = [
 "#;
 
 #[test]
-fn conv_models_export_to_onnx_with_aelabs_outputs() {
-    let tmp = tempfile::tempdir().unwrap();
-    let spec = common::write_spec(tmp.path(), "conv.toml", CONV_SPEC);
-    let results = tmp.path().join("results");
-    let out = common::run_spec(&spec, &results);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let archive = common::archives(&results, "export-conv").pop().unwrap();
-    let experiment = aelab_pipeline::load_spec(&spec, &[]).unwrap();
-    let data = aelab_pipeline::load_data(&experiment).unwrap();
-    let pixels = data.pixels();
-    let images = &data.test.as_ref().unwrap()[..ROWS * pixels];
-    let inputs = tmp.path().join("inputs.f32");
-    let bytes: Vec<u8> = images.iter().flat_map(|v| v.to_le_bytes()).collect();
-    std::fs::write(&inputs, bytes).unwrap();
-    let check_onnx = onnxruntime_available();
-    let check_torch = torch_available();
-    for run in &experiment.runs {
-        let dir = archive.join("runs").join(&run.name);
-        let export = common::xtask()
-            .args(["export", "onnx", dir.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(
-            export.status.success(),
-            "{}",
-            String::from_utf8_lossy(&export.stderr)
-        );
-        let net = aelab_models::layers::LayeredNet::load(
+fn conv_models_export_to_onnx_and_torch_with_aelabs_outputs() {
+    let t = train(CONV_SPEC, "export-conv");
+    let onnxruntime = python_has("numpy, onnxruntime", false);
+    let torch = python_has("torch, safetensors", true);
+    for run in &t.experiment.runs {
+        let dir = t.archive.join("runs").join(&run.name);
+        let net = LayeredNet::load(
             run.model.layered.as_ref().unwrap().0.clone(),
             &dir.join("weights.safetensors"),
         )
         .unwrap();
+        check_onnx(&t, &run.name, &dir, &net, onnxruntime);
+
         // PyTorch: torch_conv.py's Sequentials; batch norms refused, exit 2
-        let torch_dir = tmp.path().join("torch").join(&run.name);
-        let torch = common::xtask()
-            .args([
-                "export",
-                "torch",
-                dir.to_str().unwrap(),
-                "--out",
-                torch_dir.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
+        let torch_dir = t.tmp.path().join("torch").join(&run.name);
+        let exported = export("torch", &dir, Some(&torch_dir));
         let reference = match run.name.as_str() {
             "keras" => Some(("KerasConv", "1", true)),
             // DCEC's Keras padding ("same": 1 above, 2 below) is not the
@@ -502,86 +425,35 @@ fn conv_models_export_to_onnx_with_aelabs_outputs() {
             "dcec-torch" => Some(("Dcec", "0", true)),
             _ => None,
         };
-        match reference {
-            None => {
-                assert_eq!(torch.status.code(), Some(2), "{}", run.name);
-                assert!(String::from_utf8_lossy(&torch.stderr).contains("batch norms"));
-            }
-            Some((class, sigmoid, same_numbers)) => {
-                assert!(
-                    torch.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&torch.stderr)
-                );
-                if check_torch {
-                    let out = tmp.path().join(format!("{}-torch.f32", run.name));
-                    let ran = Command::new(python())
-                        .arg(
-                            Path::new(env!("CARGO_MANIFEST_DIR"))
-                                .join("tests/reference/torch_conv_check.py"),
-                        )
-                        .arg(
-                            Path::new(env!("CARGO_MANIFEST_DIR"))
-                                .join("../../shared/reference/torch_conv.py"),
-                        )
-                        .arg(class)
-                        .arg(torch_dir.join("torch.safetensors"))
-                        .arg(&inputs)
-                        .arg(ROWS.to_string())
-                        .arg(sigmoid)
-                        .arg(&out)
-                        .output()
-                        .unwrap();
-                    assert!(
-                        ran.status.success(),
-                        "{}: {}",
-                        run.name,
-                        String::from_utf8_lossy(&ran.stderr)
-                    );
-                    if same_numbers {
-                        assert_close(
-                            &format!("{} PyTorch reconstruction", run.name),
-                            &net.reconstruct(images),
-                            &read_f32(&out),
-                        );
-                    }
-                }
-            }
-        }
-        if !check_onnx {
+        let Some((class, sigmoid, same_numbers)) = reference else {
+            assert_eq!(exported.status.code(), Some(2), "{}", run.name);
+            assert!(String::from_utf8_lossy(&exported.stderr).contains("batch norms"));
+            continue;
+        };
+        assert_ok(&exported);
+        if !torch {
             continue;
         }
-        let outputs = tmp.path().join(&run.name);
-        std::fs::create_dir_all(&outputs).unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/onnx_check.py");
-        let ran = Command::new(python())
-            .arg(&script)
-            .arg(dir.join("export"))
-            .arg(&inputs)
-            .arg(ROWS.to_string())
-            .arg(&outputs)
-            .output()
-            .unwrap();
-        assert!(
-            ran.status.success(),
-            "{}",
-            String::from_utf8_lossy(&ran.stderr)
+        let out = t.tmp.path().join(format!("{}-torch.f32", run.name));
+        let rows = ROWS.to_string();
+        run_reference(
+            "torch_conv_check.py",
+            &[
+                reference_module("torch_conv.py").as_os_str(),
+                OsStr::new(class),
+                torch_dir.join("torch.safetensors").as_os_str(),
+                t.inputs.as_os_str(),
+                OsStr::new(&rows),
+                OsStr::new(sigmoid),
+                out.as_os_str(),
+            ],
         );
-        let code = net.encode(images);
-        assert_close(
-            &format!("{} code", run.name),
-            &code,
-            &read_f32(&outputs.join("code.f32")),
-        );
-        assert_close(
-            &format!("{} decoded", run.name),
-            &net.decode(&code),
-            &read_f32(&outputs.join("decoded.f32")),
-        );
-        assert_close(
-            &format!("{} reconstruction", run.name),
-            &net.reconstruct(images),
-            &read_f32(&outputs.join("reconstruction.f32")),
-        );
+        if same_numbers {
+            assert_close(
+                &format!("{} PyTorch reconstruction", run.name),
+                &net.reconstruct(&t.images),
+                &read_f32(&out),
+            );
+        }
     }
 }

@@ -10,8 +10,9 @@
 
 mod common;
 
+use common::{python, python_has, run_reference};
+
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,10 +33,6 @@ tsne = { points = 0 }
 [sweep]
 "train.lr" = [0.001, 0.004]
 "#;
-
-fn python() -> PathBuf {
-    std::env::var_os("AELAB_PYTHON").map_or_else(|| "python3".into(), PathBuf::from)
-}
 
 /// The server, stopped when dropped.
 struct Server(Child);
@@ -66,20 +63,7 @@ fn healthy(port: u16) -> bool {
 
 #[test]
 fn an_archive_exports_into_an_mlflow_server_once() {
-    let found = Command::new(python())
-        .args(["-c", "import mlflow.server, flask, sqlalchemy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true, but {} lacks mlflow (with its server): the MLflow export went unchecked",
-            python().display()
-        );
-        eprintln!(
-            "SKIPPED: {} has no mlflow server (set AELAB_PYTHON)",
-            python().display()
-        );
+    if !python_has("mlflow.server, flask, sqlalchemy", false) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -175,20 +159,8 @@ fn an_archive_exports_into_an_mlflow_server_once() {
     let second = export();
     assert_eq!(second.matches("already there").count(), 2, "{second}");
 
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/mlflow_check.py");
-    let read = Command::new(python())
-        .arg(&script)
-        .arg(&uri)
-        .arg("mlf")
-        .output()
-        .unwrap();
-    assert!(
-        read.status.success(),
-        "{}",
-        String::from_utf8_lossy(&read.stderr)
-    );
-    let runs: serde_json::Value = serde_json::from_slice(&read.stdout).unwrap();
+    let printed = run_reference("mlflow_check.py", &[uri.as_ref(), "mlf".as_ref()]);
+    let runs: serde_json::Value = serde_json::from_str(&printed).unwrap();
     let runs = runs.as_array().unwrap();
     assert_eq!(runs.len(), 2, "exported once: {runs:?}");
     for (run, lr) in runs.iter().zip(["0.001", "0.004"]) {

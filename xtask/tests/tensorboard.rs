@@ -10,8 +10,7 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
+use common::{python_has, run_reference};
 
 const SPEC: &str = r#"
 name = "tb"
@@ -30,26 +29,9 @@ tsne = { points = 100, perplexity = 10.0 }
 "train.lr" = [0.001, 0.003]
 "#;
 
-fn python() -> PathBuf {
-    std::env::var_os("AELAB_PYTHON").map_or_else(|| "python3".into(), PathBuf::from)
-}
-
 #[test]
 fn the_tensorboard_package_reads_every_scalar_image_hparam_and_projection() {
-    let found = Command::new(python())
-        .args(["-c", "import tensorboard"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true, but {} lacks the tensorboard package: the event files went unchecked",
-            python().display()
-        );
-        eprintln!(
-            "SKIPPED: {} has no tensorboard package (set AELAB_PYTHON)",
-            python().display()
-        );
+    if !python_has("tensorboard", false) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -62,21 +44,13 @@ fn the_tensorboard_package_reads_every_scalar_image_hparam_and_projection() {
         String::from_utf8_lossy(&out.stderr)
     );
     let archive = common::archives(&results, "tb").pop().unwrap();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/reference/tensorboard_check.py");
     for (run, lr) in [("tb.train.lr=0.001", 0.001), ("tb.train.lr=0.003", 0.003)] {
         let dir = archive.join("runs").join(run);
-        let ran = Command::new(python())
-            .arg(&script)
-            .arg(dir.join("tensorboard"))
-            .output()
-            .unwrap();
-        assert!(
-            ran.status.success(),
-            "{}",
-            String::from_utf8_lossy(&ran.stderr)
+        let printed = run_reference(
+            "tensorboard_check.py",
+            &[dir.join("tensorboard").as_os_str()],
         );
-        let found: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+        let found: serde_json::Value = serde_json::from_str(&printed).unwrap();
         let summary = common::json(&dir.join("summary.json"));
         let scalars = &found["scalars"];
         // a scalar per epoch, with the values metrics.csv holds

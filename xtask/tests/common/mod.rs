@@ -188,3 +188,75 @@ impl Drop for KillOnDrop {
         self.kill_now();
     }
 }
+
+/// The Python the reference tools run in: `$AELAB_PYTHON`, else `python3`.
+pub fn python() -> PathBuf {
+    std::env::var_os("AELAB_PYTHON").map_or_else(|| "python3".into(), PathBuf::from)
+}
+
+/// Whether [`python`] imports `modules` (`"numpy, onnxruntime"`). Without
+/// them a test says SKIPPED; under `CI=true`, where every tool must be
+/// there, unless `optional` (PyTorch, a 3 GB install CI leaves out), it
+/// fails instead.
+pub fn python_has(modules: &str, optional: bool) -> bool {
+    let found = Command::new(python())
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            optional || std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true, but {} cannot import {modules}: the check went unrun (set AELAB_PYTHON)",
+            python().display()
+        );
+        eprintln!(
+            "SKIPPED: {} cannot import {modules} (set AELAB_PYTHON)",
+            python().display()
+        );
+    }
+    found
+}
+
+/// Runs `tests/reference/<script>` in [`python`] with `args`; its stdout.
+pub fn run_reference(script: &str, args: &[&std::ffi::OsStr]) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference")
+        .join(script);
+    let out = Command::new(python())
+        .arg(path)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Little-endian f32s, as the reference scripts read and write them.
+pub fn write_f32(path: &Path, values: &[f32]) {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(path, bytes).unwrap();
+}
+
+pub fn read_f32(path: &Path) -> Vec<f32> {
+    std::fs::read(path)
+        .unwrap()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+/// Asserts `theirs` is `ours` to 1e-5 in every value.
+pub fn assert_close(what: &str, ours: &[f32], theirs: &[f32]) {
+    assert_eq!(ours.len(), theirs.len(), "{what}: lengths");
+    let worst = ours
+        .iter()
+        .zip(theirs)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    eprintln!("{what}: largest difference {worst:e}");
+    assert!(worst <= 1e-5, "{what}: differs by {worst:e}");
+}
