@@ -61,15 +61,7 @@ struct Trained {
 
 fn train(spec: &str, name: &str) -> Trained {
     let tmp = tempfile::tempdir().unwrap();
-    let spec = common::write_spec(tmp.path(), &format!("{name}.toml"), spec);
-    let results = tmp.path().join("results");
-    let out = common::run_spec(&spec, &results);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let archive = common::archives(&results, name).pop().unwrap();
+    let (spec, archive) = common::run_to_archive(tmp.path(), name, spec);
     let experiment = aelab_pipeline::load_spec(&spec, &[]).unwrap();
     let data = aelab_pipeline::load_data(&experiment).unwrap();
     let pixels = data.pixels();

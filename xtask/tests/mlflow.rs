@@ -67,15 +67,7 @@ fn an_archive_exports_into_an_mlflow_server_once() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let spec = common::write_spec(tmp.path(), "mlf.toml", SPEC);
-    let results = tmp.path().join("results");
-    let out = common::run_spec(&spec, &results);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let archive = common::archives(&results, "mlf").pop().unwrap();
+    let (_, archive) = common::run_to_archive(tmp.path(), "mlf", SPEC);
 
     // An unreachable server: a clear error, exit code 1.
     let refused = common::xtask()

@@ -35,15 +35,7 @@ fn the_tensorboard_package_reads_every_scalar_image_hparam_and_projection() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let spec = common::write_spec(tmp.path(), "tb.toml", SPEC);
-    let results = tmp.path().join("results");
-    let out = common::run_spec(&spec, &results);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let archive = common::archives(&results, "tb").pop().unwrap();
+    let (_, archive) = common::run_to_archive(tmp.path(), "tb", SPEC);
     for (run, lr) in [("tb.train.lr=0.001", 0.001), ("tb.train.lr=0.003", 0.003)] {
         let dir = archive.join("runs").join(run);
         let printed = run_reference(

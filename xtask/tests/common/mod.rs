@@ -260,3 +260,18 @@ pub fn assert_close(what: &str, ours: &[f32], theirs: &[f32]) {
     eprintln!("{what}: largest difference {worst:e}");
     assert!(worst <= 1e-5, "{what}: differs by {worst:e}");
 }
+
+/// Writes `spec` (experiment `name`) into `dir`, runs it into
+/// `dir/results`, and returns the spec's path and the archive.
+pub fn run_to_archive(dir: &Path, name: &str, spec: &str) -> (PathBuf, PathBuf) {
+    let spec = write_spec(dir, &format!("{name}.toml"), spec);
+    let results = dir.join("results");
+    let out = run_spec(&spec, &results);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let archive = archives(&results, name).pop().unwrap();
+    (spec, archive)
+}
