@@ -151,6 +151,7 @@ mod tests {
             seed: 1,
             data: Vec::new(),
             threads: 1,
+            evaluation_threads: 1,
             jobs: 1,
             overrides: Vec::new(),
             host: String::new(),

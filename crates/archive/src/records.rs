@@ -56,8 +56,13 @@ pub struct Manifest {
     pub crates: BTreeMap<String, String>,
     pub seed: u64,
     pub data: Vec<DataFile>,
-    /// Threads each run trained with (t-SNE always uses one).
+    /// Threads each run trained with.
     pub threads: usize,
+    /// Threads each run's evaluation (t-SNE, UMAP, neighbours,
+    /// trustworthiness) ran on: the machine's shared by the runs at once;
+    /// 0 in archives before it was recorded. Results do not depend on it.
+    #[serde(default)]
+    pub evaluation_threads: usize,
     /// Runs executed at once.
     pub jobs: usize,
     /// `--set key=value` overrides applied to every run.

@@ -300,7 +300,7 @@ fn embed(
             min_dist: run.eval.umap.min_dist,
             epochs: None,
             seed: run.seed,
-            threads: aelab_reduce::machine_threads(),
+            threads: rayon::current_num_threads(),
         };
         let points = umap(&codes[..umap_n * latent], latent, params)?;
         umap_map = Some((points, started.elapsed().as_secs_f64()));

@@ -37,6 +37,10 @@ pub fn new_manifest(experiment: &Experiment, data: &Dataset, jobs: usize) -> Man
             })
             .collect(),
         threads: TRAIN_THREADS,
+        evaluation_threads: crate::running::schedule::evaluation_threads(
+            jobs,
+            experiment.runs.len(),
+        ),
         jobs,
         overrides: experiment.overrides.clone(),
         host: provenance::host(),

@@ -1,6 +1,7 @@
 //! Runs an experiment's runs, `jobs` at a time. Each run trains on one
 //! thread (see `train_run::TRAIN_THREADS`), so on a 2-core machine two runs
-//! proceed side by side. A run already completed with the same identity in
+//! proceed side by side; each worker evaluates its runs on a pool of its
+//! share of the machine's threads ([`evaluation_threads`]), built once. A run already completed with the same identity in
 //! an earlier archive is reused, not trained again. The manifest is updated
 //! as each run ends; a run that fails, or panics, is recorded as `failed`
 //! with its message and the others go on.
@@ -17,6 +18,12 @@ use crate::input::dataset::Dataset;
 use crate::running::identity::run_identity;
 use crate::training::execute::execute_from;
 use crate::{Observe, PipelineError, Result};
+
+/// The threads each run's evaluation gets when up to `jobs` of `runs`
+/// runs go at once: the machine's shared out, at least one.
+pub(crate) fn evaluation_threads(jobs: usize, runs: usize) -> usize {
+    (aelab_reduce::machine_threads() / jobs.clamp(1, runs.max(1))).max(1)
+}
 
 /// Executes (or reuses) every run of `runs` into `archive`; returns their
 /// summaries in the order of `runs`.
@@ -37,17 +44,29 @@ pub fn execute_all(
     let manifest_error: Mutex<Option<PipelineError>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, runs.len().max(1)) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(run) = runs.get(i) else { break };
-                let dir = archive.run_dir(&run.name);
-                let summary = run_one(run, data, &dir, cache, observe, checkpoints);
-                let status = summary.status.unwrap_or(RunStatus::Failed);
-                if let Err(e) = archive.set_run_status(&run.name, status) {
-                    lock(&manifest_error).get_or_insert(e.into());
+            scope.spawn(|| {
+                // this worker's evaluation pool; a pool that cannot start
+                // leaves the evaluation on rayon's global one
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(evaluation_threads(jobs, runs.len()))
+                    .build()
+                    .ok();
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(run) = runs.get(i) else { break };
+                    let dir = archive.run_dir(&run.name);
+                    let execute = || run_one(run, data, &dir, cache, observe, checkpoints);
+                    let summary = match &pool {
+                        Some(pool) => pool.install(execute),
+                        None => execute(),
+                    };
+                    let status = summary.status.unwrap_or(RunStatus::Failed);
+                    if let Err(e) = archive.set_run_status(&run.name, status) {
+                        lock(&manifest_error).get_or_insert(e.into());
+                    }
+                    lock(&summaries)[i] = Some(summary);
+                    overall.inc(1);
                 }
-                lock(&summaries)[i] = Some(summary);
-                overall.inc(1);
             });
         }
     });
