@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+mod layout;
 mod mlflow;
 mod onnx;
 mod onnx_graph;

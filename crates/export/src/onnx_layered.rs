@@ -15,6 +15,7 @@
 
 use aelab_models::layers::{LayerActivation, LayerKind, LayeredNet, PlannedLayer, Shape, Window};
 
+use crate::layout::permute_last_to_second;
 use crate::onnx::OnnxModels;
 use crate::onnx_graph::{float, int, ints, string, Graph};
 
@@ -171,40 +172,24 @@ impl Graph {
     ) -> Value {
         let out = self.value(prefix);
         let x = match layer.spec.kind {
-            LayerKind::Conv { bias, .. } => {
+            LayerKind::Conv { .. } => {
                 let x = self.as_map(x, layer.input);
                 let window = layer.window.expect("a planned conv has a window");
-                let filters = layer.output.channels();
-                let weight = self.weight(
-                    prefix,
-                    &params[0],
-                    [filters, window.kernel, window.kernel, window.channels],
-                    [0, 3, 1, 2],
-                );
-                let mut inputs = vec![x.name.clone(), weight];
-                if bias {
-                    inputs.push(self.bias(prefix, &params[1]));
-                }
+                let k = window.kernel;
+                let dims = [layer.output.channels(), k, k, window.channels];
+                let inputs = self.conv_inputs(&x, prefix, params, dims);
                 let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
                 let attributes = window_attributes(&window, conv_pads(&window));
                 self.node("Conv", &refs, &out, attributes);
                 map(out, layer.output)
             }
-            LayerKind::Deconv { bias, .. } => {
+            LayerKind::Deconv { .. } => {
                 let x = self.as_map(x, layer.input);
                 // the window is the adjoint convolution's: output -> input
                 let window = layer.window.expect("a planned deconv has a window");
-                let in_channels = layer.input.channels();
-                let weight = self.weight(
-                    prefix,
-                    &params[0],
-                    [in_channels, window.kernel, window.kernel, window.channels],
-                    [0, 3, 1, 2],
-                );
-                let mut inputs = vec![x.name.clone(), weight];
-                if bias {
-                    inputs.push(self.bias(prefix, &params[1]));
-                }
+                let k = window.kernel;
+                let dims = [layer.input.channels(), k, k, window.channels];
+                let inputs = self.conv_inputs(&x, prefix, params, dims);
                 let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
                 let pads = conv_pads(&window);
                 let made = |size_in: usize, pad_begin: i64, pad_end: i64| {
@@ -308,33 +293,28 @@ impl Graph {
         Value { name, ..x }
     }
 
-    /// A weight stored as `dims` (row-major) written permuted by `perm`.
-    fn weight(
+    /// A convolution's inputs after `x`: its weight (aelab's `[first,
+    /// kernel, kernel, last]` written as `[first, last, kernel, kernel]`)
+    /// and its bias if it has one.
+    fn conv_inputs(
         &mut self,
+        x: &Value,
         prefix: &str,
-        values: &[f32],
+        params: &[Vec<f32>],
         dims: [usize; 4],
-        perm: [usize; 4],
-    ) -> String {
+    ) -> Vec<String> {
         let name = format!("{prefix}.weight");
-        let out_dims = perm.map(|p| dims[p]);
-        let mut permuted = vec![0.0f32; values.len()];
-        let strides = [dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1];
-        let mut index = 0;
-        for a in 0..out_dims[0] {
-            for b in 0..out_dims[1] {
-                for c in 0..out_dims[2] {
-                    for d in 0..out_dims[3] {
-                        let at = [a, b, c, d];
-                        let source: usize = (0..4).map(|k| at[k] * strides[perm[k]]).sum();
-                        permuted[index] = values[source];
-                        index += 1;
-                    }
-                }
-            }
+        let [first, kernel, _, last] = dims;
+        self.constant(
+            &name,
+            &[first, last, kernel, kernel],
+            &permute_last_to_second(&params[0], dims),
+        );
+        let mut inputs = vec![x.name.clone(), name];
+        if let Some(bias) = params.get(1) {
+            inputs.push(self.bias(prefix, bias));
         }
-        self.constant(&name, &out_dims, &permuted);
-        name
+        inputs
     }
 
     fn bias(&mut self, prefix: &str, values: &[f32]) -> String {

@@ -95,8 +95,12 @@ pub(crate) fn write_tensors(
     std::fs::write(path, bytes).map_err(|e| save_error(e.to_string()))
 }
 
-/// Every tensor of the file at `path`, by name (all must be f32).
-pub(crate) fn read_tensors(path: &Path) -> Result<HashMap<String, Vec<f32>>, ModelError> {
+/// `read(file)` on the safetensors file at `path`; its errors, and the
+/// file's, as [`ModelError::Load`] naming it.
+fn with_file<T>(
+    path: &Path,
+    read: impl FnOnce(&safetensors::SafeTensors<'_>) -> Result<T, String>,
+) -> Result<T, ModelError> {
     let load_error = |message: String| ModelError::Load {
         path: path.to_path_buf(),
         message,
@@ -104,10 +108,19 @@ pub(crate) fn read_tensors(path: &Path) -> Result<HashMap<String, Vec<f32>>, Mod
     let bytes = std::fs::read(path).map_err(|e| load_error(e.to_string()))?;
     let file = safetensors::SafeTensors::deserialize(&bytes)
         .map_err(|e| load_error(format!("not a safetensors file: {e:?}")))?;
+    read(&file).map_err(load_error)
+}
+
+/// Every tensor of the file at `path`, by name (all must be f32).
+pub(crate) fn read_tensors(path: &Path) -> Result<HashMap<String, Vec<f32>>, ModelError> {
+    with_file(path, all_f32)
+}
+
+fn all_f32(file: &safetensors::SafeTensors<'_>) -> Result<HashMap<String, Vec<f32>>, String> {
     let mut tensors = HashMap::new();
     for (name, tensor) in file.tensors() {
         if tensor.dtype() != safetensors::Dtype::F32 {
-            return Err(load_error(format!("tensor {name} is not f32")));
+            return Err(format!("tensor {name} is not f32"));
         }
         let values: Vec<f32> = tensor
             .data()
@@ -122,19 +135,14 @@ pub(crate) fn read_tensors(path: &Path) -> Result<HashMap<String, Vec<f32>>, Mod
 /// The input width (values per image) of the dense autoencoder whose
 /// weights are at `path`: the columns of its first encoder layer.
 pub fn dense_input_width(path: &Path) -> Result<usize, ModelError> {
-    let load_error = |message: String| ModelError::Load {
-        path: path.to_path_buf(),
-        message,
-    };
-    let bytes = std::fs::read(path).map_err(|e| load_error(e.to_string()))?;
-    let file = safetensors::SafeTensors::deserialize(&bytes)
-        .map_err(|e| load_error(format!("not a safetensors file: {e:?}")))?;
-    // (`0.0.0.weight`: the dfdx modules' name in files of earlier versions)
-    ["encoder.0.weight", "0.0.0.weight"]
-        .iter()
-        .find_map(|name| file.tensor(name).ok())
-        .and_then(|t| t.shape().get(1).copied())
-        .ok_or_else(|| load_error("no first encoder layer (encoder.0.weight)".into()))
+    with_file(path, |file| {
+        // (`0.0.0.weight`: the dfdx modules' name in files of earlier versions)
+        ["encoder.0.weight", "0.0.0.weight"]
+            .iter()
+            .find_map(|name| file.tensor(name).ok())
+            .and_then(|t| t.shape().get(1).copied())
+            .ok_or_else(|| "no first encoder layer (encoder.0.weight)".to_string())
+    })
 }
 
 #[cfg(test)]
