@@ -353,7 +353,13 @@ impl Reconstructor for LayeredNet {
                 });
             }
         }
-        let metadata = [("architecture".to_string(), self.architecture.to_string())];
+        let metadata = [
+            ("architecture".to_string(), self.architecture.to_string()),
+            (
+                "aelab_version".to_string(),
+                env!("CARGO_PKG_VERSION").to_string(),
+            ),
+        ];
         write_tensors(path, &tensors, &metadata)
     }
 }
