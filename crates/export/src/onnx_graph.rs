@@ -73,11 +73,33 @@ impl Graph {
         prefix: &str,
         output: Option<&str>,
     ) -> String {
-        let (w, b) = (format!("{prefix}.weight"), format!("{prefix}.bias"));
-        self.constant(&w, &[layer.outputs, layer.inputs], &layer.weight);
-        self.constant(&b, &[layer.outputs], &layer.bias);
+        let shape = [layer.outputs, layer.inputs];
+        self.gemm(x, &layer.weight, Some(&layer.bias), shape, prefix, output)
+    }
+
+    /// `x W^T (+ b)`: a `Gemm` over a row-major `[outputs, inputs]`
+    /// weight named `prefix.weight` (and `prefix.bias`); returns the
+    /// output's name (`output` if given).
+    pub(crate) fn gemm(
+        &mut self,
+        x: &str,
+        weight: &[f32],
+        bias: Option<&[f32]>,
+        [outputs, inputs]: [usize; 2],
+        prefix: &str,
+        output: Option<&str>,
+    ) -> String {
+        let w = format!("{prefix}.weight");
+        self.constant(&w, &[outputs, inputs], weight);
+        let mut operands = vec![x.to_string(), w];
+        if let Some(bias) = bias {
+            let b = format!("{prefix}.bias");
+            self.constant(&b, &[outputs], bias);
+            operands.push(b);
+        }
         let y = output.map_or_else(|| self.value(prefix), str::to_string);
-        self.node("Gemm", &[x, &w, &b], &y, vec![int("transB", 1)]);
+        let refs: Vec<&str> = operands.iter().map(String::as_str).collect();
+        self.node("Gemm", &refs, &y, vec![int("transB", 1)]);
         y
     }
 

@@ -17,7 +17,7 @@ use aelab_models::layers::{LayerActivation, LayerKind, LayeredNet, PlannedLayer,
 
 use crate::layout::permute_last_to_second;
 use crate::onnx::OnnxModels;
-use crate::onnx_graph::{float, int, ints, string, Graph};
+use crate::onnx_graph::{float, ints, string, Graph};
 
 /// The graphs of `net`; `metadata` into each model's `metadata_props`.
 pub fn layered_onnx(net: &LayeredNet, metadata: &[(String, String)]) -> OnnxModels {
@@ -228,17 +228,11 @@ impl Graph {
                 );
                 map(out, layer.output)
             }
-            LayerKind::Dense { units, bias } => {
+            LayerKind::Dense { units, .. } => {
                 let x = self.as_flat(x, None);
-                let inputs_len = layer.input.len();
-                let w = format!("{prefix}.weight");
-                self.constant(&w, &[units, inputs_len], &params[0]);
-                let mut inputs = vec![x.name.clone(), w];
-                if bias {
-                    inputs.push(self.bias(prefix, &params[1]));
-                }
-                let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-                self.node("Gemm", &refs, &out, vec![int("transB", 1)]);
+                let bias = params.get(1).map(Vec::as_slice);
+                let shape = [units, layer.input.len()];
+                self.gemm(&x.name, &params[0], bias, shape, prefix, Some(&out));
                 Value::flat(&out, units)
             }
             LayerKind::Flatten => self.as_flat(x, None),

@@ -67,6 +67,16 @@ impl Pca {
     fn dim(&self) -> usize {
         self.mean.len()
     }
+
+    /// `images` centred and projected on the components, in f64: one row
+    /// of `k` coordinates an image.
+    fn project(&self, images: &[f32]) -> Array2<f64> {
+        let rows = images.len() / self.dim();
+        let x = Array2::from_shape_fn((rows, self.dim()), |(r, c)| {
+            f64::from(images[r * self.dim() + c]) - self.mean[c]
+        });
+        x.dot(&self.components.t())
+    }
 }
 
 /// `points` (`dim` values a row) projected on their first two principal
@@ -82,20 +92,11 @@ pub(crate) fn leading_two_components(
         return Ok(vec![[0.0; 2]; rows]);
     }
     let pca = Pca::fit(points, dim, dim.min(2))?;
-    Ok(points
-        .chunks_exact(dim)
-        .map(|row| {
-            let mut p = [0.0; 2];
-            for (p, component) in p.iter_mut().zip(pca.components.rows()) {
-                *p = row
-                    .iter()
-                    .zip(&pca.mean)
-                    .zip(component)
-                    .map(|((&v, m), w)| (f64::from(v) - m) * w)
-                    .sum();
-            }
-            p
-        })
+    Ok(pca
+        .project(points)
+        .rows()
+        .into_iter()
+        .map(|row| [row[0], row.get(1).copied().unwrap_or(0.0)])
         .collect())
 }
 
@@ -352,14 +353,7 @@ impl Reconstructor for Pca {
     }
 
     fn encode(&self, images: &[f32]) -> Vec<f32> {
-        let rows = images.len() / self.dim();
-        let x = Array2::from_shape_fn((rows, self.dim()), |(r, c)| {
-            f64::from(images[r * self.dim() + c]) - self.mean[c]
-        });
-        x.dot(&self.components.t())
-            .iter()
-            .map(|&v| v as f32)
-            .collect()
+        self.project(images).iter().map(|&v| v as f32).collect()
     }
 
     fn decode(&self, codes: &[f32]) -> Vec<f32> {

@@ -34,20 +34,14 @@ pub fn export_mlflow(archive: &Path, tracking_uri: &str) -> Result<Vec<(String, 
         })
         .map(|entry| mlflow_run(archive, &manifest, &entry.name, entry.seed))
         .collect::<Result<_>>()?;
-    let client = MlflowClient::new(tracking_uri).map_err(export_error)?;
-    let experiment = client
-        .experiment_id(&manifest.experiment)
-        .map_err(export_error)?;
+    let client = MlflowClient::new(tracking_uri)?;
+    let experiment = client.experiment_id(&manifest.experiment)?;
     runs.iter()
         .map(|run| {
-            let outcome = client.export(&experiment, run).map_err(export_error)?;
+            let outcome = client.export(&experiment, run)?;
             Ok((run.name.clone(), outcome))
         })
         .collect()
-}
-
-fn export_error(e: aelab_export::ExportError) -> PipelineError {
-    PipelineError::Export(e)
 }
 
 /// Milliseconds since the epoch of an RFC 3339 time (0 if unreadable).
