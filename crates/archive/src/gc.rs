@@ -152,6 +152,7 @@ mod tests {
             data: Vec::new(),
             threads: 1,
             evaluation_threads: 1,
+            kernels: String::new(),
             jobs: 1,
             overrides: Vec::new(),
             host: String::new(),

@@ -16,6 +16,8 @@ pub struct IdentityInputs<'a> {
     /// The CPU kind: the matrix library picks its kernels by CPU, so
     /// another kind can differ in the last digits.
     pub cpu: &'a str,
+    /// The instruction set aelab's own kernels ran (`aelab_kernels::Isa`).
+    pub kernels: &'a str,
 }
 
 /// The hex SHA-256 identity of a run.
@@ -28,6 +30,8 @@ pub fn run_identity(inputs: &IdentityInputs) -> String {
     hasher.update(inputs.code_version);
     hasher.update("|cpu=");
     hasher.update(inputs.cpu);
+    hasher.update("|kernels=");
+    hasher.update(inputs.kernels);
     hasher
         .finalize()
         .iter()
@@ -45,6 +49,7 @@ mod tests {
             data_sha256: &[sha],
             code_version: code,
             cpu,
+            kernels: "avx2",
         })
     }
 

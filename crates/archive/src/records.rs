@@ -56,7 +56,9 @@ pub struct Manifest {
     pub crates: BTreeMap<String, String>,
     pub seed: u64,
     pub data: Vec<DataFile>,
-    /// Threads each run trained with.
+    /// Threads each run trained on, unless its `train.threads` said
+    /// otherwise (its `config.toml` then records it): 1 in archives before
+    /// aelab 0.2 chose them. Results do not depend on it.
     pub threads: usize,
     /// Threads each run's evaluation (t-SNE, UMAP, neighbours,
     /// trustworthiness) ran on: the machine's shared by the runs at once;
@@ -72,6 +74,10 @@ pub struct Manifest {
     /// (results are bit-identical on the same kind of CPU).
     #[serde(default)]
     pub cpu: String,
+    /// The kernels' instruction set (`avx512`, `avx2` or `baseline`, see
+    /// `aelab_kernels::Isa`); empty in archives before it was recorded.
+    #[serde(default)]
+    pub kernels: String,
     pub started: String,
     pub finished: Option<String>,
     pub runs: Vec<RunEntry>,

@@ -4,7 +4,7 @@
 //! training epoch on one thread at the source's batch size, aelab's layered
 //! engine and `../shared/reference/torch_conv.py` on the same number of
 //! images, one after the other in this invocation, and the GFLOP/s aelab
-//! reaches against the measured one-core GEMM peak.
+//! reaches against the measured one-core FMA peak.
 
 use std::path::Path;
 
@@ -59,7 +59,7 @@ fn flop_per_example(network: &Network) -> f64 {
 }
 
 /// Trains each architecture with aelab and with PyTorch and hands `push` a
-/// row per architecture (name, aelab / torch, note); `peak` is the GEMM
+/// row per architecture (name, aelab / torch, note); `peak` is the FMA
 /// peak in GFLOP/s.
 pub fn compare_conv(
     python: &str,
@@ -82,7 +82,7 @@ pub fn compare_conv(
         let data = load_data(&spec)?;
         let run = &spec.runs[0];
         let config = fit_config(run, data.pixels());
-        let outcome = fit_on_training_threads(&config, &data, &mut |_| {})?;
+        let outcome = fit_on_training_threads(&config, 1, &data, &mut |_| {})?;
         let mine = median(outcome.history.iter().map(|r| r.seconds).collect())
             .ok_or_else(|| BenchError::Measurement("training ran no epoch".into()))?;
         let my_loss = outcome.history.last().map_or(f64::NAN, |r| r.train_loss);
@@ -108,7 +108,7 @@ pub fn compare_conv(
             mine / theirs,
             format!(
                 "aelab {mine:.2} s, torch {theirs:.2} s per epoch of {IMAGES} images (one thread, {epochs} epochs); \
-                 aelab {gflops:.1} GFLOP/s = {:.0}% of the GEMM peak; last train loss aelab {my_loss:.4}, torch {their_loss:.4}",
+                 aelab {gflops:.1} GFLOP/s = {:.0}% of the FMA peak; last train loss aelab {my_loss:.4}, torch {their_loss:.4}",
                 100.0 * gflops / peak
             ),
         );

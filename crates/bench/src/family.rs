@@ -1,5 +1,6 @@
 //! The model family next to PyTorch (`bench --compare-torch`): for each
-//! shape the issue names, seconds per epoch on one thread and the
+//! shape the issue names, seconds per epoch on one thread and on two
+//! (aelab's `train.threads`, torch's `set_num_threads`) and the
 //! validation loss after the same epochs, aelab's fused engine and
 //! `../shared/reference/torch_ae.py` with the same architecture,
 //! optimizer, learning rate and batch size on the same split; and the
@@ -108,7 +109,7 @@ impl Case {
         }
     }
 
-    fn torch_args(&self, epochs: usize, seed: u64) -> Vec<String> {
+    fn torch_args(&self, epochs: usize, seed: u64, threads: usize) -> Vec<String> {
         let layers: Vec<String> = self.layers.iter().map(usize::to_string).collect();
         let mut args = vec![
             "--layers".into(),
@@ -125,6 +126,8 @@ impl Case {
             epochs.to_string(),
             "--seed".into(),
             seed.to_string(),
+            "--threads".into(),
+            threads.to_string(),
         ];
         if self.tied {
             args.push("--tied".into());
@@ -136,8 +139,15 @@ impl Case {
     }
 
     /// aelab's median seconds per epoch and last validation loss.
-    fn train(&self, data: &Dataset, epochs: usize, seed: u64) -> Result<(f64, f64), BenchError> {
-        let outcome = fit_on_training_threads(&self.config(epochs, seed), data, &mut |_| {})?;
+    fn train(
+        &self,
+        data: &Dataset,
+        epochs: usize,
+        seed: u64,
+        threads: usize,
+    ) -> Result<(f64, f64), BenchError> {
+        let outcome =
+            fit_on_training_threads(&self.config(epochs, seed), threads, data, &mut |_| {})?;
         let epoch = median(outcome.history.iter().map(|r| r.seconds).collect())
             .ok_or_else(|| BenchError::Measurement("training ran no epoch".into()))?;
         let val = outcome
@@ -164,22 +174,34 @@ pub fn compare_family(
     push: &mut dyn FnMut(String, f64, String),
 ) -> Result<(), BenchError> {
     for case in cases() {
-        let (mine, my_val) = case.train(data, epochs, 42)?;
-        let (torch, torch_val) = run_torch_with(python, script, &case.torch_args(epochs, 42))?;
-        push(
-            format!("family {}: s/epoch, aelab / torch", case.label),
-            mine / torch,
-            format!(
-                "aelab {mine:.2} s, torch {torch:.2} s per epoch (one thread, {epochs} epochs); \
-                 val loss aelab {my_val:.4}, torch {torch_val:.4} ({:+.1}%)",
-                100.0 * (my_val / torch_val - 1.0)
-            ),
-        );
+        for threads in [1, 2] {
+            let (mine, my_val) = case.train(data, epochs, 42, threads)?;
+            let (torch, torch_val) =
+                run_torch_with(python, script, &case.torch_args(epochs, 42, threads))?;
+            // the one-thread row keeps the name saved baselines know
+            let name = match threads {
+                1 => format!("family {}: s/epoch, aelab / torch", case.label),
+                _ => format!(
+                    "family {}: s/epoch, aelab / torch, {threads} threads",
+                    case.label
+                ),
+            };
+            push(
+                name,
+                mine / torch,
+                format!(
+                    "aelab {mine:.2} s, torch {torch:.2} s per epoch ({threads} thread(s), \
+                     {epochs} epochs); val loss aelab {my_val:.4}, torch {torch_val:.4} ({:+.1}%)",
+                    100.0 * (my_val / torch_val - 1.0)
+                ),
+            );
+        }
         if case.variational {
             let (mut mine, mut theirs) = (Vec::new(), Vec::new());
             for seed in VAE_SEEDS {
-                mine.push(case.train(data, VAE_EPOCHS, seed)?.1);
-                theirs.push(run_torch_with(python, script, &case.torch_args(VAE_EPOCHS, seed))?.1);
+                mine.push(case.train(data, VAE_EPOCHS, seed, 1)?.1);
+                theirs
+                    .push(run_torch_with(python, script, &case.torch_args(VAE_EPOCHS, seed, 1))?.1);
             }
             let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
             let (mine, theirs) = (mean(&mine), mean(&theirs));

@@ -20,6 +20,7 @@ mod error;
 mod family;
 mod linfa_compare;
 mod machine;
+mod products;
 mod reference;
 mod tasks;
 
@@ -109,13 +110,26 @@ pub fn run_bench(
         rows.push(row);
     };
 
-    let peak = machine::gemm_peak()?;
+    let peak = products::machine_peak(&mut |name, value, note| push(name, value, "GFLOP/s", note))?;
+    let gemm = products::product_gflops(256, 784, 100, 1)?;
     push(
         "GEMM peak, one core ([256x784]x[784x100])".into(),
-        peak,
+        gemm,
         "GFLOP/s",
-        "aelab matmul, as the fused engine runs it".into(),
+        format!(
+            "aelab matmul on {}, as the fused engine runs it: {:.0}% of the FMA peak",
+            aelab_kernels::Isa::active().name(),
+            100.0 * gemm / peak
+        ),
     );
+    products::compare_products(
+        options
+            .compare_torch
+            .is_some()
+            .then_some(options.python.as_str()),
+        peak,
+        &mut |name, value, note| push(name, value, "GFLOP/s", note),
+    )?;
     if options.conv_only {
         let script = options.compare_torch.as_ref().ok_or_else(|| {
             BenchError::Measurement("--conv-only compares with PyTorch: add --compare-torch".into())
@@ -148,10 +162,39 @@ pub fn run_bench(
     for (mode, noise) in [("AE", Corruption::NONE), ("DAE", gaussian)] {
         for (optimizer, lr) in [(OptimizerKind::Sgd, 1.5), (OptimizerKind::Adam, 1e-3)] {
             for batch in [32, 256] {
-                configs.push((mode, noise, optimizer, lr, batch, Engine::Fused));
+                configs.push((mode, noise, optimizer, lr, batch, Engine::Fused, 1));
             }
         }
     }
+    // the rows PyTorch meets on two threads, and the notebook's AE at
+    // batch 256, on two (`train.threads = 2`)
+    configs.push((
+        "AE",
+        Corruption::NONE,
+        OptimizerKind::Sgd,
+        1.5,
+        32,
+        Engine::Fused,
+        2,
+    ));
+    configs.push((
+        "AE",
+        Corruption::NONE,
+        OptimizerKind::Sgd,
+        1.5,
+        256,
+        Engine::Fused,
+        2,
+    ));
+    configs.push((
+        "DAE",
+        gaussian,
+        OptimizerKind::Adam,
+        1e-3,
+        32,
+        Engine::Fused,
+        2,
+    ));
     // the same model trained through dfdx's tape, for scale
     configs.push((
         "AE",
@@ -160,12 +203,13 @@ pub fn run_bench(
         1.5,
         32,
         Engine::Dfdx,
+        1,
     ));
     let mut ae_model = None;
     let mut dae_epoch = f64::NAN;
     let mut val_losses = HashMap::new();
     let mut epoch_seconds = HashMap::new();
-    for (mode, noise, optimizer, lr, batch, engine) in configs {
+    for (mode, noise, optimizer, lr, batch, engine, threads) in configs {
         let config = FitConfig {
             network: Architecture::notebook(784, 100, 30).into(),
             momentum: 0.0,
@@ -180,7 +224,7 @@ pub fn run_bench(
             seed: 42,
             engine,
         };
-        let outcome = fit_on_training_threads(&config, &data, &mut |_| {})?;
+        let outcome = fit_on_training_threads(&config, threads, &data, &mut |_| {})?;
         let epoch = median(outcome.history.iter().map(|r| r.seconds).collect())
             .ok_or_else(|| BenchError::Measurement("training ran no epoch".into()))?;
         let samples = data.train.len() as f64 / 784.0 / epoch;
@@ -189,7 +233,13 @@ pub fn run_bench(
             Engine::Fused => "",
             Engine::Dfdx => " (dfdx autodiff)",
         };
-        let name = format!("train {mode} {optimizer_name} batch {batch}{engine_note}: s/epoch");
+        let threads_note = match threads {
+            1 => String::new(),
+            _ => format!(", {threads} threads"),
+        };
+        let name = format!(
+            "train {mode} {optimizer_name} batch {batch}{engine_note}{threads_note}: s/epoch"
+        );
         let val_loss = outcome
             .history
             .last()
@@ -202,12 +252,16 @@ pub fn run_bench(
             epoch,
             "s",
             format!(
-                "{samples:.0} samples/s, {:.0} GFLOP/s = {:.0}% of peak, val BCE {val_loss:.4}",
+                "{samples:.0} samples/s, {:.0} GFLOP/s = {:.0}% of one core's FMA peak, \
+                 val BCE {val_loss:.4}",
                 samples * FLOP_PER_SAMPLE / 1e9,
                 100.0 * samples * FLOP_PER_SAMPLE / 1e9 / peak,
             ),
         );
-        let reference = optimizer == OptimizerKind::Sgd && batch == 32 && engine == Engine::Fused;
+        let reference = optimizer == OptimizerKind::Sgd
+            && batch == 32
+            && engine == Engine::Fused
+            && threads == 1;
         if reference && mode == "AE" {
             ae_model = Some(outcome.model);
         } else if reference {
@@ -384,16 +438,23 @@ pub fn run_bench(
     );
 
     if let Some(script) = &options.compare_torch {
-        for (mode, ours) in [
-            ("ae", "train AE sgd batch 32: s/epoch"),
-            ("dae", "train DAE adam batch 32: s/epoch"),
+        for (mode, ours, threads) in [
+            ("ae", "train AE sgd batch 32: s/epoch", 1),
+            ("dae", "train DAE adam batch 32: s/epoch", 1),
+            ("ae", "train AE sgd batch 32, 2 threads: s/epoch", 2),
+            ("dae", "train DAE adam batch 32, 2 threads: s/epoch", 2),
         ] {
             let (torch, torch_val) =
-                reference::run_torch(&options.python, script, mode, options.epochs)?;
+                reference::run_torch(&options.python, script, mode, options.epochs, threads)?;
             let mine = epoch_seconds.get(ours).copied().unwrap_or(f64::NAN);
             let my_val = val_losses.get(ours).copied().unwrap_or(f64::NAN);
+            // the one-thread rows keep the names saved baselines know
+            let threads_note = match threads {
+                1 => String::new(),
+                _ => format!(", {threads} threads"),
+            };
             push(
-                format!("torch {mode} batch 32: s/epoch"),
+                format!("torch {mode} batch 32{threads_note}: s/epoch"),
                 torch,
                 "s",
                 format!(

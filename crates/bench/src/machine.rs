@@ -1,6 +1,6 @@
-//! Measurements of the machine and of whole commands: the one-core GEMM
-//! peak, a small sweep run in-process with 1 and 2 jobs, start-up of the
-//! real binary to its first training step, and peak memory.
+//! Measurements of whole commands: a small sweep run in-process with 1 and
+//! 2 jobs, start-up of the real binary to its first training step, and
+//! peak memory.
 
 use std::path::Path;
 use std::process::Command;
@@ -10,40 +10,6 @@ use aelab_pipeline::{run_experiment, Destination, Observe, RunOptions};
 use aelab_spec::Experiment;
 
 use crate::BenchError;
-
-/// The best of a few products of the training shapes on one core (aelab's
-/// `matmul`, the product the fused engine runs), in GFLOP/s.
-pub fn gemm_peak() -> Result<f64, BenchError> {
-    use aelab_kernels::{matmul, ProductInto, View, ViewMut};
-    let (m, k, n) = (256, 784, 100);
-    let a: Vec<f32> = (0..m * k)
-        .map(|i| ((i * 7919) % 1000) as f32 * 1e-3)
-        .collect();
-    let b: Vec<f32> = (0..k * n)
-        .map(|i| ((i * 104_729) % 1000) as f32 * 1e-3)
-        .collect();
-    let mut out = vec![0.0f32; m * n];
-    let mut best = 0.0f64;
-    for _ in 0..5 {
-        let started = Instant::now();
-        for _ in 0..50 {
-            matmul(
-                ViewMut::rows(&mut out, m, n),
-                View::rows(&a, m, k),
-                View::rows(&b, k, n),
-                ProductInto::Overwrite,
-            );
-        }
-        let flop = 50.0 * 2.0 * (m * k * n) as f64;
-        best = best.max(flop / started.elapsed().as_secs_f64() / 1e9);
-    }
-    if out.iter().all(|v| *v == 0.0) {
-        return Err(BenchError::Measurement(
-            "the peak product computed nothing".into(),
-        ));
-    }
-    Ok(best)
-}
 
 /// The sweep the `--jobs` rows time: four learning rates of the AE.
 const SWEEP_SPEC: &str = r#"

@@ -108,13 +108,14 @@ pub fn run_sklearn(
     })
 }
 
-/// The PyTorch reference's median seconds per epoch (one thread) and
-/// final validation loss for `mode` (`ae` or `dae`), `epochs` epochs.
+/// The PyTorch reference's median seconds per epoch on `threads` threads
+/// and final validation loss for `mode` (`ae` or `dae`), `epochs` epochs.
 pub fn run_torch(
     python: &str,
     script: &Path,
     mode: &str,
     epochs: usize,
+    threads: usize,
 ) -> Result<(f64, f64), BenchError> {
     run_torch_with(
         python,
@@ -124,11 +125,14 @@ pub fn run_torch(
             mode.into(),
             "--epochs".into(),
             epochs.to_string(),
+            "--threads".into(),
+            threads.to_string(),
         ],
     )
 }
 
-/// Runs the PyTorch reference on one thread with `args` and returns its
+/// Runs the PyTorch reference with `args` (on one thread unless they say
+/// `--threads`) and returns its
 /// median seconds per epoch and its last epoch's validation loss.
 pub fn run_torch_with(
     python: &str,
@@ -147,8 +151,8 @@ pub fn run_torch_with(
     Ok((epoch, val_loss))
 }
 
-/// Runs a PyTorch reference script on one thread with `args` and returns
-/// the JSON summary it writes under `--out`.
+/// Runs a PyTorch reference script with `args` (on one thread unless they
+/// say `--threads`) and returns the JSON summary it writes under `--out`.
 pub fn run_reference_summary(
     python: &str,
     script: &Path,
@@ -161,10 +165,12 @@ pub fn run_reference_summary(
     ));
     let _ = std::fs::remove_dir_all(&out_dir);
     let mut command = Command::new(python);
+    command.arg(script).args(args);
+    if !args.iter().any(|a| a == "--threads") {
+        command.args(["--threads", "1"]);
+    }
     command
-        .arg(script)
-        .args(args)
-        .args(["--threads", "1", "--out"])
+        .arg("--out")
         .arg(&out_dir)
         .current_dir(script.parent().unwrap_or(Path::new(".")));
     python_output(command, python, script, "torch reference")?;

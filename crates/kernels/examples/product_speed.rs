@@ -1,7 +1,9 @@
 //! Speed of f32 matrix products on the shapes aelab's training step uses:
-//! `gemm` 0.15 called directly against [`aelab_kernels::matmul`] (the
-//! AVX2+FMA kernel where the CPU has it), one thread, best of several
-//! repeats, in GFLOP/s.
+//! [`aelab_kernels::matmul_threads`] on one thread on each path the CPU has (`gemm` 0.15 on the
+//! baseline, aelab's AVX2+FMA and AVX-512 kernels), one thread, best of
+//! several repeats, in GFLOP/s; the ratio is the widest path's speed over
+//! `gemm`'s; the last column is the widest path split across two threads
+//! ([`aelab_kernels::matmul_threads`]).
 //!
 //! Weights are stored `[outputs, inputs]` row-major, so for a layer
 //! `inputs -> outputs` at batch `b` the forward product is `X[b, in] *
@@ -15,7 +17,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use aelab_kernels::{matmul, ProductInto, View, ViewMut};
+use aelab_kernels::{matmul_threads, with_isa, Isa, ProductInto, View, ViewMut};
 
 /// One product: `out[m, n] (=|+=) lhs[m, k] * rhs[k, n]`.
 struct Shape {
@@ -107,67 +109,30 @@ fn view(data: &[f32], rows: usize, cols: usize, transposed: bool) -> View<'_, f3
     }
 }
 
-/// `gemm` 0.15 on the same operands (the path `matmul` took before).
-fn on_gemm(shape: &Shape, out: &mut [f32], lhs: &[f32], rhs: &[f32]) {
-    let (m, k, n) = (shape.m, shape.k, shape.n);
-    // (column stride, row stride) of each input as stored
-    let lhs_strides = if shape.lhs_transposed { (m, 1) } else { (1, k) };
-    let rhs_strides = if shape.rhs_transposed { (k, 1) } else { (1, n) };
-    let (read_dst, beta) = match shape.into {
-        ProductInto::Overwrite => (false, 1.0),
-        ProductInto::AddScaled(scale) => (true, scale),
-    };
-    // SAFETY: `lhs`, `rhs` and `out` hold `m * k`, `k * n` and `m * n`
-    // values laid out as the strides say; `out` aliases neither input.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            out.as_mut_ptr(),
-            1,
-            n as isize,
-            read_dst,
-            lhs.as_ptr(),
-            lhs_strides.0 as isize,
-            lhs_strides.1 as isize,
-            rhs.as_ptr(),
-            rhs_strides.0 as isize,
-            rhs_strides.1 as isize,
-            1.0,
-            beta,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
-
-/// Best GFLOP/s of `first` and of `second` over repeats of about 10 ms
-/// each, taking turns so that both meet the same load on the machine.
-fn best_gflops(flops: f64, mut first: impl FnMut(), mut second: impl FnMut()) -> (f64, f64) {
-    let calls_for = |run: &mut dyn FnMut()| {
-        run();
-        let start = Instant::now();
-        run();
-        let once = start.elapsed().as_secs_f64().max(1e-7);
-        ((0.01 / once) as usize).clamp(1, 100_000)
-    };
-    let (first_calls, second_calls) = (calls_for(&mut first), calls_for(&mut second));
-    let speed = |run: &mut dyn FnMut(), calls: usize| {
-        let start = Instant::now();
-        for _ in 0..calls {
+/// Best GFLOP/s of each of `runs` over repeats of about 10 ms each,
+/// taking turns so that all meet the same load on the machine.
+fn best_gflops(flops: f64, runs: &mut [Box<dyn FnMut() + '_>]) -> Vec<f64> {
+    let calls: Vec<usize> = runs
+        .iter_mut()
+        .map(|run| {
             run();
-        }
-        flops * calls as f64 / start.elapsed().as_secs_f64() / 1e9
-    };
-    let (mut best_first, mut best_second) = (0.0f64, 0.0f64);
+            let start = Instant::now();
+            run();
+            let once = start.elapsed().as_secs_f64().max(1e-7);
+            ((0.01 / once) as usize).clamp(1, 100_000)
+        })
+        .collect();
+    let mut best = vec![0.0f64; runs.len()];
     for _ in 0..REPEATS {
-        best_first = best_first.max(speed(&mut first, first_calls));
-        best_second = best_second.max(speed(&mut second, second_calls));
+        for ((run, &calls), best) in runs.iter_mut().zip(&calls).zip(&mut best) {
+            let start = Instant::now();
+            for _ in 0..calls {
+                run();
+            }
+            *best = best.max(flops * calls as f64 / start.elapsed().as_secs_f64() / 1e9);
+        }
     }
-    (best_first, best_second)
+    best
 }
 
 /// Timed repeats of each product, the best kept: another process on the
@@ -175,10 +140,19 @@ fn best_gflops(flops: f64, mut first: impl FnMut(), mut second: impl FnMut()) ->
 const REPEATS: usize = 15;
 
 fn main() {
-    println!(
-        "{:<34} {:>5} {:>5} {:>5} {:>3} {:>8} {:>8} {:>6}",
-        "product", "m", "k", "n", "T", "gemm", "new", "ratio"
+    let paths: Vec<Isa> = Isa::ALL
+        .into_iter()
+        .rev()
+        .filter(|isa| isa.is_supported())
+        .collect();
+    print!(
+        "{:<34} {:>5} {:>5} {:>5} {:>3}",
+        "product", "m", "k", "n", "T"
     );
+    for isa in &paths {
+        print!(" {:>8}", isa.name());
+    }
+    println!(" {:>6} {:>8}", "ratio", "2 thr");
     let mut log_ratio_sum = 0.0;
     let filter = std::env::args().nth(1).unwrap_or_default();
     let all: Vec<Shape> = shapes()
@@ -193,36 +167,54 @@ fn main() {
         let rhs: Vec<f32> = (0..k * n)
             .map(|i| ((i % 89) as f32 - 44.0) / 89.0)
             .collect();
-        let mut out = vec![0.0f32; m * n];
-        let flops = 2.0 * (m * k * n) as f64;
-        let mut out_gemm = out.clone();
-        let (gemm_speed, new_speed) = best_gflops(
-            flops,
-            || on_gemm(shape, black_box(&mut out_gemm), &lhs, &rhs),
-            || {
-                matmul(
-                    ViewMut::rows(black_box(&mut out), m, n),
-                    view(&lhs, m, k, shape.lhs_transposed),
-                    view(&rhs, k, n, shape.rhs_transposed),
-                    shape.into,
-                )
-            },
-        );
+        let (lhs, rhs) = (&lhs, &rhs);
+        let mut outs = vec![vec![0.0f32; m * n]; paths.len()];
+        let mut out_two = vec![0.0f32; m * n];
+        let mut runs: Vec<Box<dyn FnMut() + '_>> = paths
+            .iter()
+            .zip(&mut outs)
+            .map(|(&isa, out)| {
+                Box::new(move || {
+                    with_isa(isa, || {
+                        matmul_threads(
+                            1,
+                            ViewMut::rows(black_box(out), m, n),
+                            view(lhs, m, k, shape.lhs_transposed),
+                            view(rhs, k, n, shape.rhs_transposed),
+                            shape.into,
+                        )
+                    })
+                }) as Box<dyn FnMut() + '_>
+            })
+            .collect();
+        // the widest path again, split across two threads
+        runs.push(Box::new(|| {
+            matmul_threads(
+                2,
+                ViewMut::rows(black_box(&mut out_two), m, n),
+                view(lhs, m, k, shape.lhs_transposed),
+                view(rhs, k, n, shape.rhs_transposed),
+                shape.into,
+            )
+        }));
+        let mut speeds = best_gflops(2.0 * (m * k * n) as f64, &mut runs);
+        let two_threads = speeds.pop().unwrap_or(f64::NAN);
         let transposed = match (shape.lhs_transposed, shape.rhs_transposed) {
             (false, false) => "-",
             (true, false) => "l",
             (false, true) => "r",
             (true, true) => "lr",
         };
-        log_ratio_sum += (new_speed / gemm_speed).ln();
-        println!(
-            "{:<34} {m:>5} {k:>5} {n:>5} {transposed:>3} {gemm_speed:>8.1} {new_speed:>8.1} {:>6.2}",
-            shape.label,
-            new_speed / gemm_speed
-        );
+        let ratio = speeds[speeds.len() - 1] / speeds[0];
+        log_ratio_sum += ratio.ln();
+        print!("{:<34} {m:>5} {k:>5} {n:>5} {transposed:>3}", shape.label);
+        for speed in &speeds {
+            print!(" {speed:>8.1}");
+        }
+        println!(" {ratio:>6.2} {two_threads:>8.1}");
     }
     println!(
-        "geometric mean ratio over {} products: {:.2}",
+        "geometric mean ratio (widest path over gemm) over {} products: {:.2}",
         all.len(),
         (log_ratio_sum / all.len() as f64).exp()
     );

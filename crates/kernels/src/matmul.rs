@@ -1,4 +1,4 @@
-//! [`matmul`] and the strided views it multiplies.
+//! [`matmul`], [`matmul_threads`] and the strided views they multiply.
 
 use gemm::{gemm, Parallelism};
 
@@ -6,31 +6,42 @@ use gemm::{gemm, Parallelism};
 pub trait Scalar: Copy + 'static {
     const ONE: Self;
 
-    /// `out` from `lhs * rhs` on this type's kernel, the shapes already
-    /// checked to chain and `out` not empty; [`matmul`] calls it.
+    /// `out` from `lhs * rhs` on this type's kernel, split across up to
+    /// `threads` threads where the kernel can without changing a bit, the
+    /// shapes already checked to chain and `out` not empty; [`matmul`]
+    /// calls it.
     #[doc(hidden)]
     fn product(
         out: ViewMut<'_, Self>,
         lhs: View<'_, Self>,
         rhs: View<'_, Self>,
         into: ProductInto<Self>,
+        threads: usize,
     );
 }
 
 impl Scalar for f32 {
     const ONE: Self = 1.0;
 
-    /// [`crate::sgemm`] where the CPU has AVX2 and FMA, otherwise `gemm`.
+    /// [`crate::sgemm`] on the AVX-512 and AVX2 paths, `gemm` (on the
+    /// calling thread only) on the baseline (see [`crate::Isa::active`]).
     fn product(
         out: ViewMut<'_, f32>,
         lhs: View<'_, f32>,
         rhs: View<'_, f32>,
         into: ProductInto<f32>,
+        threads: usize,
     ) {
         #[cfg(target_arch = "x86_64")]
-        if crate::sgemm::available() {
-            return crate::sgemm::product(out, lhs, rhs, into);
+        {
+            use crate::sgemm::{product, Tiles};
+            match crate::Isa::active() {
+                crate::Isa::Avx512 => return product(out, lhs, rhs, into, Tiles::Wide, threads),
+                crate::Isa::Avx2 => return product(out, lhs, rhs, into, Tiles::Narrow, threads),
+                crate::Isa::Baseline => {}
+            }
         }
+        let _ = threads;
         on_gemm(out, lhs, rhs, into);
     }
 }
@@ -38,12 +49,13 @@ impl Scalar for f32 {
 impl Scalar for f64 {
     const ONE: Self = 1.0;
 
-    /// `gemm`.
+    /// `gemm`, on the calling thread.
     fn product(
         out: ViewMut<'_, f64>,
         lhs: View<'_, f64>,
         rhs: View<'_, f64>,
         into: ProductInto<f64>,
+        _threads: usize,
     ) {
         on_gemm(out, lhs, rhs, into);
     }
@@ -93,6 +105,24 @@ impl<'a, T: Scalar> View<'a, T> {
             row_stride,
             col_stride: 1,
         }
+    }
+
+    /// Rows `rows` of the matrix, without moving data.
+    pub(crate) fn row_range(self, rows: std::ops::Range<usize>) -> Self {
+        assert!(
+            rows.start <= rows.end && rows.end <= self.rows,
+            "rows outside the view"
+        );
+        View {
+            data: &self.data[(rows.start * self.row_stride).min(self.data.len())..],
+            rows: rows.len(),
+            ..self
+        }
+    }
+
+    /// Columns `cols` of the matrix, without moving data.
+    pub(crate) fn col_range(self, cols: std::ops::Range<usize>) -> Self {
+        self.t().row_range(cols).t()
     }
 
     /// The transpose, without moving data.
@@ -148,12 +178,34 @@ pub enum ProductInto<T> {
     AddScaled(T),
 }
 
-/// `out` from `lhs * rhs`, on the calling thread.
+/// `out` from `lhs * rhs`, split across the threads of the rayon pool it
+/// is called on ([`matmul_threads`] with [`rayon::current_num_threads`]):
+/// inside a one-thread pool, as a run trains by default, on that thread
+/// alone. The bits do not depend on the thread count.
 ///
 /// # Panics
 /// If the shapes do not chain (`lhs.cols != rhs.rows`, or `out` is not
 /// `lhs.rows x rhs.cols`).
 pub fn matmul<T: Scalar>(
+    out: ViewMut<'_, T>,
+    lhs: View<'_, T>,
+    rhs: View<'_, T>,
+    into: ProductInto<T>,
+) {
+    matmul_threads(rayon::current_num_threads(), out, lhs, rhs, into);
+}
+
+/// [`matmul`] split into up to `threads` parts (fewer when a part would be
+/// too small to pay for its hand-over) run on the current rayon pool, with
+/// the same bits as [`matmul`] whatever `threads`: each part computes its
+/// own block of the output, and each value is summed the same way. f64
+/// products, and f32 ones on [`crate::Isa::Baseline`], run on the calling
+/// thread.
+///
+/// # Panics
+/// As [`matmul`].
+pub fn matmul_threads<T: Scalar>(
+    threads: usize,
     out: ViewMut<'_, T>,
     lhs: View<'_, T>,
     rhs: View<'_, T>,
@@ -169,7 +221,7 @@ pub fn matmul<T: Scalar>(
     if m == 0 || n == 0 {
         return;
     }
-    T::product(out, lhs, rhs, into);
+    T::product(out, lhs, rhs, into, threads.max(1));
 }
 
 /// `out` from `lhs * rhs` on `gemm` 0.15, on the calling thread (shapes

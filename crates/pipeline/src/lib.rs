@@ -73,7 +73,7 @@ pub use search::rung_jobs::{decide_rung, run_rung_task, RungTask};
 pub use search::rungs::{read_brackets, read_rungs, Rung, RungTrial};
 pub use training::execute::execute;
 pub use training::shapes::{experiment_shapes, layer_rows, ModelShapes};
-pub use training::train_run::{fit_config, fit_on_training_threads, median, TRAIN_THREADS};
+pub use training::train_run::{fit_config, fit_on_training_threads, median, training_threads};
 
 /// Reads and validates the spec at `path` with `--set key=value`
 /// `overrides` applied to every run.

@@ -103,7 +103,7 @@ fn straight_val_losses(spec: &Path, run: &str) -> Vec<u64> {
     let config = experiment.runs.iter().find(|r| r.name == run).unwrap();
     let data = load_data(&experiment).unwrap();
     let straight =
-        fit_on_training_threads(&fit_config(config, data.pixels()), &data, &mut |_| {}).unwrap();
+        fit_on_training_threads(&fit_config(config, data.pixels()), 1, &data, &mut |_| {}).unwrap();
     straight
         .history
         .iter()
@@ -165,7 +165,7 @@ fn halving_promotes_the_best_third_and_continues_bit_identically() {
     assert_eq!(config.train.epochs, 9);
     let data = load_data(&experiment).unwrap();
     let straight =
-        fit_on_training_threads(&fit_config(config, data.pixels()), &data, &mut |_| {}).unwrap();
+        fit_on_training_threads(&fit_config(config, data.pixels()), 1, &data, &mut |_| {}).unwrap();
     let straight: Vec<u64> = straight
         .history
         .iter()

@@ -435,6 +435,12 @@ pub struct TrainConfig {
     pub lr_steps: Vec<usize>,
     #[serde(skip_serializing_if = "is_default_factor")]
     pub lr_step_factor: f64,
+    /// Threads the run trains on (its matrix products split across them;
+    /// the results do not depend on it). Absent: the run's share of the
+    /// machine, all of it for a run alone, one each when as many runs go
+    /// side by side as there are cores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
 }
 
 fn is_zero(v: &f64) -> bool {

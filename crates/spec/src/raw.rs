@@ -183,6 +183,7 @@ pub(crate) struct RawTrain {
     pub weight_decay: Option<f64>,
     pub lr_steps: Option<Vec<i64>>,
     pub lr_step_factor: Option<f64>,
+    pub threads: Option<i64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -300,7 +301,8 @@ overlay_fields!(RawTrain {
     momentum,
     weight_decay,
     lr_steps,
-    lr_step_factor
+    lr_step_factor,
+    threads
 });
 overlay_fields!(RawNoise {
     kind,

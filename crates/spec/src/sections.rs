@@ -34,6 +34,7 @@ const DEFAULT_EVAL_NOISE: f64 = 0.5;
 /// Upper bounds that catch typos before they cost hours.
 const MAX_EPOCHS: i64 = 10_000;
 const MAX_BATCH_SIZE: i64 = 65_536;
+const MAX_TRAIN_THREADS: i64 = 1_024;
 const MAX_LR: f64 = 1_000.0;
 const MAX_GAUSSIAN_STD: f64 = 10.0;
 const MAX_SAMPLES: i64 = 100;
@@ -431,6 +432,7 @@ impl Checker<'_> {
             weight_decay,
             lr_steps,
             lr_step_factor,
+            threads: self.int(&key("train.threads"), t.threads, 1, MAX_TRAIN_THREADS)?,
         };
         if train.engine == EngineName::Dfdx && conv {
             return Err(self.invalid(

@@ -155,6 +155,8 @@ fn bad_specs_name_file_key_and_allowed_values() {
         ("name = \"x\"\n[train]\nepochs = 0\n", "train.epochs", "1..=10000"),
         ("name = \"x\"\n[train]\nepochs = 100000\n", "train.epochs", "1..=10000"),
         ("name = \"x\"\n[train]\nbatch_size = 0\n", "train.batch_size", "1..=65536"),
+        ("name = \"x\"\n[train]\nthreads = 0\n", "train.threads", "1..=1024"),
+        ("name = \"x\"\n[train]\nthreads = 2.5\n", "train.threads", "invalid type"),
         ("name = \"x\"\n[train]\nlr = -1.0\n", "train.lr", "greater than 0"),
         ("name = \"x\"\n[train]\nlr = nan\n", "train.lr", "greater than 0"),
         ("name = \"x\"\n[train]\nlr = inf\n", "train.lr", "at most 1000"),
@@ -541,4 +543,15 @@ fn the_family_keys_resolve_and_layers_sweep_into_plain_run_names() {
         .model
         .architecture(784)
         .is_compiled_notebook_shape());
+}
+
+#[test]
+fn train_threads_is_absent_by_default_and_kept_when_set() {
+    let default = parse("name = \"x\"\n").expect("a minimal spec");
+    assert_eq!(default.runs[0].train.threads, None);
+    assert!(!default.runs[0].to_toml().contains("threads"));
+    let set = parse("name = \"x\"\n[train]\nthreads = 2\n").expect("two threads");
+    assert_eq!(set.runs[0].train.threads, Some(2));
+    let text = set.runs[0].to_toml();
+    assert!(text.contains("threads = 2"), "{text}");
 }

@@ -465,6 +465,65 @@ mod tests {
     /// A conv AE trains (the loss falls), reruns to the same bits, and goes
     /// on from a checkpoint to the bits of training straight, with each of
     /// the layered engine's optimizers and a schedule.
+    /// The same fits (a dense autoencoder at a batch whose products split,
+    /// a conv one) on every kernel path the CPU has, and on pools of 1 to 3
+    /// threads: AVX-512 and AVX2 give the same bits (each product value is
+    /// one FMA chain, the vectorised loops have no FMA), and so does every
+    /// thread count; the baseline, whose products `gemm` sums in its own
+    /// order, the same losses to 1e-4.
+    #[test]
+    fn kernel_paths_and_threads_train_the_same_bits() {
+        use aelab_kernels::{with_isa, Isa};
+        let train = synthetic(256, 11);
+        let validation = synthetic(64, 12);
+        let data = FitData {
+            train: &train,
+            validation: &validation,
+        };
+        let losses = |cfg: &FitConfig, isa: Isa, threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a training pool");
+            let outcome = pool
+                .install(|| with_isa(isa, || fit(cfg, data, &mut |_| {})))
+                .expect("the fit runs");
+            outcome
+                .history
+                .iter()
+                .flat_map(|r| [r.train_loss, r.val_loss.unwrap_or(f64::NAN)])
+                .collect::<Vec<f64>>()
+        };
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        let dense = FitConfig {
+            batch_size: 128,
+            ..config(OptimizerKind::Adam, 1e-3)
+        };
+        for cfg in [dense, conv_config(OptimizerKind::Adam, 1e-3)] {
+            let reference = losses(&cfg, Isa::widest(), 1);
+            for isa in Isa::ALL {
+                if !isa.is_supported() {
+                    eprintln!(
+                        "SKIPPED: this CPU lacks {}; its kernels went untested",
+                        isa.name()
+                    );
+                    continue;
+                }
+                for threads in [1, 2, 3] {
+                    let got = losses(&cfg, isa, threads);
+                    let context = format!("{} on {threads} thread(s)", isa.name());
+                    if isa == Isa::Baseline && Isa::widest() != Isa::Baseline {
+                        for (g, r) in got.iter().zip(&reference) {
+                            assert!((g - r).abs() <= 1e-4 * r.abs(), "{context}: {g} vs {r}");
+                        }
+                    } else {
+                        assert_eq!(bits(&got), bits(&reference), "{context}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_conv_autoencoder_trains_reproducibly_and_resumes() {
         let train = synthetic(96, 11);

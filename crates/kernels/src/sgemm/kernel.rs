@@ -92,20 +92,7 @@ pub(super) struct TileOut {
 pub(super) unsafe fn tile(lhs: &[f32], rhs: RhsSliver, out: TileOut, into: TileInto) {
     let depth = rhs.depth;
     assert_eq!(lhs.len(), depth * TILE_ROWS, "slivers of different depths");
-    // Warm the output the tile will read while the products run: its rows
-    // when they are contiguous, else its columns.
-    let (lines, line_stride, line_len, along) = if out.col_stride == 1 {
-        (out.rows, out.row_stride, out.cols, 1)
-    } else {
-        (out.cols, out.col_stride, out.rows, out.row_stride)
-    };
-    for line in 0..lines {
-        let first = out.ptr.wrapping_add(line * line_stride);
-        // Prefetching is only a hint: it never faults, whatever the
-        // address.
-        _mm_prefetch::<_MM_HINT_T0>(first as *const i8);
-        _mm_prefetch::<_MM_HINT_T0>(first.wrapping_add((line_len - 1) * along) as *const i8);
-    }
+    prefetch(&out);
 
     let mut acc = [_mm256_setzero_ps(); 2 * TILE_ROWS];
     let lhs_ptr = lhs.as_ptr();
@@ -125,15 +112,47 @@ pub(super) unsafe fn tile(lhs: &[f32], rhs: RhsSliver, out: TileOut, into: TileI
         }
     }
 
+    // SAFETY: this function's contract, passed on.
+    unsafe { land(&acc, out, into) }
+}
+
+/// Warms the output a tile will read while its products run: its rows
+/// when they are contiguous, else its columns.
+#[inline(always)]
+pub(super) fn prefetch(out: &TileOut) {
+    let (lines, line_stride, line_len, along) = if out.col_stride == 1 {
+        (out.rows, out.row_stride, out.cols, 1)
+    } else {
+        (out.cols, out.col_stride, out.rows, out.row_stride)
+    };
+    for line in 0..lines {
+        let first = out.ptr.wrapping_add(line * line_stride);
+        // SAFETY: prefetching is only a hint: it never faults, whatever
+        // the address (and SSE is in x86-64's baseline).
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(first as *const i8);
+            _mm_prefetch::<_MM_HINT_T0>(first.wrapping_add((line_len - 1) * along) as *const i8);
+        }
+    }
+}
+
+/// Lands a computed tile (row `r`'s two 8-wide halves at `2 r`, `2 r + 1`)
+/// in `out` as `into` says, by the fastest store the output's shape allows;
+/// every way does the same arithmetic per value.
+///
+/// # Safety
+/// As [`tile`]'s for `out` and the CPU.
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn land(acc: &[__m256; 2 * TILE_ROWS], out: TileOut, into: TileInto) {
     // SAFETY: each store's extra condition is the branch's test; the rest
     // is this function's contract, passed on.
     unsafe {
         if out.rows == TILE_ROWS && out.cols == TILE_COLS && out.col_stride == 1 {
-            store_whole(&acc, out, into);
+            store_whole(acc, out, into);
         } else if out.rows == TILE_ROWS && out.row_stride == 1 {
-            store_columns(&acc, out, into);
+            store_columns(acc, out, into);
         } else {
-            store_part(&acc, out, into);
+            store_part(acc, out, into);
         }
     }
 }

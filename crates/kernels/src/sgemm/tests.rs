@@ -1,32 +1,42 @@
-//! [`crate::matmul()`] on f32 (this kernel where the CPU has AVX2 and FMA)
-//! against a naive f64 triple loop, over edge shapes, transposes, strided
-//! blocks and both ways into the output; and bit-identical results
-//! whatever the data's alignment.
+//! [`crate::matmul()`] on f32, on every path the CPU has (the AVX-512 and
+//! AVX2 kernels here, `gemm` on the baseline), against a naive f64 triple
+//! loop, over edge shapes, transposes, strided blocks and both ways into
+//! the output; bit-identical results whatever the data's alignment; and
+//! the same bits from the AVX-512 and AVX2 kernels.
 
 use super::{
-    available, COLS_PER_BLOCK, DEPTH_PER_BLOCK, IN_PLACE_RHS_MAX_ROWS, PRODUCTS, ROWS_PER_BLOCK,
+    COLS_PER_BLOCK, DEPTH_PER_BLOCK, IN_PLACE_RHS_MAX_ROWS, PRODUCTS, ROWS_PER_BLOCK, WIDE_BLOCKS,
 };
-use crate::{matmul, ProductInto, View, ViewMut};
+use crate::{matmul, with_isa, Isa, ProductInto, View, ViewMut};
 
-/// Runs `test` and checks that its products ran on this kernel, not on
-/// `matmul`'s `gemm` fallback. On a CPU without AVX2 and FMA the kernel
-/// cannot run: the test says so loudly, and fails under `CI=true`, where
-/// every machine must exercise it.
-fn on_this_kernel(test: impl FnOnce()) {
-    if !available() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true, but this CPU lacks AVX2 or FMA: the sgemm kernel went untested"
-        );
-        eprintln!("SKIPPED: this CPU lacks AVX2 or FMA; matmul runs gemm, not the sgemm kernel");
-        return;
+/// Runs `test` on every path this CPU supports, forcing each in turn, and
+/// checks that its products took that path: the wide kernel on AVX-512,
+/// only the narrow one on AVX2, `gemm` on the baseline. A path the CPU
+/// lacks is reported loudly as skipped; under `CI=true` the AVX2 path must
+/// run (every CI machine has it).
+fn on_every_path(test: impl Fn()) {
+    for isa in Isa::ALL {
+        if !isa.is_supported() {
+            assert!(
+                isa != Isa::Avx2 || std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true, but this CPU lacks AVX2 or FMA: the sgemm kernel went untested"
+            );
+            eprintln!(
+                "SKIPPED: this CPU lacks {}; its kernels went untested",
+                isa.name()
+            );
+            continue;
+        }
+        let [narrow, wide] = PRODUCTS.get();
+        with_isa(isa, &test);
+        let [narrow_after, wide_after] = PRODUCTS.get();
+        let took = match isa {
+            Isa::Avx512 => wide_after > wide && narrow_after == narrow,
+            Isa::Avx2 => narrow_after > narrow && wide_after == wide,
+            Isa::Baseline => (narrow_after, wide_after) == (narrow, wide),
+        };
+        assert!(took, "forced to {}, matmul took another path", isa.name());
     }
-    let before = PRODUCTS.with(|p| p.get());
-    test();
-    assert!(
-        PRODUCTS.with(|p| p.get()) > before,
-        "matmul did not run the sgemm kernel"
-    );
 }
 
 /// SplitMix64: a seeded stream of test values.
@@ -182,7 +192,7 @@ fn random_into(stream: &mut Stream) -> ProductInto<f32> {
 
 #[test]
 fn small_shapes_with_every_layout() {
-    on_this_kernel(|| {
+    on_every_path(|| {
         let mut stream = Stream(1);
         for _ in 0..600 {
             let (m, k, n) = (
@@ -199,7 +209,7 @@ fn small_shapes_with_every_layout() {
 
 #[test]
 fn every_tile_edge() {
-    on_this_kernel(|| {
+    on_every_path(|| {
         // every remainder of the 6 x 16 tile, in both orientations of the
         // product (few output columns run transposed)
         let mut stream = Stream(2);
@@ -216,7 +226,7 @@ fn every_tile_edge() {
 
 #[test]
 fn shapes_past_every_block() {
-    on_this_kernel(|| {
+    on_every_path(|| {
         let mut stream = Stream(3);
         const { assert!(700 > 2 * DEPTH_PER_BLOCK && 300 > 2 * ROWS_PER_BLOCK && 4200 > COLS_PER_BLOCK) };
         const { assert!(7 <= IN_PLACE_RHS_MAX_ROWS && 70 > IN_PLACE_RHS_MAX_ROWS) };
@@ -282,7 +292,7 @@ fn shapes_past_every_block() {
 
 #[test]
 fn empty_inner_dimension() {
-    on_this_kernel(|| {
+    on_every_path(|| {
         let lhs: [f32; 0] = [];
         for (m, n) in [(3, 5), (20, 2), (1, 1)] {
             let mut out = vec![4.0f32; m * 7];
@@ -312,7 +322,7 @@ fn empty_inner_dimension() {
 
 #[test]
 fn results_do_not_depend_on_alignment() {
-    on_this_kernel(|| {
+    on_every_path(|| {
         let mut stream = Stream(4);
         for (m, k, n, into) in [
             (300, 700, 530, ProductInto::Overwrite),
@@ -376,6 +386,127 @@ fn results_do_not_depend_on_alignment() {
                 assert!(
                     run(offset, lhs_t, rhs_t) == reference,
                     "{m} x {k} x {n}: offset {offset}, transposes {lhs_t} {rhs_t}"
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn wide_and_narrow_kernels_give_the_same_bits() {
+    if !Isa::Avx512.is_supported() {
+        eprintln!("SKIPPED: this CPU lacks AVX-512; the wide kernel went untested");
+        return;
+    }
+    let mut stream = Stream(5);
+    let plain = Layout {
+        transposed: false,
+        padding: 0,
+        offset: 0,
+    };
+    // edges of the 12 x 32 block, `rhs` in place (few rows) and packed,
+    // several depth blocks, transposed products, both ways into the output
+    let mut shapes = vec![
+        (256, 784, 100),
+        (32, 784, 100),
+        (100, 32, 784),
+        (300, 700, 530),
+    ];
+    for _ in 0..150 {
+        shapes.push((
+            1 + stream.below(80),
+            1 + stream.below(600),
+            1 + stream.below(90),
+        ));
+    }
+    for (m, k, n) in shapes {
+        let (lhs_layout, rhs_layout) = if stream.below(3) == 0 {
+            (plain, plain)
+        } else {
+            (Layout::random(&mut stream), Layout::random(&mut stream))
+        };
+        let into = random_into(&mut stream);
+        let lhs = lhs_layout.fill(&mut stream, m, k);
+        let rhs = rhs_layout.fill(&mut stream, k, n);
+        let start = stream.values(m * n);
+        let bits = |isa: Isa| {
+            let mut out = start.clone();
+            with_isa(isa, || {
+                matmul(
+                    ViewMut::rows(&mut out, m, n),
+                    lhs_layout.view(&lhs, m, k),
+                    rhs_layout.view(&rhs, k, n),
+                    into,
+                )
+            });
+            out.iter().map(|v| v.to_bits()).collect::<Vec<u32>>()
+        };
+        assert!(
+            bits(Isa::Avx512) == bits(Isa::Avx2),
+            "{m} x {k} x {n}, {lhs_layout:?}, {rhs_layout:?}, {into:?}: the kernels differ"
+        );
+    }
+    assert!(WIDE_BLOCKS.get() > 0, "no product reached the wide kernel");
+}
+
+#[test]
+fn threads_split_a_product_without_changing_a_bit() {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .expect("a pool of 4 threads");
+    on_every_path(|| {
+        let mut stream = Stream(6);
+        // split by rows and by columns, both orientations, parts of
+        // unequal size, products too small to split
+        let mut shapes = vec![
+            (256, 784, 100),
+            (32, 100, 784),
+            (100, 32, 784),
+            (700, 300, 5),
+        ];
+        for _ in 0..20 {
+            shapes.push((
+                1 + stream.below(300),
+                1 + stream.below(300),
+                1 + stream.below(300),
+            ));
+        }
+        for (m, k, n) in shapes {
+            let (lhs_layout, rhs_layout) =
+                (Layout::random(&mut stream), Layout::random(&mut stream));
+            let into = random_into(&mut stream);
+            let lhs = lhs_layout.fill(&mut stream, m, k);
+            let rhs = rhs_layout.fill(&mut stream, k, n);
+            let start = stream.values(m * n);
+            let isa = Isa::active();
+            let bits = |threads: usize| {
+                let mut out = start.clone();
+                let mut product = || {
+                    crate::matmul_threads(
+                        threads,
+                        ViewMut::rows(&mut out, m, n),
+                        lhs_layout.view(&lhs, m, k),
+                        rhs_layout.view(&rhs, k, n),
+                        into,
+                    )
+                };
+                if threads == 1 {
+                    // on this thread, counted by `on_every_path`
+                    product();
+                } else {
+                    // on the pool's threads, which take the path forced
+                    // here only because the product passes it on
+                    pool.install(|| with_isa(isa, &mut product));
+                }
+                out.iter().map(|v| v.to_bits()).collect::<Vec<u32>>()
+            };
+            let one = bits(1);
+            for threads in [2, 3, 4] {
+                assert!(
+                    bits(threads) == one,
+                    "{m} x {k} x {n} on {} with {threads} threads: bits differ",
+                    isa.name()
                 );
             }
         }

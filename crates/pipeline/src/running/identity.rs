@@ -1,5 +1,5 @@
 //! A run's identity (see `aelab_archive::run_identity`) from its resolved
-//! config, the data it reads, this build and this CPU.
+//! config, the data it reads, this build, this CPU and the kernels' path.
 
 use aelab_archive::IdentityInputs;
 use aelab_spec::RunConfig;
@@ -16,6 +16,7 @@ pub fn run_identity(run: &RunConfig, data: &Dataset) -> String {
         data_sha256: &data_sha256,
         code_version: &code_version(),
         cpu: &provenance::cpu(),
+        kernels: aelab_kernels::Isa::active().name(),
     })
 }
 

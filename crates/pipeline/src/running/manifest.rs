@@ -8,10 +8,11 @@ use aelab_spec::Experiment;
 use crate::input::dataset::Dataset;
 use crate::running::identity::run_identity;
 use crate::running::provenance;
-use crate::training::train_run::TRAIN_THREADS;
 
 /// The `running` manifest of `experiment` on `data`, `jobs` runs at once.
 pub fn new_manifest(experiment: &Experiment, data: &Dataset, jobs: usize) -> Manifest {
+    // each run trains and evaluates on its share of the machine
+    let share = crate::running::schedule::evaluation_threads(jobs, experiment.runs.len());
     Manifest {
         schema_version: SCHEMA_VERSION,
         experiment: experiment.name.clone(),
@@ -36,15 +37,13 @@ pub fn new_manifest(experiment: &Experiment, data: &Dataset, jobs: usize) -> Man
                 sha256: f.sha256.clone(),
             })
             .collect(),
-        threads: TRAIN_THREADS,
-        evaluation_threads: crate::running::schedule::evaluation_threads(
-            jobs,
-            experiment.runs.len(),
-        ),
+        threads: share,
+        evaluation_threads: share,
         jobs,
         overrides: experiment.overrides.clone(),
         host: provenance::host(),
         cpu: provenance::cpu(),
+        kernels: aelab_kernels::Isa::active().name().into(),
         started: aelab_archive::now(),
         finished: None,
         runs: experiment

@@ -25,7 +25,7 @@ use crate::search::rungs::{
     write_rung, RungTrial,
 };
 use crate::training::checkpoint_file::{read_checkpoint, write_checkpoint};
-use crate::training::train_run::{fit_config, fit_from_on_training_threads};
+use crate::training::train_run::{fit_config, fit_from_on_training_threads, training_threads};
 use crate::{Observe, PipelineError, Result};
 
 /// Runs every rung of every bracket of `search` over `experiment`'s trials
@@ -161,8 +161,9 @@ pub(crate) fn advance(
             let data = &*data.for_run(run);
             let mut config = fit_config(run, data.pixels());
             config.epochs = target;
+            let threads = training_threads(run);
             let (_, state) =
-                fit_from_on_training_threads(&config, data, before.as_ref(), &mut |_| {})?;
+                fit_from_on_training_threads(&config, threads, data, before.as_ref(), &mut |_| {})?;
             let state = state.ok_or_else(|| {
                 PipelineError::Other(format!("{}: no checkpoint from this engine", run.name))
             })?;

@@ -1,6 +1,6 @@
 //! Training a run's autoencoder: its config in the training crate's terms,
-//! a private one-thread pool, and progress (a bar of steps, a log line per
-//! epoch).
+//! a private pool of its training threads, and progress (a bar of steps, a
+//! log line per epoch).
 
 use aelab_data::noise::Corruption;
 use aelab_spec::{EngineName, OptimizerName, ResampleName, RunConfig};
@@ -12,11 +12,14 @@ use aelab_train::{
 use crate::input::dataset::Dataset;
 use crate::{Observe, PipelineError, Result};
 
-/// Threads a run trains with. dfdx parallelises only its matrix products,
-/// and at these sizes a second thread costs more than it gives: one thread
-/// trained 1.05 s per epoch against 1.25 s with two (3 epochs of the
-/// notebook's AE, this 2-core machine), with bit-identical losses.
-pub const TRAIN_THREADS: usize = 1;
+/// Threads `run` trains on: `train.threads`, else the threads of the pool
+/// it is started on (the scheduler's worker pools share the machine out
+/// among the runs that go at once). The matrix products split across them
+/// (`aelab_kernels::matmul`) without changing a bit, so the choice is
+/// about speed only.
+pub fn training_threads(run: &RunConfig) -> usize {
+    run.train.threads.unwrap_or_else(rayon::current_num_threads)
+}
 
 /// The training crate's config for `run`, on images of `pixels` values.
 pub fn fit_config(run: &RunConfig, pixels: usize) -> FitConfig {
@@ -69,66 +72,70 @@ pub(crate) fn train_autoencoder_from(
     }
     let mut bar = None;
     let name = run.name.clone();
-    let outcome = fit_from_on_training_threads(&config, data, resume, &mut |event| match event {
-        FitEvent::Start {
-            epochs,
-            steps_per_epoch,
-        } => {
-            if let Some(started) = observe.process_started {
-                let seconds = started.elapsed().as_secs_f64();
-                tracing::info!("{name}: first training step after {seconds:.3} s");
+    let threads = training_threads(run);
+    let outcome =
+        fit_from_on_training_threads(&config, threads, data, resume, &mut |event| match event {
+            FitEvent::Start {
+                epochs,
+                steps_per_epoch,
+            } => {
+                if let Some(started) = observe.process_started {
+                    let seconds = started.elapsed().as_secs_f64();
+                    tracing::info!("{name}: first training step after {seconds:.3} s");
+                }
+                bar = Some(
+                    observe
+                        .progress
+                        .bar(&name, (epochs * steps_per_epoch) as u64, "steps"),
+                );
             }
-            bar = Some(
-                observe
-                    .progress
-                    .bar(&name, (epochs * steps_per_epoch) as u64, "steps"),
-            );
-        }
-        FitEvent::Step { .. } => {
-            if let Some(bar) = &bar {
-                bar.inc(1);
+            FitEvent::Step { .. } => {
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
             }
-        }
-        FitEvent::Epoch(r) => {
-            on_epoch(&r, Some(config.schedule.lr_at(config.lr, r.epoch)));
-            let val = r.val_loss.map_or("–".to_string(), |v| format!("{v:.5}"));
-            tracing::info!(
-                "{name} epoch {}/{}: train loss {:.5}, val loss {val} ({:.2} s)",
-                r.epoch,
-                config.epochs,
-                r.train_loss,
-                r.seconds
-            );
-            if let Some(bar) = &bar {
-                bar.set_message(format!("val {val}"));
+            FitEvent::Epoch(r) => {
+                on_epoch(&r, Some(config.schedule.lr_at(config.lr, r.epoch)));
+                let val = r.val_loss.map_or("–".to_string(), |v| format!("{v:.5}"));
+                tracing::info!(
+                    "{name} epoch {}/{}: train loss {:.5}, val loss {val} ({:.2} s)",
+                    r.epoch,
+                    config.epochs,
+                    r.train_loss,
+                    r.seconds
+                );
+                if let Some(bar) = &bar {
+                    bar.set_message(format!("val {val}"));
+                }
             }
-        }
-    })?;
+        })?;
     if let Some(bar) = bar {
         bar.finish();
     }
     Ok(outcome)
 }
 
-/// Trains on a private pool of [`TRAIN_THREADS`] threads.
+/// Trains on a private pool of `threads` threads.
 pub fn fit_on_training_threads(
     config: &FitConfig,
+    threads: usize,
     data: &Dataset,
     observer: &mut (dyn FnMut(FitEvent) + Send),
 ) -> Result<FitOutcome> {
-    Ok(fit_from_on_training_threads(config, data, None, observer)?.0)
+    Ok(fit_from_on_training_threads(config, threads, data, None, observer)?.0)
 }
 
 /// [`fit_on_training_threads`] from a checkpoint, returning the state at
 /// the end too.
 pub(crate) fn fit_from_on_training_threads(
     config: &FitConfig,
+    threads: usize,
     data: &Dataset,
     resume: Option<&Checkpoint>,
     observer: &mut (dyn FnMut(FitEvent) + Send),
 ) -> Result<(FitOutcome, Option<Checkpoint>)> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(TRAIN_THREADS)
+        .num_threads(threads.max(1))
         .build()
         .map_err(|e| PipelineError::Other(format!("cannot start the training thread pool: {e}")))?;
     let data = FitData {
