@@ -1,7 +1,8 @@
-//! Runs an experiment's runs, `jobs` at a time. Each run trains on one
-//! thread (see `train_run::TRAIN_THREADS`), so on a 2-core machine two runs
-//! proceed side by side; each worker evaluates its runs on a pool of its
-//! share of the machine's threads ([`evaluation_threads`]), built once. A run already completed with the same identity in
+//! Runs an experiment's runs, `jobs` at a time. Each worker trains (unless
+//! a run's `train.threads` says otherwise, see `train_run::training_threads`)
+//! and evaluates its runs on a pool of its share of the machine's threads
+//! ([`evaluation_threads`]), built once, so on a 2-core machine two runs
+//! proceed side by side on one thread each. A run already completed with the same identity in
 //! an earlier archive is reused, not trained again. The manifest is updated
 //! as each run ends; a run that fails, or panics, is recorded as `failed`
 //! with its message and the others go on.
