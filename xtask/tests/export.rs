@@ -1,7 +1,8 @@
 //! `cargo xtask export` checked by the real tools: the ONNX graphs of a
 //! plain, a variational and a tied GELU autoencoder run in onnxruntime on
 //! 100 test digits and give aelab's own codes and reconstructions to 1e-5;
-//! the PyTorch state dict has the reference module's keys and shapes, and
+//! the PyTorch state dict has the reference module's keys and shapes (a
+//! conv model's, batch norms included), and
 //! where PyTorch is installed the reference module itself loads it
 //! strictly and gives aelab's reconstructions and test BCE to 1e-5; bad
 //! input is refused with exit code 2 and nothing written.
@@ -43,6 +44,9 @@ model = { kind = "vae", layers = [64, 8] }
 [[variant]]
 name = "tied-gelu"
 model = { tied = true, activation = "gelu", layers = [64, 16] }
+[[variant]]
+name = "pca"
+model = { kind = "pca", latent = 8 }
 "#;
 
 /// Digits the graphs are run on.
@@ -170,6 +174,17 @@ fn onnx_and_torch_exports_give_aelabs_outputs() {
     let torch = python_has("torch, safetensors", true);
     for run in &t.experiment.runs {
         let dir = t.archive.join("runs").join(&run.name);
+        if run.name == "pca" {
+            // no network: refused in either format, nothing written
+            for format in ["onnx", "torch"] {
+                let refused = export(format, &dir, None);
+                assert_eq!(refused.status.code(), Some(2), "{format}");
+                let stderr = String::from_utf8_lossy(&refused.stderr);
+                assert!(stderr.contains("PCA has no network to export"), "{stderr}");
+                assert!(!dir.join("export").exists(), "{format}: nothing written");
+            }
+            continue;
+        }
         let model = Autoencoder::load(
             run.model.architecture(t.pixels),
             &dir.join("weights.safetensors"),
@@ -280,7 +295,7 @@ fn onnx_and_torch_exports_give_aelabs_outputs() {
     assert!(!ae.join("export").exists(), "nothing written");
 }
 
-/// Conv models covering every layer kind, in ONNX and (batch norms aside)
+/// Conv models covering every layer kind, in ONNX and
 /// in PyTorch: the Keras blog's (same and valid
 /// convs, "same" pooling 7 -> 4, upsampling), DCEC's (strided convs, a
 /// dense code, reshape, transposed convs with their output padding), Deep
@@ -405,22 +420,19 @@ fn conv_models_export_to_onnx_and_torch_with_aelabs_outputs() {
         .unwrap();
         check_onnx(&t, &run.name, &dir, &net, onnxruntime);
 
-        // PyTorch: torch_conv.py's Sequentials; batch norms refused, exit 2
+        // PyTorch: torch_conv.py's Sequentials (the DCAE's, with its batch
+        // norms, written out in torch_conv_check.py)
         let torch_dir = t.tmp.path().join("torch").join(&run.name);
         let exported = export("torch", &dir, Some(&torch_dir));
-        let reference = match run.name.as_str() {
-            "keras" => Some(("KerasConv", "1", true)),
+        let (class, sigmoid, same_numbers) = match run.name.as_str() {
+            "keras" => ("KerasConv", "1", true),
             // DCEC's Keras padding ("same": 1 above, 2 below) is not the
             // reference module's (2 and 2): its keys and shapes load, its
             // numbers differ; dcec-torch pads as the module does
-            "dcec" => Some(("Dcec", "0", false)),
-            "dcec-torch" => Some(("Dcec", "0", true)),
-            _ => None,
-        };
-        let Some((class, sigmoid, same_numbers)) = reference else {
-            assert_eq!(exported.status.code(), Some(2), "{}", run.name);
-            assert!(String::from_utf8_lossy(&exported.stderr).contains("batch norms"));
-            continue;
+            "dcec" => ("Dcec", "0", false),
+            "dcec-torch" => ("Dcec", "0", true),
+            "dcae" => ("DcaeSequential", "0", true),
+            other => panic!("no reference module for {other}"),
         };
         assert_ok(&exported);
         if !torch {

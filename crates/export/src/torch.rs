@@ -7,7 +7,7 @@
 //! `widths`, `activation`, `kind`, `tied`, and the architecture as aelab
 //! names it.
 
-use aelab_models::weights_file::{serialize_tensors, NamedTensor};
+use aelab_models::weights_file::{serialize_tensors, serialize_tensors_and_counts, NamedTensor};
 use aelab_models::{Autoencoder, DenseParams};
 
 use crate::layout::{channels_first_order, permute_last_to_second};
@@ -98,20 +98,62 @@ pub const SEQUENTIAL_MODULE: &str = "torch_conv.Sequential";
 /// takes the next index), conv weights as OIHW (aelab's are `[filters,
 /// kernel, kernel, channels]`), transposed convs as IOHW, and a dense
 /// layer beside a `Flatten` or `Reshape` with its values permuted from
-/// aelab's channels-last order to PyTorch's channels-first. Batch norms
-/// (whose `num_batches_tracked` is an integer) are refused so far.
+/// aelab's channels-last order to PyTorch's channels-first (so are the
+/// values of batch norms and activations between them). A batch norm
+/// writes `running_mean`, `running_var`, `weight` and `bias` when affine,
+/// and `num_batches_tracked` = 0: aelab does not count batches, and
+/// PyTorch reads the count only with `momentum=None`.
 pub fn layered_state_dict(
     net: &aelab_models::layers::LayeredNet,
     metadata: &[(String, String)],
 ) -> Result<Vec<u8>, ExportError> {
     use aelab_models::layers::{LayerActivation, LayerKind, Shape};
     let encoder_layers = net.plan.encoder.len();
+    let layers: Vec<_> = net.plan.layers().collect();
+    // Between a Flatten and the dense layer it feeds, or a dense layer and
+    // the Reshape it feeds, values run in aelab's channels-last order and
+    // in PyTorch's channels-first: the order that maps one to the other.
+    let passes_values = |l: &aelab_models::layers::PlannedLayer| match l.spec.kind {
+        LayerKind::Activation => true,
+        LayerKind::BatchNorm { .. } => matches!(l.input, Shape::Flat(_)),
+        _ => false,
+    };
+    let channels_first = |shape: Shape| match shape {
+        Shape::Map {
+            height,
+            width,
+            channels,
+        } => Some(channels_first_order(height, width, channels)),
+        Shape::Flat(_) => None,
+    };
+    // the order of the values layer `i` reads, if a Flatten comes before
+    let flattened_before = |i: usize| {
+        let mut j = i;
+        while j > 0 && passes_values(layers[j - 1]) {
+            j -= 1;
+        }
+        let flatten = layers[j.checked_sub(1)?];
+        (flatten.spec.kind == LayerKind::Flatten)
+            .then_some(flatten.input)
+            .and_then(channels_first)
+    };
+    // the order of the values layer `i` writes, if a Reshape comes after
+    let reshaped_after = |i: usize| {
+        let mut j = i + 1;
+        while j < layers.len() && passes_values(layers[j]) {
+            j += 1;
+        }
+        let reshape = layers.get(j)?;
+        matches!(reshape.spec.kind, LayerKind::Reshape { .. })
+            .then_some(reshape.output)
+            .and_then(channels_first)
+    };
     let mut owned: Vec<(String, Vec<usize>, Vec<f32>)> = Vec::new();
+    let mut counts: Vec<(String, i64)> = Vec::new();
     for (part, range) in [
         ("enc", 0..encoder_layers),
         ("dec", encoder_layers..net.params.len()),
     ] {
-        let layers: Vec<_> = net.plan.layers().collect();
         let mut index = 0;
         for i in range {
             let layer = layers[i];
@@ -119,7 +161,9 @@ pub fn layered_state_dict(
             let stem = format!("{part}.{index}");
             match layer.spec.kind {
                 LayerKind::Conv { .. } | LayerKind::Deconv { .. } => {
-                    let window = layer.window.ok_or_else(|| ExportError::Encode("a conv without its window".into()))?;
+                    let window = layer
+                        .window
+                        .ok_or_else(|| ExportError::Encode("a conv without its window".into()))?;
                     let k = window.kernel;
                     let first = match layer.spec.kind {
                         LayerKind::Conv { .. } => layer.output.channels(),
@@ -139,31 +183,13 @@ pub fn layered_state_dict(
                     let inputs = layer.input.len();
                     let mut weight = params[0].clone();
                     let mut bias = params.get(1).cloned();
-                    // a Flatten before: columns in channels-first order
-                    let flattened = i
-                        .checked_sub(1)
-                        .map(|j| layers[j])
-                        .filter(|l| l.spec.kind == LayerKind::Flatten)
-                        .map(|l| l.input);
-                    if let Some(Shape::Map {
-                        height,
-                        width,
-                        channels,
-                    }) = flattened
-                    {
-                        let order = channels_first_order(height, width, channels);
+                    if let Some(order) = flattened_before(i) {
                         weight = weight
                             .chunks_exact(inputs)
                             .flat_map(|row| order.iter().map(move |&o| row[o]))
                             .collect();
                     }
-                    // a Reshape after: rows in channels-first order
-                    if let Some(Shape::Map { height, width, channels }) = layers
-                        .get(i + 1)
-                        .filter(|l| matches!(l.spec.kind, LayerKind::Reshape { .. }))
-                        .map(|l| l.output)
-                    {
-                        let order = channels_first_order(height, width, channels);
+                    if let Some(order) = reshaped_after(i) {
                         weight = order
                             .iter()
                             .flat_map(|&o| weight[o * inputs..(o + 1) * inputs].to_vec())
@@ -175,10 +201,24 @@ pub fn layered_state_dict(
                         owned.push((format!("{stem}.bias"), vec![units], bias));
                     }
                 }
-                LayerKind::BatchNorm { .. } => {
-                    return Err(ExportError::Encode(
-                        "the PyTorch export does not write batch norms yet (their num_batches_tracked is an integer tensor); export to ONNX".into(),
-                    ))
+                LayerKind::BatchNorm { affine, .. } => {
+                    let order = flattened_before(i).or_else(|| reshaped_after(i));
+                    let arrange = |values: &[f32]| match &order {
+                        Some(order) => order.iter().map(|&o| values[o]).collect(),
+                        None => values.to_vec(),
+                    };
+                    let channels = layer.input.channels();
+                    let mut vectors = vec![
+                        ("running_mean", &net.state[i][0]),
+                        ("running_var", &net.state[i][1]),
+                    ];
+                    if affine {
+                        vectors.extend([("weight", &params[0]), ("bias", &params[1])]);
+                    }
+                    for (name, values) in vectors {
+                        owned.push((format!("{stem}.{name}"), vec![channels], arrange(values)));
+                    }
+                    counts.push((format!("{stem}.num_batches_tracked"), 0));
                 }
                 _ => {}
             }
@@ -199,5 +239,5 @@ pub fn layered_state_dict(
         .collect();
     let mut all = vec![("module".to_string(), SEQUENTIAL_MODULE.to_string())];
     all.extend(metadata.iter().cloned());
-    serialize_tensors(&tensors, &all).map_err(ExportError::Encode)
+    serialize_tensors_and_counts(&tensors, &counts, &all).map_err(ExportError::Encode)
 }

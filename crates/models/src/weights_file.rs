@@ -18,10 +18,21 @@ pub fn serialize_tensors(
     tensors: &[NamedTensor<'_>],
     metadata: &[(String, String)],
 ) -> Result<Vec<u8>, String> {
+    serialize_tensors_and_counts(tensors, &[], metadata)
+}
+
+/// [`serialize_tensors`] with scalar int64 tensors beside (`(name,
+/// value)`: a PyTorch batch norm's `num_batches_tracked`).
+pub fn serialize_tensors_and_counts(
+    tensors: &[NamedTensor<'_>],
+    counts: &[(String, i64)],
+    metadata: &[(String, String)],
+) -> Result<Vec<u8>, String> {
     let bytes: Vec<Vec<u8>> = tensors
         .iter()
         .map(|t| t.values.iter().flat_map(|x| x.to_le_bytes()).collect())
         .collect();
+    let count_bytes: Vec<[u8; 8]> = counts.iter().map(|(_, v)| v.to_le_bytes()).collect();
     let mut views = Vec::new();
     for (tensor, data) in tensors.iter().zip(&bytes) {
         let view = safetensors::tensor::TensorView::new(
@@ -31,6 +42,11 @@ pub fn serialize_tensors(
         )
         .map_err(|e| format!("{e:?}"))?;
         views.push((tensor.name.as_str(), view));
+    }
+    for ((name, _), data) in counts.iter().zip(&count_bytes) {
+        let view = safetensors::tensor::TensorView::new(safetensors::Dtype::I64, vec![], data)
+            .map_err(|e| format!("{e:?}"))?;
+        views.push((name.as_str(), view));
     }
     let metadata =
         (!metadata.is_empty()).then(|| metadata.iter().cloned().collect::<HashMap<_, _>>());

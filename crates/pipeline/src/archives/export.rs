@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use aelab_archive::{write_atomic, Summary};
 use aelab_export::{dense_onnx, dense_state_dict, layered_onnx, layered_state_dict, OnnxModels};
-use aelab_models::layers::{LayerKind, LayeredNet};
+use aelab_models::layers::LayeredNet;
 use aelab_models::weights_file::dense_input_width;
 use aelab_models::Autoencoder;
 use aelab_spec::ModelKind;
@@ -71,17 +71,10 @@ pub fn export_run(
     let weights = run_dir.join("weights.safetensors");
     let kind = run.model.kind;
     let layered = kind == ModelKind::Conv;
-    let batch_norms = run.model.layered.as_ref().is_some_and(|l| {
-        l.0.encoder
-            .iter()
-            .chain(&l.0.decoder)
-            .any(|layer| matches!(layer.kind, LayerKind::BatchNorm { .. }))
-    });
     let refusal = match (kind, format) {
-        (ModelKind::Pca, _) => Some("PCA has no network to export; the exports write trained networks"),
-        (ModelKind::Conv, ExportFormat::Torch) if batch_norms => Some(
-            "the PyTorch export does not write batch norms yet (their num_batches_tracked is an integer tensor); export it to ONNX",
-        ),
+        (ModelKind::Pca, _) => {
+            Some("PCA has no network to export; the exports write trained networks")
+        }
         _ => None,
     };
     if let Some(why) = refusal {
