@@ -168,33 +168,13 @@ pub fn run_bench(
     }
     // the rows PyTorch meets on two threads, and the notebook's AE at
     // batch 256, on two (`train.threads = 2`)
-    configs.push((
-        "AE",
-        Corruption::NONE,
-        OptimizerKind::Sgd,
-        1.5,
-        32,
-        Engine::Fused,
-        2,
-    ));
-    configs.push((
-        "AE",
-        Corruption::NONE,
-        OptimizerKind::Sgd,
-        1.5,
-        256,
-        Engine::Fused,
-        2,
-    ));
-    configs.push((
-        "DAE",
-        gaussian,
-        OptimizerKind::Adam,
-        1e-3,
-        32,
-        Engine::Fused,
-        2,
-    ));
+    for (mode, noise, optimizer, lr, batch) in [
+        ("AE", Corruption::NONE, OptimizerKind::Sgd, 1.5, 32),
+        ("AE", Corruption::NONE, OptimizerKind::Sgd, 1.5, 256),
+        ("DAE", gaussian, OptimizerKind::Adam, 1e-3, 32),
+    ] {
+        configs.push((mode, noise, optimizer, lr, batch, Engine::Fused, 2));
+    }
     // the same model trained through dfdx's tape, for scale
     configs.push((
         "AE",

@@ -182,6 +182,24 @@ fn check(
     }
 }
 
+/// `fixed` shapes `(m, k, n)`, then `random` more of at most `most`.
+fn shapes(
+    stream: &mut Stream,
+    fixed: &[(usize, usize, usize)],
+    random: usize,
+    most: (usize, usize, usize),
+) -> Vec<(usize, usize, usize)> {
+    let mut shapes = fixed.to_vec();
+    for _ in 0..random {
+        shapes.push((
+            1 + stream.below(most.0),
+            1 + stream.below(most.1),
+            1 + stream.below(most.2),
+        ));
+    }
+    shapes
+}
+
 fn random_into(stream: &mut Stream) -> ProductInto<f32> {
     [
         ProductInto::Overwrite,
@@ -406,20 +424,13 @@ fn wide_and_narrow_kernels_give_the_same_bits() {
     };
     // edges of the 12 x 32 block, `rhs` in place (few rows) and packed,
     // several depth blocks, transposed products, both ways into the output
-    let mut shapes = vec![
+    let fixed = [
         (256, 784, 100),
         (32, 784, 100),
         (100, 32, 784),
         (300, 700, 530),
     ];
-    for _ in 0..150 {
-        shapes.push((
-            1 + stream.below(80),
-            1 + stream.below(600),
-            1 + stream.below(90),
-        ));
-    }
-    for (m, k, n) in shapes {
+    for (m, k, n) in shapes(&mut stream, &fixed, 150, (80, 600, 90)) {
         let (lhs_layout, rhs_layout) = if stream.below(3) == 0 {
             (plain, plain)
         } else {
@@ -459,20 +470,13 @@ fn threads_split_a_product_without_changing_a_bit() {
         let mut stream = Stream(6);
         // split by rows and by columns, both orientations, parts of
         // unequal size, products too small to split
-        let mut shapes = vec![
+        let fixed = [
             (256, 784, 100),
             (32, 100, 784),
             (100, 32, 784),
             (700, 300, 5),
         ];
-        for _ in 0..20 {
-            shapes.push((
-                1 + stream.below(300),
-                1 + stream.below(300),
-                1 + stream.below(300),
-            ));
-        }
-        for (m, k, n) in shapes {
+        for (m, k, n) in shapes(&mut stream, &fixed, 20, (300, 300, 300)) {
             let (lhs_layout, rhs_layout) =
                 (Layout::random(&mut stream), Layout::random(&mut stream));
             let into = random_into(&mut stream);
