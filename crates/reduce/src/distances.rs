@@ -6,7 +6,7 @@
 //! computes the same values on any thread, so results do not depend on the
 //! thread count.
 
-use aelab_kernels::{matmul, ProductInto, View, ViewMut};
+use aelab_kernels::{matmul_threads, ProductInto, View, ViewMut};
 use rayon::prelude::*;
 
 /// The machine's threads: the default thread count of this crate's
@@ -79,7 +79,9 @@ pub(crate) fn map_distance_rows<T: Send>(
                         gathered.extend_from_slice(&query[q * dim..(q + 1) * dim]);
                     }
                     products.resize(block.len() * n_ref, 0.0);
-                    matmul(
+                    // one thread each: the blocks already share the pool
+                    matmul_threads(
+                        1,
                         ViewMut::rows(products, block.len(), n_ref),
                         View::rows(gathered, block.len(), dim),
                         View::rows(reference, n_ref, dim).t(),

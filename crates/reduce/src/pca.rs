@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use aelab_kernels::{matmul, ProductInto, View, ViewMut};
+use aelab_kernels::{matmul, matmul_threads, ProductInto, View, ViewMut};
 use aelab_models::{ModelError, Reconstructor};
 use linfa_linalg::eigh::EighInto;
 use ndarray::{Array1, Array2};
@@ -330,7 +330,9 @@ fn upper_gram(rows: &[f32], dim: usize, columns: &[usize], centre: &[f32]) -> Ve
         }
         for (i, &(first_i, width_i)) in blocks.iter().enumerate() {
             for &(first_j, width_j) in &blocks[i..] {
-                matmul(
+                // one thread: the two halves of the rows already run at once
+                matmul_threads(
+                    1,
                     ViewMut::strided(
                         &mut gram[first_i * width + first_j..],
                         width_i,
