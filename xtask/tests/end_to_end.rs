@@ -94,6 +94,11 @@ fn archive_is_complete_loss_falls_and_reruns_are_identical() {
     let manifest = json(&first.join("manifest.json"));
     assert_eq!(manifest["status"], "complete");
     assert_eq!(manifest["seed"], 7);
+    assert_eq!(
+        manifest["kernels"],
+        aelab_kernels::Isa::widest().name(),
+        "the path the kernels took"
+    );
     assert_eq!(manifest["data"].as_array().unwrap().len(), 4);
     assert_eq!(
         manifest["data"][0]["sha256"],
@@ -202,5 +207,12 @@ fn archive_is_complete_loss_falls_and_reruns_are_identical() {
     assert!(
         markdown.contains("(runs/dae-adam/tsne.png)"),
         "report.md links the figures"
+    );
+    assert!(
+        markdown.contains(&format!(
+            "- kernels: `{}`",
+            aelab_kernels::Isa::widest().name()
+        )),
+        "the provenance names the kernels' path"
     );
 }

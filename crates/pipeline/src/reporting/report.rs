@@ -174,6 +174,13 @@ fn report_input(
         ("runs at once".to_string(), manifest.jobs.to_string()),
         ("host".to_string(), manifest.host.clone()),
         ("CPU".to_string(), manifest.cpu.clone()),
+        (
+            "kernels".to_string(),
+            match manifest.kernels.as_str() {
+                "" => "not recorded (an archive before aelab recorded them)".to_string(),
+                path => path.to_string(),
+            },
+        ),
         ("started".to_string(), manifest.started.clone()),
     ];
     if !manifest.overrides.is_empty() {
