@@ -71,16 +71,9 @@ pub fn export_run(
     let weights = run_dir.join("weights.safetensors");
     let kind = run.model.kind;
     let layered = kind == ModelKind::Conv;
-    let refusal = match (kind, format) {
-        (ModelKind::Pca, _) => {
-            Some("PCA has no network to export; the exports write trained networks")
-        }
-        _ => None,
-    };
-    if let Some(why) = refusal {
+    if kind == ModelKind::Pca {
         return Err(PipelineError::Mismatch(format!(
-            "{name}: a {} model: {why}",
-            kind.name()
+            "{name}: a pca model: PCA has no network to export; the exports write trained networks"
         )));
     }
     if !weights.is_file() {
