@@ -3,7 +3,8 @@
 //! code, batch norm and transposed convs (SGD with momentum, a step
 //! schedule, MSE) train, are evaluated and reported like any model, and
 //! `reproduce` gives them back bit for bit; a halving search over a conv
-//! model goes through its checkpoints. Needs `MNIST_DIR`.
+//! model goes through its checkpoints; dense models that ask for MSE or
+//! Adadelta train as layer lists. Needs `MNIST_DIR`.
 
 mod common;
 
@@ -43,6 +44,34 @@ encoder = [
   { flatten = true },
   { dense = 10, activation = "linear" },
 ]
+"#;
+
+/// Dense models that ask for the layered engine's settings.
+const DENSE: &str = r#"
+name = "dense-layers"
+seed = 3
+[data]
+dir = "MNIST"
+limit = 1200
+validation = 300
+[model]
+layers = [64, 16]
+[train]
+epochs = 2
+batch_size = 64
+optimizer = "adam"
+[eval]
+samples = 4
+tsne = { points = 0 }
+
+[[variant]]
+name = "mse"
+model = { loss = "mse" }
+
+[[variant]]
+name = "adadelta-dae"
+noise = { kind = "gaussian", level = 0.5 }
+train = { optimizer = "adadelta", lr = 1.0, weight_decay = 1e-5 }
 "#;
 
 const SEARCH: &str = r#"
@@ -147,6 +176,64 @@ fn conv_models_train_evaluate_report_and_reproduce() {
         "{config}"
     );
 
+    let reproduced = stdout(&["reproduce", archive.to_str().unwrap(), "--quiet"]);
+    assert!(
+        reproduced.contains("2 of 2 run(s) reproduced bit for bit"),
+        "{reproduced}"
+    );
+}
+
+/// A dense stack with MSE, or Adadelta and weight decay, trains as a layer
+/// list: its summary says so and lists the layers, its config records the
+/// loss, and `reproduce` gives it back bit for bit.
+#[test]
+fn dense_models_train_as_layer_lists_where_they_ask_for_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = write_spec(tmp.path(), "dense.toml", DENSE);
+    let results = tmp.path().join("results");
+    let out = run_spec(&spec, &results);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let archive = archives(&results, "dense-layers").pop().unwrap();
+    for (run, loss) in [("mse", "mse"), ("adadelta-dae", "bce")] {
+        let dir = archive.join("runs").join(run);
+        let summary = json(&dir.join("summary.json"));
+        assert_eq!(summary["status"], "ok", "{run}: {summary}");
+        let model = summary["model"].as_str().unwrap();
+        assert!(
+            model.contains(&format!("{loss} loss, as a layer list")),
+            "{run}: {model}"
+        );
+        let names: Vec<&str> = summary["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["layer"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), 6, "{run}: {names:?}");
+        for key in [
+            "val_bce",
+            "val_loss",
+            "test_bce",
+            "test_mse",
+            "latent_knn5_acc",
+        ] {
+            assert!(
+                summary[key].as_f64().is_some_and(f64::is_finite),
+                "{run}: {key} in {summary}"
+            );
+        }
+    }
+    let mse = json(&archive.join("runs/mse/summary.json"));
+    assert_ne!(
+        mse["val_loss"], mse["val_bce"],
+        "an MSE run's own loss: {mse}"
+    );
+    let config = std::fs::read_to_string(archive.join("runs/mse/config.toml")).unwrap();
+    assert!(config.contains("loss = \"mse\""), "{config}");
     let reproduced = stdout(&["reproduce", archive.to_str().unwrap(), "--quiet"]);
     assert!(
         reproduced.contains("2 of 2 run(s) reproduced bit for bit"),

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use aelab_models::layers::{
-    LayerActivation, LayerKind, LayerSpec, LayeredArchitecture, Padding, Shape,
+    LayerActivation, LayerKind, LayerSpec, LayeredArchitecture, Loss, Padding, Shape,
 };
 use aelab_models::{Activation, Architecture, Init, Kind, Network};
 
@@ -230,6 +230,15 @@ pub struct ModelConfig {
     /// hold the code's length.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub layered: Option<LayeredConfig>,
+    /// A dense model's loss when it is not BCE (written as `loss`; `None`
+    /// is BCE and then not written, so that earlier runs keep their
+    /// identity). A conv model's loss is in its layer lists.
+    #[serde(
+        rename = "loss",
+        serialize_with = "loss_name",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dense_loss: Option<Loss>,
 }
 
 /// A layered model as `config.toml` records it: the loss and both layer
@@ -351,8 +360,10 @@ impl ModelConfig {
     }
 
     /// The network this describes, for images of `pixels` values (a
-    /// layered model's input shape is in its config).
-    pub fn network(&self, pixels: usize) -> Network {
+    /// layered model's input shape is in its config), without the train
+    /// settings that can put a dense stack on layers: runs ask
+    /// [`RunConfig::network`].
+    fn network(&self, pixels: usize) -> Network {
         match &self.layered {
             Some(LayeredConfig(layered)) => Network::Layered(layered.clone()),
             None => Network::Dense(self.architecture(pixels)),
@@ -380,6 +391,10 @@ impl ModelConfig {
 
 fn activation_name<S: serde::Serializer>(a: &Activation, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(a.name())
+}
+
+fn loss_name<S: serde::Serializer>(l: &Option<Loss>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(l.unwrap_or(Loss::Bce).name())
 }
 
 fn init_name<S: serde::Serializer>(i: &Init, s: S) -> Result<S::Ok, S::Error> {
@@ -639,6 +654,49 @@ fn noise_kind_name<S: serde::Serializer>(
 }
 
 impl RunConfig {
+    /// Whether this dense model trains as a layer list on the layered
+    /// engine ([`Architecture::as_layer_list`]): it asks for what the
+    /// fused dense engine does not have (MSE, an optimizer other than SGD
+    /// and Adam, momentum, weight decay, a step schedule).
+    pub fn dense_on_layers(&self) -> bool {
+        let t = &self.train;
+        self.model.kind == ModelKind::Autoencoder
+            && self.model.layered.is_none()
+            && (self.model.dense_loss.is_some_and(|l| l != Loss::Bce)
+                || !matches!(t.optimizer, OptimizerName::Sgd | OptimizerName::Adam)
+                || t.momentum != 0.0
+                || t.weight_decay != 0.0
+                || !t.lr_steps.is_empty())
+    }
+
+    /// The network this run trains and evaluates, on images of `pixels`
+    /// values: a conv model's layer lists, a dense model as a layer list
+    /// when [`dense_on_layers`](Self::dense_on_layers), else the dense
+    /// stack. Every stage that builds or loads the model asks here.
+    pub fn network(&self, pixels: usize) -> Network {
+        if self.dense_on_layers() {
+            let shape = self.data.source.image_shape();
+            let input = if shape.len() == pixels {
+                shape
+            } else {
+                Shape::Flat(pixels)
+            };
+            let loss = self.model.dense_loss.unwrap_or(Loss::Bce);
+            if let Some(list) = self.model.architecture(pixels).as_layer_list(input, loss) {
+                return Network::Layered(list);
+            }
+        }
+        self.model.network(pixels)
+    }
+
+    /// The loss this run trains on.
+    pub fn loss(&self) -> Loss {
+        match &self.model.layered {
+            Some(LayeredConfig(layered)) => layered.loss,
+            None => self.model.dense_loss.unwrap_or(Loss::Bce),
+        }
+    }
+
     /// The resolved config as TOML.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("a RunConfig always serialises to TOML")

@@ -288,11 +288,14 @@ impl Checker<'_> {
                     ));
                 }
             }
-            if loss != Loss::Bce {
+            if loss != Loss::Bce && kind != ModelKind::Autoencoder {
                 return Err(self.invalid(
                     &key("model.loss"),
-                    "\"mse\" is for model.kind = \"conv\" so far; the dense kinds train on \"bce\""
-                        .into(),
+                    format!(
+                        "\"{}\" is for model.kind = \"autoencoder\" or \"conv\"; a \"{}\" trains on its own loss",
+                        loss.name(),
+                        kind.name()
+                    ),
                 ));
             }
             None
@@ -315,6 +318,7 @@ impl Checker<'_> {
             sparsity,
             beta,
             layered: layered.map(LayeredConfig),
+            dense_loss: (!conv && loss != Loss::Bce).then_some(loss),
         };
         if kind == ModelKind::Pca {
             let family_keys = [
@@ -407,11 +411,39 @@ impl Checker<'_> {
         ]
         .into_iter()
         .find(|(_, set)| *set);
-        if let Some((name, _)) = dense_only {
-            if kind.trains() && !conv {
+        let dense_on_layers = dense_only.map(|(name, _)| key(name)).or_else(|| {
+            model
+                .dense_loss
+                .is_some_and(|l| l != Loss::Bce)
+                .then(|| key("model.loss"))
+        });
+        if let (Some(asked), true) = (dense_on_layers, kind.trains() && !conv) {
+            // a dense model trains these as a layer list (RunConfig::network)
+            let tied_or_penalised = [
+                ("model.tied", model.tied),
+                ("model.sparsity", model.sparsity != 0.0),
+            ]
+            .into_iter()
+            .find(|(_, set)| *set);
+            if kind == ModelKind::Vae {
+                return Err(self.invalid(
+                    &asked,
+                    "is not there for model.kind = \"vae\" yet: a VAE trains on SGD or Adam at a constant rate"
+                        .into(),
+                ));
+            }
+            if let Some((name, _)) = tied_or_penalised {
                 return Err(self.invalid(
                     &key(name),
-                    "is for model.kind = \"conv\" so far; the dense engines have SGD and Adam with a constant rate".into(),
+                    format!(
+                        "cannot go with {asked}: a dense model with it trains as a layer list, which has no tied weights or code penalty"
+                    ),
+                ));
+            }
+            if t.engine.as_deref() == Some("dfdx") {
+                return Err(self.invalid(
+                    &key("train.engine"),
+                    format!("\"dfdx\" cannot go with {asked}: the dfdx engine has SGD and Adam on BCE; use \"fused\""),
                 ));
             }
         }

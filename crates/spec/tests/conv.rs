@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use aelab_models::layers::{LayerActivation, LayerKind, Loss, Padding};
+use aelab_models::Network;
 use aelab_spec::{Experiment, ModelKind, OptimizerName, SpecError};
 
 fn parse(text: &str) -> Result<Experiment, SpecError> {
@@ -201,15 +202,92 @@ fn optimizer_settings_are_checked_and_kept_to_the_layered_engine() {
             "at most 1",
         ),
         ("conv", "engine = \"dfdx\"", "train.engine", "nightly"),
-        (
-            "dense",
-            "optimizer = \"adadelta\"",
-            "train.optimizer",
-            "conv",
-        ),
-        ("dense", "weight_decay = 0.1", "train.weight_decay", "conv"),
     ] {
         let e = train(kind, text).expect_err(text).to_string();
         assert!(e.contains(key) && e.contains(hint), "{text}: {e}");
+    }
+}
+
+/// A dense model that asks for MSE or for the layered engine's optimizer
+/// settings trains as a layer list (flatten, its dense stack, a sigmoid
+/// output reshaped back); the notebook's settings keep the fused dense
+/// engine; what a layer list cannot express is refused, naming the key.
+#[test]
+fn dense_models_with_the_layered_settings_train_as_layer_lists() {
+    let dense = |model: &str, train: &str| {
+        parse(&format!(
+            "name = \"d\"\n[model]\nlayers = [100, 30]\n{model}\n[train]\n{train}"
+        ))
+    };
+    for (model, train) in [
+        ("loss = \"mse\"", ""),
+        ("", "optimizer = \"adadelta\""),
+        ("", "optimizer = \"rmsprop\""),
+        ("", "optimizer = \"sgd\"\nmomentum = 0.9"),
+        ("", "weight_decay = 1e-4"),
+        ("", "lr_steps = [3]"),
+    ] {
+        let spec = dense(model, train).unwrap_or_else(|e| panic!("{model} {train}: {e}"));
+        let run = &spec.runs[0];
+        assert!(run.dense_on_layers(), "{model} {train}");
+        let Network::Layered(list) = run.network(784) else {
+            panic!("{model} {train}: not a layer list");
+        };
+        let plan = list.plan().expect("the list plans");
+        assert_eq!(plan.code().len(), 30);
+        let kinds: Vec<&str> = list
+            .encoder
+            .iter()
+            .chain(&list.decoder)
+            .map(|l| l.kind.key())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["flatten", "dense", "dense", "dense", "dense", "reshape"]
+        );
+    }
+    let mse = dense("loss = \"mse\"", "").unwrap();
+    assert!(mse.runs[0].to_toml().contains("loss = \"mse\""));
+    let plain = dense("", "optimizer = \"adam\"").unwrap();
+    assert!(!plain.runs[0].dense_on_layers());
+    assert!(matches!(plain.runs[0].network(784), Network::Dense(_)));
+    assert!(
+        !plain.runs[0].to_toml().contains("loss"),
+        "BCE is not written"
+    );
+    for (model, train, key, hint) in [
+        (
+            "tied = true\nloss = \"mse\"",
+            "",
+            "model.tied",
+            "no tied weights",
+        ),
+        (
+            "sparsity = 1e-3",
+            "optimizer = \"adadelta\"",
+            "model.sparsity",
+            "code penalty",
+        ),
+        (
+            "",
+            "optimizer = \"rmsprop\"\nengine = \"dfdx\"",
+            "train.engine",
+            "use \"fused\"",
+        ),
+        (
+            "kind = \"vae\"",
+            "weight_decay = 1e-4",
+            "train.weight_decay",
+            "vae",
+        ),
+        (
+            "kind = \"vae\"\nloss = \"mse\"",
+            "",
+            "model.loss",
+            "own loss",
+        ),
+    ] {
+        let e = dense(model, train).expect_err(model).to_string();
+        assert!(e.contains(key) && e.contains(hint), "{model} {train}: {e}");
     }
 }

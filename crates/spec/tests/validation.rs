@@ -161,7 +161,7 @@ fn bad_specs_name_file_key_and_allowed_values() {
         ("name = \"x\"\n[train]\nlr = nan\n", "train.lr", "greater than 0"),
         ("name = \"x\"\n[train]\nlr = inf\n", "train.lr", "at most 1000"),
         ("name = \"x\"\n[train]\noptimizer = \"adagrad\"\n", "train.optimizer", "\"sgd\", \"adam\", \"adadelta\", \"rmsprop\""),
-        ("name = \"x\"\n[train]\noptimizer = \"rmsprop\"\n", "train.optimizer", "model.kind = \"conv\""),
+        ("name = \"x\"\n[model]\ntied = true\n[train]\noptimizer = \"rmsprop\"\n", "model.tied", "cannot go with"),
         ("name = \"x\"\n[train]\nengine = \"torch\"\n", "train.engine", "\"fused\", \"dfdx\""),
         ("name = \"x\"\n[noise]\nkind = \"gaussian\"\nlevel = 11.0\n", "noise.level", "standard deviation"),
         ("name = \"x\"\n[noise]\nkind = \"masking\"\nlevel = 1.5\n", "noise.level", "fraction"),

@@ -111,7 +111,7 @@ impl Stepper {
     ) -> Result<Self, TrainError> {
         if !optimizer.dense_engines_have() {
             return Err(TrainError::Unsupported(format!(
-                "the dense engines have SGD and Adam only, not {optimizer:?}; layered models (model.kind = \"conv\") have it"
+                "the dense engines have SGD and Adam only, not {optimizer:?}; a layer list has it (a plain dense stack: Architecture::as_layer_list)"
             )));
         }
         match engine {

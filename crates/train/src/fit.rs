@@ -252,7 +252,7 @@ mod tests {
     use crate::config::LrSchedule;
     use crate::{Engine, OptimizerKind};
     use aelab_data::noise::{Corruption, NoiseKind};
-    use aelab_models::{Architecture, IMAGE_PIXELS};
+    use aelab_models::{Architecture, Network, IMAGE_PIXELS};
     use rand::{Rng, SeedableRng};
 
     /// Blurry strokes: a few hundred synthetic 28x28 "digits".
@@ -286,6 +286,51 @@ mod tests {
             resample: Resample::Once,
             seed: 5,
             engine: Engine::Fused,
+        }
+    }
+
+    /// The dense stack trained by the fused dense engine and the same
+    /// stack as a layer list on the layered engine (two implementations:
+    /// fused sigmoid-BCE and per-layer kernels) start from the same draws
+    /// and follow the same losses, epoch by epoch, to summation order.
+    #[test]
+    fn a_dense_stack_trains_alike_on_both_engines() {
+        let train = synthetic(256, 3);
+        let validation = synthetic(64, 4);
+        let data = FitData {
+            train: &train,
+            validation: &validation,
+        };
+        let architecture = Architecture::notebook(IMAGE_PIXELS, 100, 10);
+        let map = aelab_models::layers::Shape::Map {
+            height: 28,
+            width: 28,
+            channels: 1,
+        };
+        let list = architecture
+            .as_layer_list(map, aelab_models::layers::Loss::Bce)
+            .expect("a plain stack");
+        for (optimizer, lr) in [(OptimizerKind::Sgd, 1.5), (OptimizerKind::Adam, 1e-3)] {
+            let fused = fit(&config(optimizer, lr), data, &mut |_| {}).unwrap();
+            let layered = fit(
+                &FitConfig {
+                    network: Network::Layered(list.clone()),
+                    ..config(optimizer, lr)
+                },
+                data,
+                &mut |_| {},
+            )
+            .unwrap();
+            for (a, b) in fused.history.iter().zip(&layered.history) {
+                let (ta, tb) = (a.train_loss, b.train_loss);
+                let (va, vb) = (a.val_loss.unwrap(), b.val_loss.unwrap());
+                assert!(
+                    (ta - tb).abs() <= 1e-6 * ta && (va - vb).abs() <= 1e-6 * va,
+                    "{optimizer:?} epoch {}: train {ta} vs {tb}, validation {va} vs {vb}",
+                    a.epoch
+                );
+            }
+            assert_eq!(fused.history.len(), layered.history.len());
         }
     }
 

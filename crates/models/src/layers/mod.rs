@@ -6,7 +6,8 @@
 //! - [`vocabulary`]: the layer kinds a spec can write.
 //! - [`shape`]: what each layer takes and gives; [`plan`] refuses a list
 //!   that cannot work, naming the layer.
-//! - [`mirror`]: the decoder mirrored from the encoder.
+//! - [`mirror`]: the decoder mirrored from the encoder; `dense_stack.rs`:
+//!   a plain dense stack of the family as a layer list.
 //! - one file per kind for its forward and backward kernels (`conv.rs`,
 //!   `deconv.rs`, `pool.rs`, `upsample.rs`, `dense.rs`, `batchnorm.rs`),
 //!   on the patch matrices of `patches.rs`; `activation.rs` for the
@@ -22,6 +23,7 @@ mod batchnorm;
 mod conv;
 mod deconv;
 mod dense;
+mod dense_stack;
 mod mirror;
 mod network;
 mod patches;

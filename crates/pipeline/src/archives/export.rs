@@ -13,7 +13,7 @@ use aelab_archive::{write_atomic, Summary};
 use aelab_export::{dense_onnx, dense_state_dict, layered_onnx, layered_state_dict, OnnxModels};
 use aelab_models::layers::LayeredNet;
 use aelab_models::weights_file::dense_input_width;
-use aelab_models::Autoencoder;
+use aelab_models::{Autoencoder, Network};
 use aelab_spec::ModelKind;
 
 use crate::reporting::report::stored_experiment;
@@ -70,7 +70,7 @@ pub fn export_run(
         .ok_or_else(not_a_run)?;
     let weights = run_dir.join("weights.safetensors");
     let kind = run.model.kind;
-    let layered = kind == ModelKind::Conv;
+    let layered = kind == ModelKind::Conv || run.dense_on_layers();
     if kind == ModelKind::Pca {
         return Err(PipelineError::Mismatch(format!(
             "{name}: a pca model: PCA has no network to export; the exports write trained networks"
@@ -92,14 +92,12 @@ pub fn export_run(
         ("identity".to_string(), summary.identity.clone()),
     ];
     let files: Vec<(&str, Vec<u8>)> = if layered {
-        let architecture = run
-            .model
-            .layered
-            .as_ref()
-            .map(|l| l.0.clone())
-            .ok_or_else(|| {
-                PipelineError::Mismatch(format!("{name}: a conv run without its layer lists"))
-            })?;
+        let Network::Layered(architecture) = run.network(run.data.source.image_shape().len())
+        else {
+            return Err(PipelineError::Mismatch(format!(
+                "{name}: a layered run without its layer lists"
+            )));
+        };
         let net = LayeredNet::load(architecture, &weights)?;
         metadata.push(("architecture".to_string(), summary.model.clone()));
         match format {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use aelab_archive::{read_metrics_csv, RunStatus, Summary};
 use aelab_models::layers::LayeredNet;
-use aelab_models::{Autoencoder, Reconstructor};
+use aelab_models::{Autoencoder, Network, Reconstructor};
 use aelab_reduce::Pca;
 use aelab_report::Choice;
 use aelab_spec::{EvalDetail, Experiment, ModelKind, RunConfig};
@@ -116,24 +116,16 @@ pub fn detail_run(dir: &Path, run: &RunConfig, data: &Dataset) -> Result<Summary
 /// The trained model of the run in `dir`: an autoencoder from its weights,
 /// PCA fitted again (deterministic, and cheaper than storing it).
 fn stored_model(dir: &Path, run: &RunConfig, data: &Dataset) -> Result<Box<dyn Reconstructor>> {
-    Ok(match run.model.kind {
-        ModelKind::Autoencoder | ModelKind::Vae => Box::new(Autoencoder::load(
-            run.model.architecture(data.pixels()),
-            &dir.join("weights.safetensors"),
-        )?),
-        ModelKind::Conv => Box::new(LayeredNet::load(
-            run.model
-                .layered
-                .as_ref()
-                .map(|l| l.0.clone())
-                .ok_or_else(|| {
-                    PipelineError::Other(format!(
-                        "{}: a conv run without its layer lists",
-                        run.name
-                    ))
-                })?,
-            &dir.join("weights.safetensors"),
-        )?),
-        ModelKind::Pca => Box::new(Pca::fit(&data.train, data.pixels(), run.model.latent())?),
+    if run.model.kind == ModelKind::Pca {
+        return Ok(Box::new(Pca::fit(
+            &data.train,
+            data.pixels(),
+            run.model.latent(),
+        )?));
+    }
+    let weights = dir.join("weights.safetensors");
+    Ok(match run.network(data.pixels()) {
+        Network::Dense(architecture) => Box::new(Autoencoder::load(architecture, &weights)?),
+        Network::Layered(architecture) => Box::new(LayeredNet::load(architecture, &weights)?),
     })
 }

@@ -103,10 +103,15 @@ pub(crate) fn execute_from(
         run: run.name.clone(),
         status: Some(RunStatus::Ok),
         model: match run.model.kind {
+            ModelKind::Autoencoder | ModelKind::Vae if run.dense_on_layers() => format!(
+                "{}, {} loss, as a layer list",
+                describe_autoencoder(&run.model.architecture(data.pixels())),
+                run.loss().name()
+            ),
             ModelKind::Autoencoder | ModelKind::Vae => {
                 describe_autoencoder(&run.model.architecture(data.pixels()))
             }
-            ModelKind::Conv => format!("conv {}", run.model.network(data.pixels())),
+            ModelKind::Conv => format!("conv {}", run.network(data.pixels())),
             ModelKind::Pca => format!("pca {}", run.model.latent()),
         },
         epochs_completed: history.len(),
@@ -123,7 +128,8 @@ pub(crate) fn execute_from(
         layers: crate::training::shapes::layer_rows(run)?,
         ..Summary::default()
     };
-    let own_loss = matches!(run.model.kind, ModelKind::Vae | ModelKind::Conv);
+    let own_loss =
+        matches!(run.model.kind, ModelKind::Vae | ModelKind::Conv) || run.dense_on_layers();
     if own_loss && !data.validation.is_empty() {
         // a VAE's (or an MSE-trained conv model's) epochs record its own
         // loss; val_bce stays the mean BCE per pixel on the inputs it
@@ -229,11 +235,7 @@ pub(crate) fn loss_figure(run: &RunConfig, history: &[EpochRecord], dir: &Path) 
                 .collect(),
         ),
     ];
-    let mse = run
-        .model
-        .layered
-        .as_ref()
-        .is_some_and(|l| l.0.loss == aelab_models::layers::Loss::Mse);
+    let mse = run.loss() == aelab_models::layers::Loss::Mse;
     let unit = match run.model.kind {
         ModelKind::Vae => "loss per image (nats)",
         _ if mse => "mean squared error",

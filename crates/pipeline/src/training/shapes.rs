@@ -5,6 +5,7 @@
 //! and its report page.
 
 use aelab_archive::LayerRow;
+use aelab_models::Network;
 use aelab_spec::{Experiment, RunConfig};
 
 use crate::{PipelineError, Result};
@@ -26,7 +27,6 @@ pub fn layer_rows(run: &RunConfig) -> Result<Option<Vec<LayerRow>>> {
     }
     let pixels = run.data.source.image_shape().len();
     let rows = run
-        .model
         .network(pixels)
         .summary()
         .map_err(|e| PipelineError::Other(format!("{}: {e}", run.name)))?;
@@ -52,9 +52,10 @@ pub fn experiment_shapes(experiment: &Experiment) -> Result<Vec<ModelShapes>> {
         match models.iter_mut().find(|m| m.layers == layers) {
             Some(model) => model.runs.push(run.name.clone()),
             None => {
-                let input = match &run.model.layered {
-                    Some(layered) => layered.0.input.to_string(),
-                    None => run.data.source.image_shape().len().to_string(),
+                let pixels = run.data.source.image_shape().len();
+                let input = match run.network(pixels) {
+                    Network::Layered(layered) => layered.input.to_string(),
+                    Network::Dense(_) => pixels.to_string(),
                 };
                 models.push(ModelShapes {
                     runs: vec![run.name.clone()],

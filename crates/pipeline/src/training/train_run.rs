@@ -24,7 +24,7 @@ pub fn training_threads(run: &RunConfig) -> usize {
 /// The training crate's config for `run`, on images of `pixels` values.
 pub fn fit_config(run: &RunConfig, pixels: usize) -> FitConfig {
     FitConfig {
-        network: run.model.network(pixels),
+        network: run.network(pixels),
         epochs: run.train.epochs,
         batch_size: run.train.batch_size,
         optimizer: match run.train.optimizer {
