@@ -125,6 +125,11 @@ impl<'a, T: Scalar> View<'a, T> {
         self.t().row_range(cols).t()
     }
 
+    /// `(rows, cols)`.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
     /// The transpose, without moving data.
     pub fn t(self) -> Self {
         View {

@@ -4,6 +4,7 @@
 
 use aelab_kernels::{matmul, vectorised, ProductInto, View, ViewMut};
 
+use crate::layers::patch_matrix::PatchLayout;
 use crate::layers::Window;
 
 /// Filters up to which a convolution runs directly (dot products over the
@@ -25,15 +26,16 @@ pub fn conv_forward(
     if filters <= DIRECT_FILTERS {
         return direct_forward(window, weight, input, out);
     }
+    let layout = PatchLayout::of(window);
     let chunk = window.images_per_chunk();
     for (images, outs) in input
         .chunks(chunk * window.in_len())
         .zip(out.chunks_mut(chunk * positions * filters))
     {
-        let m = gather_all(window, images, patches);
+        let m = layout.gather(window, images, patches);
         matmul(
             ViewMut::rows(outs, m, filters),
-            View::rows(patches, m, p),
+            layout.view(window, patches, m),
             View::rows(weight, filters, p).t(),
             ProductInto::Overwrite,
         );
@@ -56,6 +58,7 @@ pub fn conv_backward(
     if filters <= DIRECT_FILTERS {
         return direct_backward(window, weight, input, grad_out, grad_weight, grad_input);
     }
+    let layout = PatchLayout::of(window);
     let chunk = window.images_per_chunk();
     let in_step = chunk * window.in_len();
     for (c, (images, grads)) in input
@@ -63,67 +66,36 @@ pub fn conv_backward(
         .zip(grad_out.chunks(chunk * positions * filters))
         .enumerate()
     {
-        let m = gather_all(window, images, patches);
-        add_weight_gradient(grad_weight, grads, filters, patches, p, c == 0);
+        let m = layout.gather(window, images, patches);
+        let grads = View::rows(grads, m, filters);
+        add_weight_gradient(grad_weight, grads, layout.view(window, patches, m), c == 0);
         if let Some(grad_input) = grad_input.as_deref_mut() {
-            matmul(
-                ViewMut::rows(patches, m, p),
-                View::rows(grads, m, filters),
-                View::rows(weight, filters, p),
-                ProductInto::Overwrite,
-            );
+            layout.product_into(window, patches, m, grads, View::rows(weight, filters, p));
             let start = c * in_step;
             let dst = &mut grad_input[start..start + images.len()];
             dst.fill(0.0);
-            for (image, rows) in dst
-                .chunks_exact_mut(window.in_len())
-                .zip(patches.chunks_exact(positions * p))
-            {
-                window.scatter_add(rows, image);
-            }
+            layout.scatter_add(window, patches, m, dst);
         }
     }
 }
 
 /// `grad_weight (+)= a^T patches`, overwritten for the first chunk: the
-/// weight gradient of a conv (`a` the output's gradient, `width` filters)
-/// and of a transposed conv (`a` its input, `width` input channels), a
-/// chunk of `patches` rows (`p` values each) at a time.
+/// weight gradient of a conv (`a` the output's gradient, `m x filters`)
+/// and of a transposed conv (`a` its input, `m x in_channels`), from a
+/// chunk's `m x patch_len` patch matrix.
 pub(crate) fn add_weight_gradient(
     grad_weight: &mut [f32],
-    a: &[f32],
-    width: usize,
-    patches: &[f32],
-    p: usize,
+    a: View<'_, f32>,
+    patches: View<'_, f32>,
     first: bool,
 ) {
-    let m = a.len() / width;
     let into = if first {
         ProductInto::Overwrite
     } else {
         ProductInto::AddScaled(1.0)
     };
-    matmul(
-        ViewMut::rows(grad_weight, width, p),
-        View::rows(a, m, width).t(),
-        View::rows(&patches[..m * p], m, p),
-        into,
-    );
-}
-
-/// The patches of every image in `images`, one after another; returns
-/// their rows.
-pub(crate) fn gather_all(window: &Window, images: &[f32], patches: &mut Vec<f32>) -> usize {
-    let per_image = window.positions() * window.patch_len();
-    let count = images.len() / window.in_len();
-    patches.resize(count * per_image, 0.0);
-    for (image, rows) in images
-        .chunks_exact(window.in_len())
-        .zip(patches.chunks_exact_mut(per_image))
-    {
-        window.gather(image, rows);
-    }
-    count * window.positions()
+    let (width, p) = (a.shape().1, patches.shape().1);
+    matmul(ViewMut::rows(grad_weight, width, p), a.t(), patches, into);
 }
 
 /// One kernel row of one window that falls inside the image: the output

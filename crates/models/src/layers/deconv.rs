@@ -2,11 +2,12 @@
 //! convolution from its output back to its input (`window` is that
 //! convolution's). Each input position times the weight, `[in_channels,
 //! kernel x kernel x filters]` row-major, gives a patch that
-//! [`Window::scatter_add`] adds onto the output.
+//! [`PatchLayout::scatter_add`] adds onto the output.
 
 use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 
-use crate::layers::conv::{add_weight_gradient, gather_all};
+use crate::layers::conv::add_weight_gradient;
+use crate::layers::patch_matrix::PatchLayout;
 use crate::layers::Window;
 
 /// `out` (`rows` maps of `window.in_len()`, overwritten) from `input`
@@ -20,26 +21,23 @@ pub fn deconv_forward(
 ) {
     let (p, positions) = (window.patch_len(), window.positions());
     let in_channels = weight.len() / p;
+    let layout = PatchLayout::of(window);
     let chunk = window.images_per_chunk();
     for (inputs, outs) in input
         .chunks(chunk * positions * in_channels)
         .zip(out.chunks_mut(chunk * window.in_len()))
     {
         let m = inputs.len() / in_channels;
-        patches.resize(m * p, 0.0);
-        matmul(
-            ViewMut::rows(patches, m, p),
-            View::rows(inputs, m, in_channels),
+        let inputs = View::rows(inputs, m, in_channels);
+        layout.product_into(
+            window,
+            patches,
+            m,
+            inputs,
             View::rows(weight, in_channels, p),
-            ProductInto::Overwrite,
         );
         outs.fill(0.0);
-        for (image, rows) in outs
-            .chunks_exact_mut(window.in_len())
-            .zip(patches.chunks_exact(positions * p))
-        {
-            window.scatter_add(rows, image);
-        }
+        layout.scatter_add(window, patches, m, outs);
     }
 }
 
@@ -56,6 +54,7 @@ pub fn deconv_backward(
 ) {
     let (p, positions) = (window.patch_len(), window.positions());
     let in_channels = weight.len() / p;
+    let layout = PatchLayout::of(window);
     let chunk = window.images_per_chunk();
     let in_step = chunk * positions * in_channels;
     for (c, (inputs, grads)) in input
@@ -63,13 +62,15 @@ pub fn deconv_backward(
         .zip(grad_out.chunks(chunk * window.in_len()))
         .enumerate()
     {
-        let m = gather_all(window, grads, patches);
-        add_weight_gradient(grad_weight, inputs, in_channels, patches, p, c == 0);
+        let m = layout.gather(window, grads, patches);
+        let patch_matrix = layout.view(window, patches, m);
+        let inputs_view = View::rows(inputs, m, in_channels);
+        add_weight_gradient(grad_weight, inputs_view, patch_matrix, c == 0);
         if let Some(grad_input) = grad_input.as_deref_mut() {
             let start = c * in_step;
             matmul(
                 ViewMut::rows(&mut grad_input[start..start + inputs.len()], m, in_channels),
-                View::rows(patches, m, p),
+                patch_matrix,
                 View::rows(weight, in_channels, p).t(),
                 ProductInto::Overwrite,
             );

@@ -26,10 +26,12 @@ mod dense;
 mod dense_stack;
 mod mirror;
 mod network;
+mod patch_matrix;
 mod patches;
 mod pool;
 mod shape;
 mod summary;
+mod taps;
 mod upsample;
 mod vocabulary;
 

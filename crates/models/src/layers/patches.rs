@@ -41,18 +41,19 @@ impl Window {
                 let patch = rows.next().expect("patches has a row per position");
                 let (lo, hi, first) = self.columns(ox);
                 for (ky, dst) in patch.chunks_exact_mut(row_len).enumerate() {
-                    let row = self
-                        .input_row(oy, ky)
-                        .map(|iy| &image[iy * width * C..(iy + 1) * width * C]);
-                    for (kx, block) in dst.chunks_exact_mut(C).enumerate() {
+                    let Some(iy) = self.input_row(oy, ky) else {
+                        dst.fill(0.0);
+                        continue;
+                    };
+                    let (before, rest) = dst.split_at_mut(lo * C);
+                    let (inside, after) = rest.split_at_mut((hi - lo) * C);
+                    before.fill(0.0);
+                    after.fill(0.0);
+                    let at = (iy * width + first) * C;
+                    let src = &image[at..at + (hi - lo) * C];
+                    for (block, from) in inside.chunks_exact_mut(C).zip(src.chunks_exact(C)) {
                         let block: &mut [f32; C] = block.try_into().expect("a block of C");
-                        *block = match row {
-                            Some(row) if (lo..hi).contains(&kx) => {
-                                let x = first + kx - lo;
-                                row[x * C..(x + 1) * C].try_into().expect("a block of C")
-                            }
-                            _ => [0.0; C],
-                        };
+                        *block = from.try_into().expect("a block of C");
                     }
                 }
             }

@@ -512,3 +512,23 @@ fn batch_norms_and_same_transposed_convs() {
         Loss::Bce,
     );
 }
+
+/// One-channel maps, where the patch matrix is kept by kernel tap: a first
+/// conv at stride 2, a conv from one channel that passes its input's
+/// gradient on, and a transposed conv back to one channel at stride 2.
+#[test]
+fn one_channel_convolutions_at_strides_one_and_two() {
+    check(
+        map(7, 7, 1),
+        vec![
+            conv(3, 3, 2, Padding::Same, TANH),
+            conv(1, 3, 1, Padding::Same, TANH),
+            conv(4, 3, 1, Padding::Explicit(2), TANH),
+        ],
+        vec![
+            deconv(3, 3, 1, Padding::Explicit(2), 0, TANH),
+            deconv(1, 3, 2, Padding::Explicit(1), 0, LayerActivation::Sigmoid),
+        ],
+        Loss::Bce,
+    );
+}
