@@ -11,8 +11,8 @@
 //! computes one 6 x 16 tile from a sliver of each, and each `rhs` sliver
 //! stays in L1 while it meets every `lhs` sliver of the block. With
 //! AVX-512 ([`Tiles::Wide`]) the one in [`wide`] computes 2 x 2 such tiles
-//! at once from two slivers of each, the narrow one the tiles left at the
-//! block's edges. Two
+//! at once from two slivers of each, and 2 x 1, 1 x 2 or 1 x 1 of them at
+//! the block's edges (so the 8-wide kernel never runs on that path). Two
 //! departures, both by shape: a product with few output columns runs
 //! transposed (`out^T = rhs^T lhs^T`) when that pads the tiles less, and
 //! with few output rows a row-major `rhs` is read in place, unpacked.
@@ -60,7 +60,7 @@ const IN_PLACE_RHS_MAX_ROWS: usize = 64;
 pub(crate) enum Tiles {
     /// 6 x 16 tiles on AVX2 and FMA ([`kernel`]).
     Narrow,
-    /// 12 x 32 blocks of them on AVX-512 ([`wide`]), narrow ones at the
+    /// 12 x 32 blocks of them on AVX-512 ([`wide`]), smaller ones at the
     /// edges.
     Wide,
 }
@@ -345,22 +345,44 @@ fn compute(
                             let place = |s: usize, c: usize| {
                                 out.tile(rows.start + s * TILE_ROWS, cols.start + c * TILE_COLS)
                             };
-                            if step == 2 && c + 1 < col_slivers && s + 1 < row_slivers {
+                            if step == 2 {
                                 #[cfg(test)]
                                 WIDE_BLOCKS.with(|w| w.set(w.get() + 1));
+                                let (two_rows, two_cols) =
+                                    (s + 1 < row_slivers, c + 1 < col_slivers);
                                 // SAFETY: the CPU has AVX-512F, AVX2 and
                                 // FMA (asserted above); the slivers and
-                                // places are as below, four distinct tiles.
+                                // places are as below, distinct tiles.
                                 unsafe {
-                                    wide::block(
-                                        [lhs_sliver(s), lhs_sliver(s + 1)],
-                                        [rhs_sliver(c), rhs_sliver(c + 1)],
-                                        [
-                                            [place(s, c), place(s, c + 1)],
-                                            [place(s + 1, c), place(s + 1, c + 1)],
-                                        ],
-                                        tile_into,
-                                    )
+                                    match (two_rows, two_cols) {
+                                        (true, true) => wide::block(
+                                            [lhs_sliver(s), lhs_sliver(s + 1)],
+                                            [rhs_sliver(c), rhs_sliver(c + 1)],
+                                            [
+                                                [place(s, c), place(s, c + 1)],
+                                                [place(s + 1, c), place(s + 1, c + 1)],
+                                            ],
+                                            tile_into,
+                                        ),
+                                        (true, false) => wide::block(
+                                            [lhs_sliver(s), lhs_sliver(s + 1)],
+                                            [rhs_sliver(c)],
+                                            [[place(s, c)], [place(s + 1, c)]],
+                                            tile_into,
+                                        ),
+                                        (false, true) => wide::block(
+                                            [lhs_sliver(s)],
+                                            [rhs_sliver(c), rhs_sliver(c + 1)],
+                                            [[place(s, c), place(s, c + 1)]],
+                                            tile_into,
+                                        ),
+                                        (false, false) => wide::block(
+                                            [lhs_sliver(s)],
+                                            [rhs_sliver(c)],
+                                            [[place(s, c)]],
+                                            tile_into,
+                                        ),
+                                    }
                                 };
                                 continue;
                             }

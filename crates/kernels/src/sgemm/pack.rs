@@ -12,8 +12,9 @@
 //! batch of 32, each packed `rhs` value feeds only 64 flops.
 
 use std::arch::x86_64::{
-    _mm256_castps256_ps128, _mm256_extractf128_ps, _mm256_loadu_ps, _mm256_setzero_ps,
-    _mm256_storeu_ps, _mm_castps_pd, _mm_storel_pd, _mm_storeu_ps,
+    __m256i, _mm256_castps256_ps128, _mm256_extractf128_ps, _mm256_loadu_ps, _mm256_maskload_ps,
+    _mm256_setr_epi32, _mm256_setzero_ps, _mm256_storeu_ps, _mm_castps_pd, _mm_storel_pd,
+    _mm_storeu_ps,
 };
 use std::ops::Range;
 
@@ -106,6 +107,9 @@ pub(super) fn pack_rhs(
     }
 }
 
+/// The most lanes a sliver has (an `rhs` sliver's).
+const LANES_MAX: usize = TILE_COLS;
+
 /// `lanes` lines of a matrix in a slice, each `depth` values long: value
 /// `p` of line `l` at `origin + l * lane_stride + p * step_stride`.
 #[derive(Debug, Clone, Copy)]
@@ -178,6 +182,43 @@ unsafe fn pack_panel<const LANES: usize>(data: &[f32], panel: Panel, sliver: &mu
                     LANES,
                 )
             };
+        }
+        done = panel.depth;
+    } else if panel.lane_stride == 1 && LANES % 8 == 0 {
+        // steps contiguous, lanes past the edge: masked loads, 8 lanes at
+        // a time, zero beyond the panel's lanes
+        let masks: [__m256i; LANES_MAX / 8] = std::array::from_fn(|group| {
+            let lane = |i: i32| {
+                let l = 8 * group + usize::try_from(i).unwrap_or(0);
+                if l < panel.lanes {
+                    -1
+                } else {
+                    0
+                }
+            };
+            _mm256_setr_epi32(
+                lane(0),
+                lane(1),
+                lane(2),
+                lane(3),
+                lane(4),
+                lane(5),
+                lane(6),
+                lane(7),
+            )
+        });
+        for p in 0..panel.depth {
+            for (group, &mask) in masks.iter().enumerate().take(LANES / 8) {
+                // SAFETY: the masked lanes `< panel.lanes` of step `p` are
+                // in `data` (the contract; masked-off lanes are not read),
+                // and lanes `8 group..8 group + 8 <= LANES` of step `p` are
+                // in `sliver`.
+                unsafe {
+                    let values =
+                        _mm256_maskload_ps(src.add(p * panel.step_stride + 8 * group), mask);
+                    _mm256_storeu_ps(dst.add(p * LANES + 8 * group), values);
+                }
+            }
         }
         done = panel.depth;
     }
