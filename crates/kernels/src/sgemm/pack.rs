@@ -184,7 +184,7 @@ unsafe fn pack_panel<const LANES: usize>(data: &[f32], panel: Panel, sliver: &mu
             };
         }
         done = panel.depth;
-    } else if panel.lane_stride == 1 && LANES % 8 == 0 {
+    } else if panel.lane_stride == 1 && LANES.is_multiple_of(8) {
         // steps contiguous, lanes past the edge: masked loads, 8 lanes at
         // a time, zero beyond the panel's lanes
         let masks: [__m256i; LANES_MAX / 8] = std::array::from_fn(|group| {
