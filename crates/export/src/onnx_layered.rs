@@ -11,7 +11,9 @@
 //! out]` as IOHW) with the output padding that gives the adjoint's size;
 //! pooling `MaxPool`, upsampling `Resize` (nearest, asymmetric, floor: a
 //! copy of each value), batch norms `BatchNormalization` on their running
-//! statistics.
+//! statistics. A variational network's heads become two `Gemm`s: the
+//! mean is the `code` (what the decoder and `autoencoder.onnx` read), and
+//! `encoder.onnx` also gives `log_variance` `[N, code length]`.
 
 use aelab_models::layers::{LayerActivation, LayerKind, LayeredNet, PlannedLayer, Shape, Window};
 
@@ -24,6 +26,7 @@ pub fn layered_onnx(net: &LayeredNet, metadata: &[(String, String)]) -> OnnxMode
     let input = net.architecture.input;
     let code = net.plan.code();
     let encoder_layers = net.plan.encoder.len();
+    let heads = net.plan.variational.then(|| encoder_layers - 1);
     let build = |range: std::ops::Range<usize>, from: (&str, Shape), to: &str| {
         let mut graph = Graph::default();
         let mut x = Value::flat(from.0, from.1.len());
@@ -42,7 +45,13 @@ pub fn layered_onnx(net: &LayeredNet, metadata: &[(String, String)]) -> OnnxMode
                 true => format!("encoder.{i}"),
                 false => format!("decoder.{}", i - encoder_layers),
             };
-            x = graph.layer(x, layer, params, state, &prefix);
+            x = match heads {
+                Some(h) if h == i => {
+                    let log_variance = (range.end == encoder_layers).then_some("log_variance");
+                    graph.heads(x, layer, params, &prefix, log_variance)
+                }
+                _ => graph.layer(x, layer, params, state, &prefix),
+            };
         }
         graph.as_flat(x, Some(to));
         graph
@@ -52,12 +61,16 @@ pub fn layered_onnx(net: &LayeredNet, metadata: &[(String, String)]) -> OnnxMode
     let finish = |graph: Graph, name: &str, inputs: (&str, usize), outputs: (&str, usize)| {
         graph.finish(name, &[inputs], &[outputs], metadata)
     };
+    let mut encoder_outputs = vec![("code", code.len())];
+    if heads.is_some() {
+        encoder_outputs.push(("log_variance", code.len()));
+    }
     OnnxModels {
-        encoder: finish(
-            build(0..encoder_layers, ("images", input), "code"),
+        encoder: build(0..encoder_layers, ("images", input), "code").finish(
             "encoder",
-            ("images", pixels),
-            ("code", code.len()),
+            &[("images", pixels)],
+            &encoder_outputs,
+            metadata,
         ),
         decoder: finish(
             build(
@@ -159,6 +172,49 @@ impl Graph {
             return x;
         }
         Value::flat(&out, len)
+    }
+
+    /// A variational encoder's heads (a dense layer of twice the code's
+    /// width, means' rows then log-variances') on `x`: the means, and the
+    /// log-variances as the graph's output `log_variance` if asked.
+    fn heads(
+        &mut self,
+        x: Value,
+        layer: &PlannedLayer,
+        params: &[Vec<f32>],
+        prefix: &str,
+        log_variance: Option<&str>,
+    ) -> Value {
+        let x = self.as_flat(x, None);
+        let inputs = layer.input.len();
+        let latent = layer.output.len() / 2;
+        let (mean_weight, log_variance_weight) = params[0].split_at(latent * inputs);
+        let bias = params.get(1).map(|b| b.split_at(latent));
+        let mean = self.value(prefix);
+        let shape = [latent, inputs];
+        let mean_prefix = format!("{prefix}.mean");
+        let mean_bias = bias.map(|b| b.0);
+        self.gemm(
+            &x.name,
+            mean_weight,
+            mean_bias,
+            shape,
+            &mean_prefix,
+            Some(&mean),
+        );
+        if let Some(output) = log_variance {
+            let lv_prefix = format!("{prefix}.log_variance");
+            let lv_bias = bias.map(|b| b.1);
+            self.gemm(
+                &x.name,
+                log_variance_weight,
+                lv_bias,
+                shape,
+                &lv_prefix,
+                Some(output),
+            );
+        }
+        Value::flat(&mean, latent)
     }
 
     /// One planned layer on `x`, then its activation.

@@ -289,17 +289,22 @@ impl Checker<'_> {
         Ok(LayerSpec { kind, activation })
     }
 
-    /// The architecture of a `"conv"` model on inputs of `input`: the
-    /// checked lists (the decoder mirrored when left out), planned.
+    /// The architecture of a model written as layer lists (a `"conv"`, or
+    /// a `"vae"` with `beta`) on inputs of `input`: the checked lists (the
+    /// decoder mirrored when left out), planned.
     pub(crate) fn layered(
         &self,
         key: &dyn Fn(&str) -> String,
         input: Shape,
         m: &RawModel,
-        activation: Activation,
-        loss: Loss,
-        init: Init,
+        settings: LayeredSettings,
     ) -> Result<LayeredArchitecture, SpecError> {
+        let LayeredSettings {
+            activation,
+            loss,
+            init,
+            beta,
+        } = settings;
         let encoder = m.encoder.as_deref().ok_or_else(|| {
             self.invalid(
                 &key("model.encoder"),
@@ -333,6 +338,7 @@ impl Checker<'_> {
             decoder,
             loss,
             init,
+            beta,
         };
         architecture.plan().map_err(|e| self.shape_error(key, &e))?;
         Ok(architecture)
@@ -355,4 +361,14 @@ impl Checker<'_> {
             format!("({}) on an input of {}: {}", e.kind, e.input, e.message),
         )
     }
+}
+
+/// The model-wide settings a layer list is resolved with: the default
+/// activation, the loss (which picks a mirrored decoder's output), the
+/// initialiser and, for a variational model, the weight of its KL term.
+pub(crate) struct LayeredSettings {
+    pub activation: Activation,
+    pub loss: Loss,
+    pub init: Init,
+    pub beta: Option<f32>,
 }

@@ -8,6 +8,7 @@ use aelab_models::{Activation, Init};
 use crate::checker::Checker;
 use crate::config::*;
 use crate::expand::Origins;
+use crate::layer_list::LayeredSettings;
 use crate::parse::RunUnit;
 use crate::raw::{RawData, RawModel, RawSections};
 use crate::SpecError;
@@ -195,7 +196,9 @@ impl Checker<'_> {
                 ("conv", ModelKind::Conv),
             ],
         )?;
-        let conv = kind == ModelKind::Conv;
+        // a model written as layer lists: a conv model, or a VAE given an
+        // encoder list (a conv encoder with dense heads, say)
+        let conv = kind == ModelKind::Conv || (kind == ModelKind::Vae && m.encoder.is_some());
         let activation = self.choice(
             &key("model.activation"),
             m.activation.as_deref(),
@@ -270,12 +273,32 @@ impl Checker<'_> {
             if let Some((name, _)) = dense_keys.iter().find(|(_, set)| *set) {
                 return Err(self.invalid(
                     &key(name),
-                    "applies to the dense kinds; a \"conv\" model is written as model.encoder (and model.decoder) layer lists"
+                    "applies to the dense kinds; a \"conv\" model (or a \"vae\" with layer lists) is written as model.encoder (and model.decoder) layer lists"
                         .into(),
                 ));
             }
+            if beta.is_some() && loss != Loss::Bce {
+                return Err(self.invalid(
+                    &key("model.loss"),
+                    format!(
+                        "\"{}\" is for model.kind = \"autoencoder\" or \"conv\"; a \"vae\" trains on its own loss (BCE summed over the pixels plus beta KL)",
+                        loss.name()
+                    ),
+                ));
+            }
             let input = data.source.image_shape();
-            Some(self.layered(&key, input, &m, activation, loss, init)?)
+            let beta = beta.map(|b| b as f32);
+            Some(self.layered(
+                &key,
+                input,
+                &m,
+                LayeredSettings {
+                    activation,
+                    loss,
+                    init,
+                    beta,
+                },
+            )?)
         } else {
             for (name, set) in [
                 ("model.encoder", m.encoder.is_some()),
@@ -284,7 +307,7 @@ impl Checker<'_> {
                 if set {
                     return Err(self.invalid(
                         &key(name),
-                        "is a layer list for model.kind = \"conv\"".into(),
+                        "is a layer list for model.kind = \"conv\" (or \"vae\")".into(),
                     ));
                 }
             }

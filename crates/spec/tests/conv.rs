@@ -291,3 +291,45 @@ fn dense_models_with_the_layered_settings_train_as_layer_lists() {
         assert!(e.contains(key) && e.contains(hint), "{model} {train}: {e}");
     }
 }
+
+/// `model.kind = "vae"` with layer lists is a variational layered model:
+/// its KL weight travels with the lists, its code is the heads' width, and
+/// what it cannot be (an activated last encoder layer, an MSE loss, dense
+/// widths beside the lists) is refused naming the key.
+#[test]
+fn a_vae_written_as_layer_lists() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments/conv-vae.toml");
+    let exp = Experiment::load(&path).unwrap_or_else(|e| panic!("conv-vae: {e}"));
+    assert_eq!(exp.runs.len(), 3, "three seeds");
+    let run = &exp.runs[0];
+    assert_eq!(run.model.kind, ModelKind::Vae);
+    assert_eq!(run.model.layers, vec![20], "the code's width");
+    let Network::Layered(layered) = run.network(784) else {
+        panic!("a vae with lists trains as a layered network");
+    };
+    assert_eq!(layered.beta, Some(1.0));
+    assert_eq!(layered.plan().unwrap().code().len(), 20);
+    // the resolved config records the layer lists and the weight of the KL term
+    let text = run.to_toml();
+    assert!(text.contains("encoder") && text.contains("beta"), "{text}");
+
+    let vae = |model: &str| {
+        let text = format!("name = \"v\"\n[model]\nkind = \"vae\"\n{model}");
+        parse(&text)
+            .expect_err("spec should be refused")
+            .to_string()
+    };
+    let activated = vae("encoder = [{ flatten = true }, { dense = 8 }]");
+    assert!(
+        activated.contains("encoder[1]") && activated.contains("activation = \"linear\""),
+        "{activated}"
+    );
+    let mse = vae(
+        "loss = \"mse\"\nencoder = [{ flatten = true }, { dense = 8, activation = \"linear\" }]",
+    );
+    assert!(mse.contains("model.loss"), "{mse}");
+    let widths = vae(
+        "layers = [100, 8]\nencoder = [{ flatten = true }, { dense = 8, activation = \"linear\" }]",
+    );
+    assert!(widths.contains("model.layers"), "{widths}");
+}

@@ -502,6 +502,7 @@ mod tests {
                 ],
                 loss: Loss::Bce,
                 init: aelab_models::Init::GlorotUniform,
+                beta: None,
             }),
             ..config(optimizer, lr)
         }

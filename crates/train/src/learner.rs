@@ -174,11 +174,18 @@ impl Learner for LayeredTrainer {
         Ok(LayeredTrainer::step(self, input, target))
     }
 
+    fn reseed_draws(&mut self, rng: Xoshiro256PlusPlus) {
+        LayeredTrainer::reseed_draws(self, rng);
+    }
+
     fn set_lr(&mut self, lr: f64) {
         self.rule().set_lr(lr);
     }
 
     fn validation_loss(&mut self, inputs: &[f32], targets: &[f32]) -> f64 {
+        if let Some(scores) = variational_scores(&self.net, inputs, targets) {
+            return scores.loss;
+        }
         let scores = score(&self.net.reconstruct(inputs), targets);
         match self.net.architecture.loss {
             Loss::Bce => scores.bce,

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod checkpoint;
+mod code_draws;
 mod config;
 mod dfdx_runtime;
 mod dfdx_step;

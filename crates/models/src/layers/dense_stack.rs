@@ -68,6 +68,7 @@ impl Architecture {
             decoder,
             loss,
             init: self.init,
+            beta: None,
         })
     }
 }

@@ -179,6 +179,7 @@ mod tests {
             decoder,
             loss: Loss::Mse,
             init: Init::GlorotUniform,
+            beta: None,
         };
         let plan = architecture.plan().unwrap();
         let shapes: Vec<String> = plan.decoder.iter().map(|l| l.output.to_string()).collect();

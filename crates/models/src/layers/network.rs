@@ -1,8 +1,10 @@
 //! [`LayeredArchitecture`]: an autoencoder as two layer lists (the encoder,
 //! whose output is the code, and the decoder, which must give back the
-//! input's shape) with a loss; [`LayeredNet`]: such a network's learned
-//! tensors and batch-norm statistics, which evaluation runs through
-//! [`Reconstructor`] and which go to and come back from safetensors.
+//! input's shape) with a loss, and optionally variational (the encoder's
+//! last layer then gives a Gaussian over codes); [`LayeredNet`]: such a
+//! network's learned tensors and batch-norm statistics, which evaluation
+//! runs through [`Reconstructor`] and which go to and come back from
+//! safetensors.
 
 use std::fmt;
 use std::path::Path;
@@ -44,6 +46,15 @@ pub struct LayeredArchitecture {
     pub decoder: Vec<LayerSpec>,
     pub loss: Loss,
     pub init: Init,
+    /// A variational autoencoder's KL weight (`None`: a point code). The
+    /// encoder's last layer, written `dense N` with a linear activation,
+    /// is then the two heads of a diagonal Gaussian over codes of width N
+    /// (one layer of 2N outputs: the means, then the log-variances), and
+    /// the decoder reads a draw from it in training, the mean in
+    /// evaluation; the loss is the BCE summed over the values plus `beta`
+    /// times the KL from N(0, I), as the dense VAE's
+    /// ([`crate::Kind::Variational`]).
+    pub beta: Option<f32>,
 }
 
 /// The two lists with every layer's shapes.
@@ -51,6 +62,9 @@ pub struct LayeredArchitecture {
 pub struct Plan {
     pub encoder: Vec<PlannedLayer>,
     pub decoder: Vec<PlannedLayer>,
+    /// The encoder's last layer is a VAE's mean and log-variance heads:
+    /// its output is twice the code's width.
+    pub variational: bool,
 }
 
 impl Plan {
@@ -59,9 +73,13 @@ impl Plan {
         self.encoder.iter().chain(&self.decoder)
     }
 
-    /// The code's shape (the encoder's output).
+    /// The code's shape (the encoder's output; a VAE's mean).
     pub fn code(&self) -> Shape {
-        self.encoder.last().map_or(Shape::Flat(0), |l| l.output)
+        match self.encoder.last() {
+            None => Shape::Flat(0),
+            Some(heads) if self.variational => Shape::Flat(heads.output.len() / 2),
+            Some(last) => last.output,
+        }
     }
 
     /// Learned values in all.
@@ -73,7 +91,8 @@ impl Plan {
 impl LayeredArchitecture {
     /// Every layer with its shapes, or the first that cannot work: a
     /// layer that does not fit its input, a decoder that does not give
-    /// back the input's shape, a `bce` loss without a sigmoid output.
+    /// back the input's shape, a `bce` loss without a sigmoid output, a
+    /// variational encoder that does not end in a linear dense layer.
     pub fn plan(&self) -> Result<Plan, ShapeError> {
         if self.encoder.is_empty() {
             return Err(ShapeError {
@@ -83,8 +102,15 @@ impl LayeredArchitecture {
                 message: "an encoder needs at least one layer".into(),
             });
         }
-        let encoder = plan("encoder", &self.encoder, self.input)?;
-        let code = encoder.last().map_or(self.input, |l| l.output);
+        let mut encoder = plan("encoder", &self.encoder, self.input)?;
+        if self.beta.is_some() {
+            as_heads(&mut encoder)?;
+        }
+        let code = match encoder.last() {
+            Some(heads) if self.beta.is_some() => Shape::Flat(heads.output.len() / 2),
+            Some(last) => last.output,
+            None => self.input,
+        };
         let decoder = plan("decoder", &self.decoder, code)?;
         let last = decoder.len().saturating_sub(1);
         let fail = |message: String| {
@@ -117,7 +143,38 @@ impl LayeredArchitecture {
                     .into(),
             ));
         }
-        Ok(Plan { encoder, decoder })
+        Ok(Plan {
+            encoder,
+            decoder,
+            variational: self.beta.is_some(),
+        })
+    }
+}
+
+/// A variational encoder's last layer, `dense N` with a linear activation,
+/// becomes its heads: `dense 2N`, the means' rows then the log-variances'.
+fn as_heads(encoder: &mut [PlannedLayer]) -> Result<(), ShapeError> {
+    let index = encoder.len().saturating_sub(1);
+    let Some(last) = encoder.last_mut() else {
+        return Ok(());
+    };
+    match last.spec.kind {
+        LayerKind::Dense { units, bias } if last.spec.activation == LayerActivation::Linear => {
+            last.spec.kind = LayerKind::Dense {
+                units: 2 * units,
+                bias,
+            };
+            last.output = Shape::Flat(2 * units);
+            Ok(())
+        }
+        _ => Err(ShapeError {
+            layer: format!("encoder[{index}]"),
+            kind: last.spec.kind.to_string(),
+            input: last.input.to_string(),
+            message: "a variational encoder ends in its mean and log-variance heads: \
+                      write its last layer { dense = N, activation = \"linear\" } (N: the code's width)"
+                .into(),
+        }),
     }
 }
 
@@ -137,7 +194,11 @@ impl fmt::Display for LayeredArchitecture {
             list(&self.encoder),
             list(&self.decoder),
             self.loss.name()
-        )
+        )?;
+        if let Some(beta) = self.beta {
+            write!(f, ", variational (beta {beta})")?;
+        }
+        Ok(())
     }
 }
 
@@ -270,8 +331,20 @@ impl LayeredNet {
     }
 
     /// `input` through the layers `range` (indices over encoder then
-    /// decoder), in evaluation mode, a block of examples at a time.
+    /// decoder), in evaluation mode, a block of examples at a time; a
+    /// VAE's heads give their means.
     fn run(&self, range: std::ops::Range<usize>, input: &[f32]) -> Vec<f32> {
+        self.run_keeping_heads(range, input, false)
+    }
+
+    /// [`run`](Self::run), giving a VAE's whole heads (means and
+    /// log-variances) when `heads` and they end the range.
+    fn run_keeping_heads(
+        &self,
+        range: std::ops::Range<usize>,
+        input: &[f32],
+        heads: bool,
+    ) -> Vec<f32> {
         let layers: Vec<&PlannedLayer> = self.plan.layers().collect();
         let Some(first) = layers.get(range.start) else {
             return input.to_vec();
@@ -294,11 +367,25 @@ impl LayeredNet {
                     &mut scratch,
                 );
                 std::mem::swap(&mut a, &mut b);
+                let code_layer = j + 1 == self.plan.encoder.len();
+                if self.plan.variational && code_layer && !(heads && j + 1 == range.end) {
+                    // evaluation decodes the mean code
+                    keep_means(&mut a, self.plan.code().len());
+                }
             }
             out.extend_from_slice(&a);
         }
         out
     }
+}
+
+/// Rows of `latent` means then `latent` log-variances become rows of means.
+fn keep_means(heads: &mut Vec<f32>, latent: usize) {
+    let rows = heads.len() / (2 * latent).max(1);
+    for r in 0..rows {
+        heads.copy_within(2 * r * latent..(2 * r + 1) * latent, r * latent);
+    }
+    heads.truncate(rows * latent);
 }
 
 /// `(fan_in, fan_out)` of a layer with weights, as Keras counts them.
@@ -335,6 +422,22 @@ impl Reconstructor for LayeredNet {
         for images in images.chunks(block) {
             each(&self.reconstruct(images));
         }
+    }
+
+    fn variational_beta(&self) -> Option<f32> {
+        self.architecture.beta
+    }
+
+    fn encode_distribution(&self, images: &[f32]) -> Option<(Vec<f32>, Vec<f32>)> {
+        self.architecture.beta?;
+        let latent = self.plan.code().len();
+        let heads = self.run_keeping_heads(0..self.plan.encoder.len(), images, true);
+        let (mut mean, mut log_variance) = (Vec::new(), Vec::new());
+        for row in heads.chunks_exact(2 * latent) {
+            mean.extend_from_slice(&row[..latent]);
+            log_variance.extend_from_slice(&row[latent..]);
+        }
+        Some((mean, log_variance))
     }
 
     fn save_weights(&self, path: &Path) -> Result<(), ModelError> {
@@ -417,6 +520,7 @@ mod tests {
             )],
             loss: Loss::Bce,
             init: Init::HeNormal,
+            beta: None,
         };
         let mut net = LayeredNet::new(
             architecture.clone(),
@@ -438,5 +542,55 @@ mod tests {
         };
         let err = LayeredNet::load(other, &path).unwrap_err().to_string();
         assert!(err.contains("w.safetensors"), "{err}");
+    }
+
+    /// A variational network's last encoder layer is its heads: twice the
+    /// code's width in the plan, the code the means; the codes, the
+    /// distribution and the reconstruction agree with each other; an
+    /// encoder that does not end in a linear dense layer is refused naming
+    /// it.
+    #[test]
+    fn a_variational_encoder_ends_in_its_heads() {
+        let dense = |units, activation| LayerSpec {
+            kind: LayerKind::Dense { units, bias: true },
+            activation,
+        };
+        let tanh = LayerActivation::Family(Activation::Tanh);
+        let architecture = LayeredArchitecture {
+            input: Shape::Flat(6),
+            encoder: vec![dense(4, tanh), dense(2, LayerActivation::Linear)],
+            decoder: vec![dense(4, tanh), dense(6, LayerActivation::Sigmoid)],
+            loss: Loss::Bce,
+            init: Init::GlorotUniform,
+            beta: Some(1.0),
+        };
+        let plan = architecture.plan().unwrap();
+        assert_eq!(plan.encoder[1].output, Shape::Flat(4));
+        assert_eq!(plan.code(), Shape::Flat(2));
+        assert_eq!(plan.decoder[0].input, Shape::Flat(2));
+        assert_eq!(plan.encoder[1].parameter_lens(), [4 * 4, 4]);
+        let net = LayeredNet::new(
+            architecture.clone(),
+            &mut rand::rngs::StdRng::seed_from_u64(5),
+        )
+        .unwrap();
+        let images: Vec<f32> = (0..3 * 6).map(|i| (i % 7) as f32 / 7.0).collect();
+        let codes = net.encode(&images);
+        let (mean, log_variance) = net.encode_distribution(&images).unwrap();
+        assert_eq!(codes.len(), 3 * 2);
+        assert_eq!(codes, mean);
+        assert_eq!(log_variance.len(), 3 * 2);
+        assert_ne!(mean, log_variance);
+        assert_eq!(net.reconstruct(&images), net.decode(&codes));
+        assert_eq!(net.variational_beta(), Some(1.0));
+        let activated = LayeredArchitecture {
+            encoder: vec![dense(4, tanh), dense(2, tanh)],
+            ..architecture
+        };
+        let err = activated.plan().unwrap_err().to_string();
+        assert!(
+            err.contains("encoder[1]") && err.contains("linear"),
+            "{err}"
+        );
     }
 }

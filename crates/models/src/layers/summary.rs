@@ -31,6 +31,12 @@ impl Plan {
                 .collect()
         };
         let mut all = rows("encoder", &self.encoder);
+        if let (true, Some(heads)) = (self.variational, all.last_mut()) {
+            heads.layer = format!(
+                "dense 2 x {}, linear (mean and log-variance heads)",
+                self.code().len()
+            );
+        }
         all.extend(rows("decoder", &self.decoder));
         all
     }

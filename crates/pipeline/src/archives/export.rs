@@ -70,7 +70,7 @@ pub fn export_run(
         .ok_or_else(not_a_run)?;
     let weights = run_dir.join("weights.safetensors");
     let kind = run.model.kind;
-    let layered = kind == ModelKind::Conv || run.dense_on_layers();
+    let layered = run.model.layered.is_some() || run.dense_on_layers();
     if kind == ModelKind::Pca {
         return Err(PipelineError::Mismatch(format!(
             "{name}: a pca model: PCA has no network to export; the exports write trained networks"
@@ -102,6 +102,12 @@ pub fn export_run(
         metadata.push(("architecture".to_string(), summary.model.clone()));
         match format {
             ExportFormat::Onnx => onnx_files(layered_onnx(&net, &metadata)),
+            ExportFormat::Torch if net.architecture.beta.is_some() => {
+                return Err(PipelineError::Mismatch(format!(
+                    "{name}: a VAE written as layer lists has no PyTorch module in torch_conv.py to load it; \
+                     `export onnx` writes its encoder (code and log_variance) and decoder"
+                )));
+            }
             ExportFormat::Torch => {
                 vec![("torch.safetensors", layered_state_dict(&net, &metadata)?)]
             }

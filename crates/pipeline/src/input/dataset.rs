@@ -291,7 +291,7 @@ fn check_runs(experiment: &Experiment, split: &Split) -> Result<()> {
         };
         match run.model.kind {
             ModelKind::Autoencoder | ModelKind::Vae
-                if rows * cols != IMAGE_PIXELS || rows != cols =>
+                if run.model.layered.is_none() && (rows * cols != IMAGE_PIXELS || rows != cols) =>
             {
                 return fail(
                     "model.kind",

@@ -108,6 +108,9 @@ pub(crate) fn execute_from(
                 describe_autoencoder(&run.model.architecture(data.pixels())),
                 run.loss().name()
             ),
+            ModelKind::Vae if run.model.layered.is_some() => {
+                format!("vae {}", run.network(data.pixels()))
+            }
             ModelKind::Autoencoder | ModelKind::Vae => {
                 describe_autoencoder(&run.model.architecture(data.pixels()))
             }

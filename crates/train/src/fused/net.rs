@@ -19,11 +19,11 @@
 //! A variational autoencoder's code layer is its two heads (mean and
 //! log-variance, one affine layer of twice the code's width, no
 //! activation); the decoder reads a draw `z = mu + e^{lv/2} eps` from them,
-//! `eps` from the stream the caller seeds each epoch. The loss per image
-//! is the BCE summed over the pixels plus `beta` times the closed-form KL,
-//! averaged over the batch, so the output delta is scaled by the pixel
-//! count, and the heads' delta adds the KL's gradient to the code's
-//! (`mu / rows` and `(e^lv - 1) / 2 rows`, times beta).
+//! `eps` from the stream the caller seeds each epoch ([`CodeDraws`]). The
+//! loss per image is the BCE summed over the pixels plus `beta` times the
+//! closed-form KL, averaged over the batch, so the output delta is scaled
+//! by the pixel count, and the heads' delta adds the KL's gradient to the
+//! code's.
 
 use aelab_kernels::{matmul, ProductInto, View, ViewMut};
 use aelab_models::{
@@ -32,11 +32,10 @@ use aelab_models::{
 };
 
 use super::adam::{AdamMoments, AdamStep};
-use aelab_data::normal::fill_standard_normal;
-use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::elementwise::{add_l1_gradient, bias_sigmoid_bce_backward, l1_norm};
+use crate::code_draws::CodeDraws;
 use crate::OptimizerKind;
 use aelab_models::layers::apply::column_sums;
 
@@ -55,17 +54,11 @@ enum Update {
     Adam(Box<AdamState>),
 }
 
-/// A variational autoencoder's per-batch state: the draws, the codes
-/// decoded and the scratch for the code's gradient, each `[rows, latent]`.
+/// A variational autoencoder's per-batch state: its draws, and the
+/// scratch for the code's gradient, `[rows, latent]`.
 struct Variational {
-    beta: f32,
-    latent: usize,
-    draws: Vec<f32>,
-    /// `e^{lv/2}` of each code value.
-    deviations: Vec<f32>,
-    codes: Vec<f32>,
+    draws: CodeDraws,
     code_delta: Vec<f32>,
-    rng: Xoshiro256PlusPlus,
 }
 
 /// The autoencoder's parameters, optimizer state and per-batch buffers.
@@ -175,13 +168,8 @@ impl FusedNet {
         let variational = architecture.beta().map(|beta| {
             let latent = architecture.latent();
             Variational {
-                beta,
-                latent,
-                draws: vec![0.0; max_rows * latent],
-                deviations: vec![0.0; max_rows * latent],
-                codes: vec![0.0; max_rows * latent],
+                draws: CodeDraws::new(beta, latent, max_rows),
                 code_delta: vec![0.0; max_rows * latent],
-                rng: Xoshiro256PlusPlus::seed_from_u64(0),
             }
         });
         FusedNet {
@@ -207,7 +195,7 @@ impl FusedNet {
     /// from a checkpoint draws what an uninterrupted one draws).
     pub(crate) fn reseed_draws(&mut self, rng: Xoshiro256PlusPlus) {
         if let Some(v) = &mut self.variational {
-            v.rng = rng;
+            v.draws.reseed(rng);
         }
     }
 
@@ -297,12 +285,12 @@ impl FusedNet {
         );
         if let Some(v) = &self.variational {
             // per image: the BCE summed over the pixels, plus beta KL
-            let pixels = pixels as f32;
+            let scale = pixels as f32;
             self.deltas[last][..width]
                 .iter_mut()
-                .for_each(|d| *d *= pixels);
-            let heads = &self.outputs[self.code_layer][..rows * 2 * v.latent];
-            loss = loss * pixels + v.beta * kl_sum(heads, v.latent) / rows as f32;
+                .for_each(|d| *d *= scale);
+            let heads = &self.outputs[self.code_layer];
+            loss = v.draws.loss(loss, self.layers[0].inputs, heads, rows);
         }
         if self.sparsity > 0.0 {
             let codes =
@@ -336,7 +324,9 @@ impl FusedNet {
             );
             if j == self.code_layer && self.variational.is_some() {
                 add_bias_in_place(y, &self.layers[j].bias);
-                self.draw_codes(y, rows);
+                if let Some(v) = &mut self.variational {
+                    v.draws.draw(y, rows);
+                }
             } else if j < last {
                 let bias = &self.layers[j].bias;
                 if self.pre_activations[j].is_empty() {
@@ -364,57 +354,6 @@ impl FusedNet {
         )
     }
 
-    /// A variational autoencoder's codes from its `heads` (`[rows, 2
-    /// latent]`, means then log-variances): `mu + e^{lv/2} eps`.
-    fn draw_codes(&mut self, heads: &[f32], rows: usize) {
-        let Some(v) = &mut self.variational else {
-            return;
-        };
-        let n = rows * v.latent;
-        fill_standard_normal(&mut v.rng, &mut v.draws[..n]);
-        for (r, row) in heads.chunks_exact(2 * v.latent).enumerate() {
-            let (mean, log_variance) = row.split_at(v.latent);
-            let span = r * v.latent..(r + 1) * v.latent;
-            let draws = &v.draws[span.clone()];
-            let deviations = &mut v.deviations[span.clone()];
-            let codes = &mut v.codes[span];
-            for i in 0..v.latent {
-                deviations[i] = (0.5 * log_variance[i]).exp();
-                codes[i] = mean[i] + deviations[i] * draws[i];
-            }
-        }
-    }
-
-    /// The heads' delta (`[rows, 2 latent]`) from the code's (`dz`) and the
-    /// KL term: `dz + beta mu / rows` and `dz eps e^{lv/2} / 2 + beta
-    /// (e^lv - 1) / 2 rows`.
-    fn heads_delta(&self, heads: &[f32], heads_delta: &mut [f32], rows: usize) {
-        let Some(v) = &self.variational else {
-            return;
-        };
-        let kl_scale = v.beta / rows as f32;
-        let rows_iter = heads
-            .chunks_exact(2 * v.latent)
-            .zip(heads_delta.chunks_exact_mut(2 * v.latent))
-            .enumerate();
-        for (r, (head, delta)) in rows_iter {
-            let span = r * v.latent..(r + 1) * v.latent;
-            let (dz, draws, deviations) = (
-                &v.code_delta[span.clone()],
-                &v.draws[span.clone()],
-                &v.deviations[span],
-            );
-            let (mean, _) = head.split_at(v.latent);
-            let (d_mean, d_log_variance) = delta.split_at_mut(v.latent);
-            for i in 0..v.latent {
-                let variance = deviations[i] * deviations[i];
-                d_mean[i] = dz[i] + kl_scale * mean[i];
-                d_log_variance[i] =
-                    0.5 * dz[i] * draws[i] * deviations[i] + 0.5 * kl_scale * (variance - 1.0);
-            }
-        }
-    }
-
     /// Passes layer `j`'s delta down to layer `j - 1` (through its
     /// activation, plus the code penalty's gradient at the code), then
     /// updates layer `j`'s parameters (or adds to its tied mirror's
@@ -429,15 +368,17 @@ impl FusedNet {
             // through the draw to the heads, which have no activation (a
             // variational decoder is never tied: its weight is its own)
             if let Some(v) = &mut self.variational {
+                let dz = &mut v.code_delta[..rows * inputs];
                 matmul(
-                    ViewMut::rows(&mut v.code_delta[..rows * inputs], rows, inputs),
+                    ViewMut::rows(dz, rows, inputs),
                     View::rows(delta, rows, outputs),
                     View::rows(&self.layers[j].weight, outputs, inputs),
                     ProductInto::Overwrite,
                 );
+                let heads = &self.outputs[j - 1][..rows * self.layers[j - 1].outputs];
+                v.draws
+                    .heads_delta(dz, heads, &mut below[j - 1][..heads.len()]);
             }
-            let heads = &self.outputs[j - 1][..rows * self.layers[j - 1].outputs];
-            self.heads_delta(heads, &mut below[j - 1][..heads.len()], rows);
         }
         let x = layer_input(
             (input, &self.outputs, self.variational.as_ref()),
@@ -549,24 +490,9 @@ fn layer_input<'a>(
 ) -> &'a [f32] {
     match (j, variational) {
         (0, _) => &input[..len],
-        (j, Some(v)) if j == code_layer + 1 => &v.codes[..len],
+        (j, Some(v)) if j == code_layer + 1 => v.draws.codes(len),
         (j, _) => &outputs[j - 1][..len],
     }
-}
-
-/// `sum 0.5 (mu^2 + e^lv - 1 - lv)` over `heads` (rows of `latent` means
-/// then `latent` log-variances).
-fn kl_sum(heads: &[f32], latent: usize) -> f32 {
-    heads
-        .chunks_exact(2 * latent)
-        .map(|row| {
-            let (mean, log_variance) = row.split_at(latent);
-            mean.iter()
-                .zip(log_variance)
-                .map(|(&m, &l)| 0.5 * (m * m + l.exp() - 1.0 - l))
-                .sum::<f32>()
-        })
-        .sum()
 }
 
 /// `pre` (rows of `bias.len()`) becomes `values + bias`.

@@ -2,13 +2,17 @@
 //! independent forward pass: every layer kind written out in f64 from its
 //! definition (PyTorch's for conv, transposed conv and batch norm, Keras'
 //! for 'same' padding and pooling), with direct loops rather than patch
-//! matrices, at odd sizes, strides 1 and 2, every padding.
+//! matrices, at odd sizes, strides 1 and 2, every padding; and a
+//! variational network's loss (the reparameterised draw and the KL from
+//! Kingma and Welling's closed form) on the trainer's own draws.
 
+use aelab_data::normal::fill_standard_normal;
 use aelab_models::layers::{
     LayerActivation, LayerKind, LayerSpec, LayeredArchitecture, LayeredNet, Loss, Padding, Shape,
 };
 use aelab_models::{Activation, Init};
 use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::layered::LayeredTrainer;
 use crate::update_rule::UpdateRule;
@@ -248,11 +252,36 @@ fn reference_loss(
     params: &[Vec<Vec<f64>>],
     input: &[f64],
     target: &[f64],
+    draws: &[f64],
 ) -> f64 {
     let rows = input.len() / net.architecture.input.len();
     let mut x = input.to_vec();
+    let mut kl = 0.0;
     for (j, layer) in net.plan.layers().enumerate() {
         x = reference_layer(&layer.spec, layer.input, layer.output, &params[j], &x, rows);
+        if net.architecture.beta.is_some() && j + 1 == net.plan.encoder.len() {
+            // z = mu + sigma eps; KL(N(mu, sigma^2) || N(0, 1)) in closed form
+            let latent = x.len() / rows / 2;
+            let mut z = Vec::with_capacity(rows * latent);
+            for (r, heads) in x.chunks_exact(2 * latent).enumerate() {
+                for d in 0..latent {
+                    let (mu, log_variance) = (heads[d], heads[latent + d]);
+                    let sigma = (0.5 * log_variance).exp();
+                    z.push(mu + sigma * draws[r * latent + d]);
+                    kl += 0.5 * (mu * mu + sigma * sigma - 1.0 - log_variance);
+                }
+            }
+            x = z;
+        }
+    }
+    if let Some(beta) = net.architecture.beta {
+        // per image: the BCE summed over the values, plus beta KL
+        let bce: f64 = x
+            .iter()
+            .zip(target)
+            .map(|(p, t)| -(t * p.ln() + (1.0 - t) * (1.0 - p).ln()))
+            .sum();
+        return (bce + f64::from(beta) * kl) / rows as f64;
     }
     let n = x.len() as f64;
     match net.architecture.loss {
@@ -276,13 +305,20 @@ fn reference_loss(
 /// Every parameter's analytic gradient against the central difference of
 /// the reference loss.
 fn check(input: Shape, encoder: Vec<LayerSpec>, decoder: Vec<LayerSpec>, loss: Loss) {
-    let architecture = LayeredArchitecture {
+    check_architecture(LayeredArchitecture {
         input,
         encoder,
         decoder,
         loss,
         init: Init::GlorotUniform,
-    };
+        beta: None,
+    });
+}
+
+/// [`check`] of any architecture, a variational one on the draws its
+/// trainer makes.
+fn check_architecture(architecture: LayeredArchitecture) {
+    let input = architecture.input;
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);
     let mut net = LayeredNet::new(architecture, &mut rng).unwrap();
     // biases and batch-norm scales away from their starting values
@@ -316,8 +352,17 @@ fn check(input: Shape, encoder: Vec<LayerSpec>, decoder: Vec<LayerSpec>, loss: L
     let mut trainer = LayeredTrainer::new(net.clone(), |lens| {
         UpdateRule::new(OptimizerKind::Sgd, 0.0, 0.0, 0.0, lens)
     });
+    let draws_seed = 11;
+    trainer.reseed_draws(Xoshiro256PlusPlus::seed_from_u64(draws_seed));
+    let mut draws = vec![0.0f32; rows * net.plan.code().len()];
+    fill_standard_normal(
+        &mut Xoshiro256PlusPlus::seed_from_u64(draws_seed),
+        &mut draws,
+    );
+    let draws: Vec<f64> = draws.iter().map(|&v| f64::from(v)).collect();
+    let reference_loss = |p: &[Vec<Vec<f64>>]| reference_loss(&net, p, &x64, &t64, &draws);
     let loss = trainer.loss_and_gradients(&x, &t);
-    let want_loss = reference_loss(&net, &params64, &x64, &t64);
+    let want_loss = reference_loss(&params64);
     assert!(
         (f64::from(loss) - want_loss).abs() < 1e-5 * want_loss.abs().max(1.0),
         "loss {loss} vs {want_loss}"
@@ -332,9 +377,9 @@ fn check(input: Shape, encoder: Vec<LayerSpec>, decoder: Vec<LayerSpec>, loss: L
             for i in 0..tensor.len() {
                 let mut p = params64.clone();
                 p[j][k][i] += h;
-                let up = reference_loss(&net, &p, &x64, &t64);
+                let up = reference_loss(&p);
                 p[j][k][i] -= 2.0 * h;
-                let down = reference_loss(&net, &p, &x64, &t64);
+                let down = reference_loss(&p);
                 let numeric = (up - down) / (2.0 * h);
                 let analytic = f64::from(grads[j][k][i]);
                 assert!(
@@ -531,4 +576,35 @@ fn one_channel_convolutions_at_strides_one_and_two() {
         ],
         Loss::Bce,
     );
+}
+
+/// A variational network: a strided conv encoder flattened into linear
+/// mean and log-variance heads, a dense decoder reshaped and upsampled by a
+/// transposed conv; beta 0.7, so that the KL's weight is checked too.
+#[test]
+fn a_variational_conv_network() {
+    let dense = |units, activation| layer(LayerKind::Dense { units, bias: true }, activation);
+    check_architecture(LayeredArchitecture {
+        input: map(6, 6, 1),
+        encoder: vec![
+            conv(2, 3, 2, Padding::Same, TANH),
+            layer(LayerKind::Flatten, LayerActivation::Linear),
+            dense(3, LayerActivation::Linear),
+        ],
+        decoder: vec![
+            dense(18, TANH),
+            layer(
+                LayerKind::Reshape {
+                    height: 3,
+                    width: 3,
+                    channels: 2,
+                },
+                LayerActivation::Linear,
+            ),
+            deconv(1, 3, 2, Padding::Explicit(1), 1, LayerActivation::Sigmoid),
+        ],
+        loss: Loss::Bce,
+        init: Init::GlorotUniform,
+        beta: Some(0.7),
+    });
 }
